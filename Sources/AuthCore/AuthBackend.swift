@@ -1,0 +1,20 @@
+public import NIOCore
+
+/// A password store behind one function signature. Backends know nothing of sockets or wire
+/// formats; a backend whose store needs blocking calls runs them on its own bounded thread pool
+/// and completes the returned future on `eventLoop`.
+public protocol AuthBackend: AnyObject, Sendable {
+    /// The name given under `backends:`.
+    var name: String { get }
+    var settings: any BackendSettings { get }
+
+    /// Checks one password. Never fails the future: store failures are `.unavailable`.
+    func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict>
+
+    /// Problems an administrator should hear about before starting (missing file, unreadable
+    /// store); reported by `check-config`, never fatal, because the store may appear later.
+    func problems() async -> [String]
+
+    /// Releases threads and handles; called once, after the last check.
+    func shutdown() async
+}

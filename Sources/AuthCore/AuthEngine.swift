@@ -1,0 +1,82 @@
+public import NIOCore
+public import Logging
+
+/// Realm rules, router and backends together: the part of a check that does not depend on the
+/// front door it came through.
+public final class AuthEngine: Sendable {
+    public let rules: RealmRules
+    public let router: Router
+    public let backends: [String: any AuthBackend]
+
+    public init(rules: RealmRules, router: Router, backends: [any AuthBackend]) {
+        self.rules = rules
+        self.router = router
+        self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Builds every configured backend through the catalog.
+    public convenience init(config: AuthmuxConfig, catalog: BackendCatalog, logger: Logger) throws {
+        var built: [any AuthBackend] = []
+        for definition in config.backends {
+            guard let kind = catalog.kind(definition.settings.type) else {
+                preconditionFailure("the loader accepted unknown backend type \(definition.settings.type)")
+            }
+            var backendLogger = logger
+            backendLogger[metadataKey: "backend"] = "\(definition.name)"
+            built.append(try kind.makeBackend(name: definition.name, settings: definition.settings, logger: backendLogger))
+        }
+        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built)
+    }
+
+    /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
+    public func prepare(login: String, realm: String, service: String, recordSteps: Bool = false) -> Result<PreparedCheck, NormalizationError> {
+        IdentityNormalizer.normalize(login: login, realm: realm, rules: rules, recordSteps: recordSteps).map { normalization in
+            let route = router.route(for: normalization.identity, service: service)
+            let wants = route?.chain.contains { backends[$0]?.settings.usesClientAddress ?? false } ?? false
+            return PreparedCheck(normalization: normalization, service: service, route: route, wantsClientAddress: wants)
+        }
+    }
+
+    /// Walks the route's chain: unknown user and unavailable pass to the next backend, an
+    /// acceptance or a rejection ends it.
+    public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
+        guard let route = prepared.route else {
+            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: ["no route matches"]))
+        }
+        let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
+        return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+    }
+
+    private func step(
+        route: Route, index: Int, request: BackendRequest, trail: [String], allUnavailable: Bool, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CheckOutcome> {
+        guard index < route.chain.count else {
+            let result: CheckOutcome.Result = allUnavailable ? .unavailable : .failed
+            return eventLoop.makeSucceededFuture(CheckOutcome(result: result, backend: nil, route: route.number, trail: trail))
+        }
+        let name = route.chain[index]
+        guard let backend = backends[name] else {
+            // The loader refuses such routes; this only guards against a programming error.
+            let trail = trail + ["\(name): unavailable (not configured)"]
+            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+        }
+        return backend.check(request, eventLoop: eventLoop).flatMap { verdict in
+            let trail = trail + ["\(name): \(verdict.logText)"]
+            switch verdict {
+            case .accepted:
+                return eventLoop.makeSucceededFuture(CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail))
+            case .rejected:
+                return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: name, route: route.number, trail: trail))
+            case .unknownUser:
+                return self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: false, on: eventLoop)
+            case .unavailable:
+                return self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+            }
+        }
+    }
+
+    /// Stops every backend's threads.
+    public func shutdown() async {
+        for backend in backends.values { await backend.shutdown() }
+    }
+}

@@ -1,0 +1,28 @@
+/// The whole validated configuration.
+public struct AuthmuxConfig: Sendable {
+    /// The file it came from (`<embedded default>` for `make run`'s built-in example).
+    public var file: String
+    public var listeners: [ListenerConfig]
+    public var realms: RealmRules
+    public var limits: LimitsConfig
+    /// In the order written.
+    public var backends: [BackendDefinition]
+    public var routes: [Route]
+
+    public init(file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, backends: [BackendDefinition], routes: [Route]) {
+        self.file = file
+        self.listeners = listeners
+        self.realms = realms
+        self.limits = limits
+        self.backends = backends
+        self.routes = routes
+    }
+
+    /// Every listener's socket path replaced, for `--socket`.
+    public func overridingSocket(_ path: String) -> AuthmuxConfig {
+        var copy = self
+        if copy.listeners.isEmpty { copy.listeners = [ListenerConfig()] }
+        copy.listeners[0].path = path
+        return copy
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Yams
+
+/// Reads and validates the YAML configuration. Every mistake ends in a `ConfigError` that
+/// names the file, line, column and key; nothing is guessed or silently ignored.
+public enum ConfigLoader {
+    public static let defaultPath = "/etc/authmux/authmux.yaml"
+
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "backends", "routes"]
+    static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group"]
+    static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
+    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace"]
+    static let routeKeys: Set<String> = ["match", "use"]
+    static let matchKeys: Set<String> = ["realm", "service"]
+
+    public static func load(path: String, catalog: BackendCatalog) throws(ConfigError) -> AuthmuxConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file (permissions, or not UTF-8)" : "no such file"
+            throw ConfigError(file: path, line: 0, column: 0, keyPath: "", message: reason)
+        }
+        return try parse(yaml: text, file: path, catalog: catalog)
+    }
+
+    public static func parse(yaml: String, file: String, catalog: BackendCatalog) throws(ConfigError) -> AuthmuxConfig {
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(file: file, line: 1, column: 1, keyPath: "", message: "the file is empty")
+            }
+            root = composed
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw ConfigError(file: file, line: 1, column: 1, keyPath: "", message: "not valid YAML: \(error)")
+        }
+        let top = ConfigNode(node: root, keyPath: "", file: file)
+        let entries = try top.mapping(allowed: topKeys)
+        func section(_ key: String) -> ConfigNode? { entries.first { $0.key == key }?.value }
+
+        let listeners = try section("listen").map(parseListeners) ?? [ListenerConfig()]
+        let realms = try section("realms").map(parseRealms) ?? RealmRules()
+        let limits = try section("limits").map(parseLimits) ?? LimitsConfig()
+        guard let backendsNode = section("backends") else {
+            throw top.error("backends: missing; at least one backend is required (for example `backends: { mailusers: { type: sasldb, path: /etc/sasldb2 } }`)")
+        }
+        let backends = try parseBackends(backendsNode, catalog: catalog)
+        let routes: [Route]
+        if let routesNode = section("routes") {
+            routes = try parseRoutes(routesNode, backends: backends)
+        } else if backends.count == 1 {
+            // One backend and no routes: the only sensible reading is "use it for everything".
+            routes = [Route(number: 1, match: nil, chain: [backends[0].name], line: backends[0].line)]
+        } else {
+            throw top.error("routes: missing; with more than one backend, say which checks go where")
+        }
+        return AuthmuxConfig(file: file, listeners: listeners, realms: realms, limits: limits, backends: backends, routes: routes)
+    }
+
+    // MARK: Sections
+
+    static func parseListeners(_ node: ConfigNode) throws(ConfigError) -> [ListenerConfig] {
+        var listeners: [ListenerConfig] = []
+        var paths = Set<String>()
+        let items = try node.sequence()
+        guard !items.isEmpty else { throw node.error("at least one listener is required") }
+        for item in items {
+            var listener = ListenerConfig()
+            for (key, value) in try item.mapping(allowed: listenerKeys) {
+                switch key {
+                case "protocol":
+                    let name = try value.string()
+                    guard let proto = ListenerProtocol(rawValue: name) else {
+                        let known = ListenerProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw value.error("unsupported protocol \"\(name)\" (this version speaks: \(known))")
+                    }
+                    listener.protocolName = proto
+                case "path":
+                    let path = try value.nonEmptyString()
+                    guard path.hasPrefix("/") else { throw value.error("must be an absolute path") }
+                    // sockaddr_un.sun_path holds 108 bytes including the terminating NUL.
+                    guard path.utf8.count < 108 else { throw value.error("too long for a Unix socket path (at most 107 bytes)") }
+                    listener.path = path
+                case "mode":
+                    listener.mode = try parseMode(value)
+                case "group":
+                    listener.group = try value.nonEmptyString()
+                    listener.groupError = value.error("group \"\(listener.group!)\" does not exist")
+                default:
+                    break
+                }
+            }
+            guard paths.insert(listener.path).inserted else { throw item.error("two listeners on the same path \(listener.path)") }
+            listeners.append(listener)
+        }
+        return listeners
+    }
+
+    /// An octal permission string such as "0660". Quoting is recommended because YAML readers
+    /// disagree on whether an unquoted 0660 is octal; the text is read as octal either way.
+    static func parseMode(_ node: ConfigNode) throws(ConfigError) -> UInt32 {
+        let text = try node.string()
+        guard (1...4).contains(text.count), text.allSatisfy({ ("0"..."7").contains($0) }), let mode = UInt32(text, radix: 8) else {
+            throw node.error("expected an octal file mode such as \"0660\"")
+        }
+        guard mode <= 0o777 else { throw node.error("setuid, setgid and sticky bits are not allowed on a socket") }
+        guard mode & 0o600 == 0o600 else { throw node.error("the owner needs read and write access (0600 at least)") }
+        return mode
+    }
+
+    static func parseRealms(_ node: ConfigNode) throws(ConfigError) -> RealmRules {
+        var defaultRealm: String?
+        var aliases: [String: String] = [:]
+        var split = SplitLogin.last
+        var lowercase = false
+        for (key, value) in try node.mapping(allowed: realmKeys) {
+            switch key {
+            case "default":
+                defaultRealm = try realmName(value)
+            case "aliases":
+                for (alias, target) in try value.anyMapping() {
+                    guard !alias.isEmpty, !IdentityNormalizer.containsControlCharacter(alias) else { throw target.error("not a realm name") }
+                    aliases[alias] = try realmName(target)
+                }
+            case "split_login":
+                let text = try value.string()
+                guard let rule = SplitLogin(rawValue: text) else {
+                    throw value.error("expected one of: \(SplitLogin.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                split = rule
+            case "lowercase_user":
+                lowercase = try value.bool()
+            default:
+                break
+            }
+        }
+        return RealmRules(defaultRealm: defaultRealm, aliases: aliases, splitLogin: split, lowercaseUser: lowercase)
+    }
+
+    static func realmName(_ node: ConfigNode) throws(ConfigError) -> String {
+        let text = try node.nonEmptyString()
+        guard !IdentityNormalizer.containsControlCharacter(text), !text.contains("@") else { throw node.error("not a realm name") }
+        return text
+    }
+
+    static func parseLimits(_ node: ConfigNode) throws(ConfigError) -> LimitsConfig {
+        var limits = LimitsConfig()
+        for (key, value) in try node.mapping(allowed: limitKeys) {
+            switch key {
+            case "read_timeout": limits.readTimeout = try value.duration(in: .milliseconds(100) ... .hours(1))
+            case "client_address_grace": limits.clientAddressGrace = try value.duration(in: .nanoseconds(0) ... .seconds(1))
+            default: break
+            }
+        }
+        return limits
+    }
+
+    static func parseBackends(_ node: ConfigNode, catalog: BackendCatalog) throws(ConfigError) -> [BackendDefinition] {
+        let entries = try node.anyMapping()
+        guard !entries.isEmpty else { throw node.error("at least one backend is required") }
+        var definitions: [BackendDefinition] = []
+        for (name, value) in entries {
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+                throw value.error("backend names may hold letters, digits, _ - and . only")
+            }
+            let fields = try value.anyMapping()
+            guard let typeNode = fields.first(where: { $0.key == "type" })?.value else {
+                throw value.error("missing type (one of: \(catalog.typeNames.joined(separator: ", ")))")
+            }
+            let type = try typeNode.string()
+            guard let kind = catalog.kind(type) else {
+                throw typeNode.error("unknown backend type \"\(type)\" (this build knows: \(catalog.typeNames.joined(separator: ", ")))")
+            }
+            definitions.append(BackendDefinition(name: name, settings: try kind.decodeSettings(value), line: value.line))
+        }
+        return definitions
+    }
+
+    static func parseRoutes(_ node: ConfigNode, backends: [BackendDefinition]) throws(ConfigError) -> [Route] {
+        let known = Set(backends.map(\.name))
+        var routes: [Route] = []
+        let items = try node.sequence()
+        guard !items.isEmpty else { throw node.error("at least one route is required") }
+        for (offset, item) in items.enumerated() {
+            if let previous = routes.last, previous.match == nil {
+                throw item.error("unreachable: route \(previous.number) has no match and already takes every check")
+            }
+            var match: RouteMatch?
+            var chain: [String]?
+            for (key, value) in try item.mapping(allowed: routeKeys) {
+                switch key {
+                case "match":
+                    var realms: [String]?
+                    var services: [String]?
+                    for (matchKey, condition) in try value.mapping(allowed: matchKeys) {
+                        if matchKey == "realm" {
+                            var list: [String] = []
+                            for realmNode in try conditionNodes(condition) { list.append(try realmName(realmNode)) }
+                            realms = list
+                        } else {
+                            services = try condition.stringList()
+                        }
+                    }
+                    guard realms != nil || services != nil else { throw value.error("empty match; leave match out for a default route") }
+                    match = RouteMatch(realms: realms, services: services)
+                case "use":
+                    var names: [String] = []
+                    let nodes = try conditionNodes(value)
+                    for nameNode in nodes {
+                        let name = try nameNode.nonEmptyString()
+                        guard known.contains(name) else {
+                            throw nameNode.error("no backend named \"\(name)\" (defined: \(backends.map(\.name).joined(separator: ", ")))")
+                        }
+                        guard !names.contains(name) else { throw nameNode.error("backend \"\(name)\" appears twice in this chain") }
+                        names.append(name)
+                    }
+                    guard !names.isEmpty else { throw value.error("must name at least one backend") }
+                    chain = names
+                default:
+                    break
+                }
+            }
+            guard let chain else { throw item.error("missing use: the backends this route sends checks to") }
+            routes.append(Route(number: offset + 1, match: match, chain: chain, line: item.line))
+        }
+        return routes
+    }
+
+    /// A single value or a list, as nodes so each item can be located.
+    static func conditionNodes(_ node: ConfigNode) throws(ConfigError) -> [ConfigNode] {
+        if case .sequence = node.node { return try node.sequence() }
+        return [node]
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax error: \(problem)")
+        default:
+            return ConfigError(file: file, line: 1, column: 1, keyPath: "", message: "YAML error: \(error)")
+        }
+    }
+}

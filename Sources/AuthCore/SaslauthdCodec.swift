@@ -1,0 +1,110 @@
+public import NIOCore
+
+/// The saslauthd wire format, shared by the daemon and `authtest` so both sides agree byte for
+/// byte: counted strings (two-byte big-endian length, then the bytes) for login, password,
+/// service, realm and optionally the client address; one counted answer `OK…` or `NO reason`.
+public enum SaslauthdCodec {
+    /// saslauthd's own per-field cap; a longer field is refused, never truncated.
+    public static let maxFieldLength = 256
+    public static let fieldNames = ["login", "password", "service", "realm", "client address"]
+
+    // MARK: Requests (server side)
+
+    /// Classifies what has arrived so far without consuming it.
+    public static func scan(_ buffer: ByteBuffer) -> SaslauthdScan {
+        var offset = buffer.readerIndex
+        let end = buffer.writerIndex
+        var fields = 0
+        while fields < 5 {
+            guard end - offset >= 2, let length = buffer.getInteger(at: offset, as: UInt16.self) else {
+                return .incomplete(completeFields: fields)
+            }
+            if Int(length) > maxFieldLength { return .fieldTooLong(field: fields) }
+            guard end - offset - 2 >= Int(length) else { return .incomplete(completeFields: fields) }
+            offset += 2 + Int(length)
+            fields += 1
+            if fields == 4 && offset == end { return .fourFields }
+        }
+        return offset == end ? .fiveFields : .trailingBytes
+    }
+
+    /// Decodes the first `fieldCount` (4 or 5) fields, which `scan` has found complete.
+    /// The password is copied into a `Secret`; callers wipe `buffer` afterwards.
+    public static func decodeRequest(_ buffer: ByteBuffer, fieldCount: Int) -> Result<SaslauthdRequest, SaslauthdRequestError> {
+        precondition(fieldCount == 4 || fieldCount == 5)
+        var reader = buffer
+        var texts: [String] = []
+        var password: Secret?
+        for index in 0..<fieldCount {
+            guard let length = reader.readInteger(as: UInt16.self), let slice = reader.readSlice(length: Int(length)) else {
+                return .failure(.incomplete)
+            }
+            if index == 1 {
+                password = slice.withUnsafeReadableBytes { Secret(copying: $0) }
+                texts.append("")
+                continue
+            }
+            guard let text = String(validating: slice.readableBytesView, as: UTF8.self) else {
+                return .failure(.notUTF8(field: index))
+            }
+            // Login and realm are checked by the realm rules (rule 1); the other text fields
+            // have no rules of their own, so they are checked here.
+            if (index == 2 || index == 4) && IdentityNormalizer.containsControlCharacter(text) {
+                return .failure(.controlCharacter(field: index))
+            }
+            texts.append(text)
+        }
+        if texts[0].isEmpty { return .failure(.emptyLogin) }
+        guard let password, !password.isEmpty else { return .failure(.emptyPassword) }
+        return .success(SaslauthdRequest(
+            login: texts[0], password: password, service: texts[2], realm: texts[3],
+            clientAddress: fieldCount == 5 ? texts[4] : nil
+        ))
+    }
+
+    // MARK: Requests (client side)
+
+    /// Encodes a request; throws when a field exceeds the cap, as the server would refuse it.
+    public static func encodeRequest(
+        login: String, password: Secret, service: String, realm: String, clientAddress: String?,
+        into buffer: inout ByteBuffer
+    ) throws(SaslauthdRequestError) {
+        let texts = [login, "", service, realm] + (clientAddress.map { [$0] } ?? [])
+        for (index, text) in texts.enumerated() {
+            if index == 1 {
+                guard password.count <= maxFieldLength else { throw .fieldTooLong(field: 1) }
+                buffer.writeInteger(UInt16(password.count))
+                password.withUnsafeBytes { _ = buffer.writeBytes($0) }
+                continue
+            }
+            let count = text.utf8.count
+            guard count <= maxFieldLength else { throw .fieldTooLong(field: index) }
+            buffer.writeInteger(UInt16(count))
+            buffer.writeString(text)
+        }
+    }
+
+    // MARK: Answers
+
+    /// Writes `text` (`OK` or `NO reason`) as one counted string; overlong reasons are cut.
+    public static func encodeAnswer(_ text: String, into buffer: inout ByteBuffer) {
+        var bytes = Array(text.utf8.prefix(1024))
+        if bytes.isEmpty { bytes = Array("NO".utf8) }
+        buffer.writeInteger(UInt16(bytes.count))
+        buffer.writeBytes(bytes)
+    }
+
+    /// Reads one counted answer; nil until it is complete.
+    public static func decodeAnswer(_ buffer: inout ByteBuffer) -> String? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
+              buffer.readableBytes >= 2 + Int(length)
+        else { return nil }
+        buffer.moveReaderIndex(forwardBy: 2)
+        return buffer.readString(length: Int(length)) ?? String(decoding: buffer.readBytes(length: Int(length)) ?? [], as: UTF8.self)
+    }
+
+    /// Whether an answer means success: saslauthd's clients look at the first two bytes only.
+    public static func isSuccess(_ answer: String) -> Bool {
+        answer.hasPrefix("OK")
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `authmuxd`: the daemon, and the administrator's tools to check what it would do.
+@main
+struct Authmuxd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authmuxd",
+        abstract: "Answers saslauthd password checks from sasldb (and later PAM and LDAP) under one set of realm rules.",
+        subcommands: [RunCommand.self, CheckConfigCommand.self, ExplainCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import AuthCore
+import Backends
+import Logging
+
+/// `authmuxd check-config`: the verdict the daemon would reach on start, and what it would do.
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration and print the effective listeners, realm rules, backends and routes."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.load()
+        Console.out("\(config.file): configuration is valid")
+        Console.out("listen:")
+        for listener in config.listeners {
+            let group = listener.group.map { ", group \($0)" } ?? ""
+            Console.out("  \(listener.protocolName.rawValue) on \(listener.path) (mode \(ListenerConfig.octal(listener.mode)), directory mode \(ListenerConfig.octal(listener.directoryMode)) if created\(group))")
+        }
+        let rules = config.realms
+        Console.out("realms:")
+        Console.out("  default: \(rules.defaultRealm ?? "(none: requests without a realm keep an empty realm)")")
+        let aliases = rules.aliases.sorted { $0.key < $1.key }.map { "\($0.key) -> \($0.value)" }
+        Console.out("  aliases: \(aliases.isEmpty ? "(none)" : aliases.joined(separator: ", "))")
+        Console.out("  split_login: \(rules.splitLogin.rawValue), lowercase_user: \(rules.lowercaseUser)")
+        Console.out("limits: read_timeout \(ConfigNode.format(config.limits.readTimeout)), client_address_grace \(ConfigNode.format(config.limits.clientAddressGrace))")
+
+        var logger = Logger(label: "authmuxd")
+        logger.logLevel = .error
+        let engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+        Console.out("backends:")
+        for definition in config.backends {
+            Console.out("  \(definition.name): \(definition.settings.summary)")
+            if let backend = engine.backends[definition.name] {
+                for problem in await backend.problems() { Console.out("    warning: \(problem)") }
+            }
+        }
+        await engine.shutdown()
+        Console.out("routes (first match wins):")
+        for route in config.routes { Console.out("  \(route.description)") }
+        if config.routes.last?.match != nil {
+            Console.out("  (no default route: checks that match none are answered NO)")
+        }
+        do {
+            for listener in config.listeners { _ = try SocketPreparer.groupID(for: listener) }
+        } catch {
+            Console.error("authmuxd: invalid configuration: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}

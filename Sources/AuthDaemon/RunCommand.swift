@@ -1,0 +1,75 @@
+import ArgumentParser
+import AuthCore
+import Backends
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Runs the daemon until SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon (the default when no subcommand is given)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: ArgumentHelp("Listen on this socket path instead of the first configured one.", valueName: "PATH"))
+    var socket: String?
+
+    @Flag(name: .long, help: "Stay in the foreground. authmuxd never forks: run it under systemd or another supervisor; the flag is accepted for saslauthd-style scripts.")
+    var foreground = false
+
+    @Flag(name: .long, help: "Log debug details, including each check's realm-rule steps (never passwords).")
+    var debug = false
+
+    func run() async throws {
+        DaemonLogging.bootstrap(debug: debug)
+        var config = try options.load()
+        if let socket {
+            guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
+                Console.error("authmuxd: --socket needs an absolute path of at most 107 bytes")
+                throw ExitCode(2)
+            }
+            config = config.overridingSocket(socket)
+        }
+        let logger = Logger(label: "authmuxd")
+        let engine: AuthEngine
+        do {
+            engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+        } catch {
+            Console.error("authmuxd: cannot start a backend: \(error)")
+            throw ExitCode(1)
+        }
+        for (name, backend) in engine.backends.sorted(by: { $0.key < $1.key }) {
+            for problem in await backend.problems() {
+                logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])
+            }
+        }
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let context = ServerContext(engine: engine, limits: config.limits, logger: logger, traceNormalization: debug)
+        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, logger: logger)
+        let services = ServiceGroup(configuration: .init(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        logger.info("starting", metadata: ["config": "\(config.file)", "backends": "\(config.backends.map(\.name).joined(separator: ", "))"])
+        var failure: (any Error)?
+        do {
+            try await services.run()
+        } catch {
+            failure = error
+        }
+        await engine.shutdown()
+        try? await eventLoops.shutdownGracefully()
+        guard let failure else { return }
+        if let configError = failure as? ConfigError {
+            Console.error("authmuxd: invalid configuration: \(configError)")
+            throw ExitCode(2)
+        }
+        Console.error("authmuxd: \(failure)")
+        throw ExitCode(1)
+    }
+}

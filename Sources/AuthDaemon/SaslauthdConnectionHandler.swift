@@ -1,0 +1,272 @@
+import AuthCore
+import Logging
+import NIOCore
+import NIOExtras
+
+/// Serves one saslauthd connection: read one request, answer once, close.
+///
+/// The request is parsed from this handler's own buffer so that it can be wiped after use. A
+/// read deadline bounds how long a silent or slow client keeps its socket; nothing else is
+/// held for it (no thread, no backend slot).
+final class SaslauthdConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        /// Waiting for at least four complete fields.
+        case reading
+        /// Four fields are in; a backend on the route wants the client address, so a fifth field
+        /// is awaited for the grace period before the check starts.
+        case awaitingAddress(PreparedCheck, SaslauthdRequest)
+        /// The backends are working. A fifth field that arrives now is kept for the log line.
+        case checking
+        case done
+    }
+
+    private let server: ServerContext
+    private var state = State.reading
+    private var buffer = ByteBuffer()
+    private var readDeadline: Scheduled<Void>?
+    private var graceTimer: Scheduled<Void>?
+    private var started = NIODeadline.now()
+    private var lateAddress: String?
+    private var acceptedFourFields = false
+
+    init(server: ServerContext) {
+        self.server = server
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        buffer = context.channel.allocator.buffer(capacity: 5 * (2 + SaslauthdCodec.maxFieldLength))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        started = .now()
+        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: server.limits.readTimeout) {
+            self.readTimedOut(context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        switch state {
+        case .done:
+            return
+        case .checking where !acceptedFourFields:
+            return
+        default:
+            break
+        }
+        guard buffer.readableBytes + chunk.readableBytes <= 5 * (2 + SaslauthdCodec.maxFieldLength) + 2 else {
+            // More than any valid request can hold: no need to look further.
+            if case .checking = state { return }
+            answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
+            return
+        }
+        buffer.writeBuffer(&chunk)
+        process(context: context)
+    }
+
+    private func process(context: ChannelHandlerContext) {
+        let scan = SaslauthdCodec.scan(buffer)
+        switch state {
+        case .reading:
+            switch scan {
+            case .incomplete:
+                return
+            case .fieldTooLong(let field):
+                answer(context: context, refusal: SaslauthdRequestError.fieldTooLong(field: field).reason)
+            case .trailingBytes:
+                answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
+            case .fiveFields:
+                decodeAndStart(context: context, fieldCount: 5)
+            case .fourFields:
+                decodeAndStart(context: context, fieldCount: 4)
+            }
+        case .awaitingAddress(let prepared, var request):
+            switch scan {
+            case .incomplete, .fourFields:
+                return
+            case .fieldTooLong(let field):
+                answer(context: context, refusal: SaslauthdRequestError.fieldTooLong(field: field).reason)
+            case .trailingBytes:
+                answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
+            case .fiveFields:
+                guard case .success(let full) = SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) else {
+                    answer(context: context, refusal: "client address is malformed")
+                    return
+                }
+                request.clientAddress = full.clientAddress
+                graceTimer?.cancel()
+                start(context: context, prepared: prepared, request: request)
+            }
+        case .checking:
+            // The check began on four fields; a fifth that completes now only enriches the log.
+            if scan == .fiveFields, case .success(let full) = SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) {
+                lateAddress = full.clientAddress
+            }
+        case .done:
+            return
+        }
+    }
+
+    private func decodeAndStart(context: ChannelHandlerContext, fieldCount: Int) {
+        let request: SaslauthdRequest
+        switch SaslauthdCodec.decodeRequest(buffer, fieldCount: fieldCount) {
+        case .success(let decoded): request = decoded
+        case .failure(let error):
+            answer(context: context, refusal: error.reason)
+            return
+        }
+        let prepared: PreparedCheck
+        switch server.engine.prepare(login: request.login, realm: request.realm, service: request.service, recordSteps: server.traceNormalization) {
+        case .success(let value): prepared = value
+        case .failure(let error):
+            answer(context: context, refusal: error.reason)
+            return
+        }
+        if server.traceNormalization {
+            for step in prepared.normalization.steps { server.logger.debug("normalize: \(step)") }
+        }
+        if fieldCount == 4 && prepared.wantsClientAddress && server.limits.clientAddressGrace > .zero {
+            state = .awaitingAddress(prepared, request)
+            graceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: server.limits.clientAddressGrace) {
+                self.graceExpired(context: context)
+            }
+            return
+        }
+        acceptedFourFields = fieldCount == 4
+        start(context: context, prepared: prepared, request: request)
+    }
+
+    private func graceExpired(context: ChannelHandlerContext) {
+        guard case .awaitingAddress(let prepared, let request) = state else { return }
+        start(context: context, prepared: prepared, request: request)
+    }
+
+    private func start(context: ChannelHandlerContext, prepared: PreparedCheck, request: SaslauthdRequest) {
+        state = .checking
+        readDeadline?.cancel()
+        server.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: context.eventLoop)
+            .assumeIsolated()
+            .whenComplete { result in
+                let outcome: CheckOutcome
+                switch result {
+                case .success(let value): outcome = value
+                case .failure(let error):
+                    outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: ["internal error: \(error)"])
+                }
+                self.log(prepared: prepared, request: request, outcome: outcome)
+                self.answer(context: context, text: outcome.wireAnswer)
+            }
+    }
+
+    private func log(prepared: PreparedCheck, request: SaslauthdRequest, outcome: CheckOutcome) {
+        let elapsed = NIODeadline.now() - started
+        var metadata: Logger.Metadata = [
+            "result": "\(outcome.result.rawValue)",
+            "user": "\(prepared.identity.user)",
+            "realm": "\(prepared.identity.realm)",
+            "service": "\(prepared.service)",
+            "backend": "\(outcome.backend ?? "-")",
+            "time_ms": "\(Double(elapsed.nanoseconds / 1000) / 1000)",
+        ]
+        if let address = request.clientAddress ?? lateAddress { metadata["client"] = "\(address)" }
+        if let route = outcome.route { metadata["route"] = "\(route)" }
+        if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trail.joined(separator: "; "))" }
+        server.logger.info("check", metadata: metadata)
+    }
+
+    private func answer(context: ChannelHandlerContext, refusal reason: String) {
+        server.logger.info("request refused", metadata: ["reason": "\(reason)"])
+        answer(context: context, text: "NO \(reason)")
+    }
+
+    /// Sends the one answer of this connection and closes it.
+    private func answer(context: ChannelHandlerContext, text: String) {
+        if case .done = state { return }
+        state = .done
+        readDeadline?.cancel()
+        graceTimer?.cancel()
+        wipeBuffer()
+        var out = context.channel.allocator.buffer(capacity: text.utf8.count + 2)
+        SaslauthdCodec.encodeAnswer(text, into: &out)
+        context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    private func readTimedOut(context: ChannelHandlerContext) {
+        switch state {
+        case .reading:
+            if buffer.readableBytes == 0 {
+                finishSilently(context: context)
+            } else {
+                answer(context: context, refusal: SaslauthdRequestError.incomplete.reason)
+            }
+        case .awaitingAddress(let prepared, let request):
+            start(context: context, prepared: prepared, request: request)
+        case .checking, .done:
+            return
+        }
+    }
+
+    private func finishSilently(context: ChannelHandlerContext) {
+        state = .done
+        readDeadline?.cancel()
+        graceTimer?.cancel()
+        wipeBuffer()
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client will send nothing more.
+            switch state {
+            case .reading:
+                if buffer.readableBytes == 0 {
+                    finishSilently(context: context)
+                } else {
+                    answer(context: context, refusal: SaslauthdRequestError.incomplete.reason)
+                }
+            case .awaitingAddress(let prepared, let request):
+                graceTimer?.cancel()
+                start(context: context, prepared: prepared, request: request)
+            case .checking, .done:
+                break
+            }
+            return
+        }
+        if event is ChannelShouldQuiesceEvent {
+            // Shutting down: a connection that has sent nothing yet is closed now; one whose
+            // request is in progress is allowed to finish (its read deadline still bounds it).
+            if case .reading = state, buffer.readableBytes == 0 {
+                finishSilently(context: context)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        readDeadline?.cancel()
+        graceTimer?.cancel()
+        if case .done = state {} else { state = .done }
+        wipeBuffer()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection error", metadata: ["error": "\(error)"])
+        finishSilently(context: context)
+    }
+
+    /// The buffer held the password; overwrite it before the memory is reused.
+    private func wipeBuffer() {
+        buffer.moveReaderIndex(to: 0)
+        let written = buffer.writerIndex
+        if written > 0 { buffer.setRepeatingByte(0, count: written, at: 0) }
+        buffer.clear()
+    }
+}

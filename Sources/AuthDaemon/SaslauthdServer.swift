@@ -1,0 +1,88 @@
+import AuthCore
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The saslauthd front door: one Unix-socket listener per `listen:` entry, all answering from
+/// the same engine. On graceful shutdown it stops accepting, lets the requests in flight finish,
+/// and removes its socket files.
+final class SaslauthdServer: Service {
+    private let listeners: [ListenerConfig]
+    private let context: ServerContext
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, logger: Logger) {
+        self.listeners = listeners
+        self.context = context
+        self.group = group
+        self.logger = logger
+    }
+
+    private struct Bound {
+        var listener: ListenerConfig
+        var quiesce: ServerQuiescingHelper
+        var inode: ino_t?
+    }
+
+    func run() async throws {
+        var bound: [Bound] = []
+        do {
+            for listener in listeners {
+                bound.append(try await bind(listener))
+            }
+        } catch {
+            await drain(bound)
+            throw error
+        }
+        logger.notice("authmuxd ready", metadata: ["sockets": "\(listeners.map(\.path).joined(separator: ", "))"])
+        try? await gracefulShutdown()
+        logger.notice("shutting down: no new connections, finishing requests in flight")
+        await drain(bound)
+        logger.notice("stopped")
+    }
+
+    private func bind(_ listener: ListenerConfig) async throws -> Bound {
+        let gid = try SocketPreparer.groupID(for: listener)
+        try SocketPreparer.prepare(listener, group: gid)
+        let quiesce = ServerQuiescingHelper(group: group)
+        let server = context
+        let previousMask = umask(SocketPreparer.umask(for: listener))
+        defer { umask(previousMask) }
+        _ = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SaslauthdConnectionHandler(server: server))
+                }
+            }
+            .bind(unixDomainSocketPath: listener.path)
+            .get()
+        try SocketPreparer.finish(listener, group: gid)
+        logger.info("listening", metadata: [
+            "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
+            "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
+        ])
+        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
+    }
+
+    private func drain(_ bound: [Bound]) async {
+        for item in bound {
+            let promise = group.next().makePromise(of: Void.self)
+            item.quiesce.initiateShutdown(promise: promise)
+            try? await promise.futureResult.get()
+            SocketPreparer.remove(item.listener.path, ifInode: item.inode)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import AuthCore
+import CBerkeleyDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads every `userPassword` entry of a sasldb file through libdb. Blocking: call it only from
+/// the backend's thread pool.
+enum BerkeleyDBReader {
+    static let propertyName = Array("userPassword".utf8)
+
+    static func readPasswords(path: String) throws(SASLDBError) -> [SASLDBKey: Secret] {
+        var handle: UnsafeMutablePointer<DB>?
+        var status = db_create(&handle, nil, 0)
+        guard status == 0, let db = handle else { throw SASLDBError(description: "libdb: \(message(status))") }
+        defer { _ = authmux_db_close(db) }
+        status = authmux_db_open_readonly(db, path)
+        guard status == 0 else { throw SASLDBError(description: "cannot open \(path): \(message(status))") }
+
+        var cursorHandle: UnsafeMutablePointer<DBC>?
+        status = authmux_db_cursor(db, &cursorHandle)
+        guard status == 0, let cursor = cursorHandle else { throw SASLDBError(description: "cannot read \(path): \(message(status))") }
+        defer { _ = authmux_dbc_close(cursor) }
+
+        var entries: [SASLDBKey: Secret] = [:]
+        while true {
+            var key = DBT()
+            var data = DBT()
+            status = authmux_dbc_next(cursor, &key, &data)
+            if status == DB_NOTFOUND { break }
+            guard status == 0 else { throw SASLDBError(description: "cannot read \(path): \(message(status))") }
+            let keyBytes = UnsafeRawBufferPointer(start: key.data, count: Int(key.size))
+            guard let parsed = parseKey(keyBytes) else { continue }
+            entries[parsed] = Secret(copying: UnsafeRawBufferPointer(start: data.data, count: Int(data.size)))
+        }
+        return entries
+    }
+
+    /// `user NUL realm NUL property`; nil for other properties and for names that are not UTF-8
+    /// (authmux only receives UTF-8 logins, so such entries could never match).
+    static func parseKey(_ bytes: UnsafeRawBufferPointer) -> SASLDBKey? {
+        let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].elementsEqual(propertyName),
+              let user = String(validating: parts[0], as: UTF8.self),
+              let realm = String(validating: parts[1], as: UTF8.self)
+        else { return nil }
+        return SASLDBKey(user: user, realm: realm)
+    }
+
+    static func message(_ status: Int32) -> String {
+        String(cString: db_strerror(status))
+    }
+}

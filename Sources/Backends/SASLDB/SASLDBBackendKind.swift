@@ -1,0 +1,35 @@
+public import AuthCore
+public import Logging
+
+/// Decodes `type: sasldb` backends and builds them.
+public struct SASLDBBackendKind: BackendKind {
+    public init() {}
+
+    public var type: String { "sasldb" }
+
+    public func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
+        var settings = SASLDBSettings()
+        for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "empty_realm"]) {
+            switch key {
+            case "path":
+                let path = try value.nonEmptyString()
+                guard path.hasPrefix("/") else { throw value.error("must be an absolute path") }
+                settings.path = path
+            case "threads":
+                settings.threads = try value.int(in: 1...64)
+            case "empty_realm":
+                settings.emptyRealm = IdentityNormalizer.canonicalRealmSpelling(try value.nonEmptyString())
+            default:
+                break
+            }
+        }
+        return settings
+    }
+
+    public func makeBackend(name: String, settings: any BackendSettings, logger: Logger) throws -> any AuthBackend {
+        guard let settings = settings as? SASLDBSettings else {
+            preconditionFailure("sasldb backend built from \(Swift.type(of: settings))")
+        }
+        return SASLDBBackend(name: name, settings: settings, logger: logger)
+    }
+}

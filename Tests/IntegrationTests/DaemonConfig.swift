@@ -1,0 +1,49 @@
+/// The configuration most tests run with: one saslauthd listener and one sasldb backend in the
+/// sandbox, realms as in the design's normalization table (`default: example.com`, `vm` and
+/// `mail.example.com` aliased to it) and a short read timeout so idle-client tests finish soon.
+struct DaemonConfig: Sendable {
+    var socketPath: String
+    var sasldbPath: String
+    var defaultRealm: String? = "example.com"
+    var aliases: [(from: String, to: String)] = [("vm", "example.com"), ("mail.example.com", "example.com")]
+    var splitLogin = "last"
+    var lowercaseUser = false
+    var readTimeout = "2s"
+
+    init(sandbox: Sandbox) {
+        socketPath = sandbox.socketPath
+        sasldbPath = sandbox.sasldbPath
+    }
+
+    var yaml: String {
+        var lines = [
+            "listen:",
+            "  - protocol: saslauthd",
+            "    path: \(socketPath)",
+            "    mode: \"0660\"",
+            "realms:",
+        ]
+        if let defaultRealm { lines.append("  default: \(defaultRealm)") }
+        if !aliases.isEmpty {
+            let pairs = aliases.map { "\($0.from): \($0.to)" }.joined(separator: ", ")
+            lines.append("  aliases: { \(pairs) }")
+        }
+        lines += [
+            "  split_login: \(splitLogin)",
+            "  lowercase_user: \(lowercaseUser)",
+            "limits:",
+            "  read_timeout: \(readTimeout)",
+            "backends:",
+            "  mailusers: { type: sasldb, path: \(sasldbPath) }",
+            "routes:",
+            "  - use: [ mailusers ]",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes this configuration as the sandbox's `authmux.yaml`, returning its path.
+    @discardableResult
+    func write(into sandbox: Sandbox) throws -> String {
+        try sandbox.write(yaml, to: "authmux.yaml")
+    }
+}

@@ -1,0 +1,55 @@
+import Testing
+
+/// Released libsasl2 sends four fields; Cyrus's development branch adds a fifth, the client
+/// address. Both forms must work on the same socket.
+@Suite(.timeLimit(.minutes(2)))
+struct RequestFormTests {
+    typealias S = StandardSetup
+
+    @Test func authtestSendsFourAndFiveFields() async throws {
+        try await S.run { _, _, daemon in
+            let socket = daemon.socketPath
+            let four = try await SaslClients.authtest(
+                ["--fields", "4", "-u", S.user, "-r", S.realm, "-p", S.password, "-s", S.service, "-f", socket])
+            #expect(four.termination == .exited(0) && four.stdout.contains("OK"), "\(four)\n\(daemon.logTail)")
+
+            let five = try await SaslClients.authtest(
+                ["--fields", "5", "--client-address", "127.0.0.1;4242",
+                 "-u", S.user, "-r", S.realm, "-p", S.password, "-s", S.service, "-f", socket])
+            #expect(five.termination == .exited(0) && five.stdout.contains("OK"), "\(five)\n\(daemon.logTail)")
+
+            let fiveWrong = try await SaslClients.authtest(
+                ["--fields", "5", "--client-address", "127.0.0.1;4242",
+                 "-u", S.user, "-r", S.realm, "-p", "wrong", "-s", S.service, "-f", socket])
+            #expect(fiveWrong.termination == .exited(1) && fiveWrong.stdout.contains("NO"),
+                    "\(fiveWrong)\n\(daemon.logTail)")
+        }
+    }
+
+    @Test func rawFourAndFiveFieldRequestsInOneWrite() async throws {
+        try await S.run { _, _, daemon in
+            let socket = daemon.socketPath
+            let four = try RawSaslauthdClient.exchange(
+                socketPath: socket, fields: [S.user, S.password, S.service, S.realm])
+            #expect(four.isOK, "4 fields: \(four)")
+
+            let five = try RawSaslauthdClient.exchange(
+                socketPath: socket, fields: [S.user, S.password, S.service, S.realm, "127.0.0.1;4242"])
+            #expect(five.isOK, "5 fields: \(five)")
+
+            let ipv6 = try RawSaslauthdClient.exchange(
+                socketPath: socket, fields: [S.user, S.password, S.service, S.realm, "::1;993"])
+            #expect(ipv6.isOK, "5 fields, IPv6 address: \(ipv6)")
+
+            // The development branch sends an empty address when it has none.
+            let emptyAddress = try RawSaslauthdClient.exchange(
+                socketPath: socket, fields: [S.user, S.password, S.service, S.realm, ""])
+            #expect(emptyAddress.isOK, "5 fields, empty address: \(emptyAddress)")
+
+            let fiveWrong = try RawSaslauthdClient.exchange(
+                socketPath: socket, fields: [S.user, "wrong", S.service, S.realm, "127.0.0.1;4242"])
+            #expect(fiveWrong.isNO, "5 fields, wrong password: \(fiveWrong)")
+            try S.expectStillServes(daemon)
+        }
+    }
+}

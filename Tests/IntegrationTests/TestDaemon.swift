@@ -1,0 +1,160 @@
+import Foundation
+import Glibc
+
+/// One real `authmuxd --foreground` process, started from a configuration file, with its
+/// standard error captured to a file for failure messages.
+///
+/// Use `TestDaemon.with(...)`: it waits until the socket answers, runs the test body and then
+/// stops the daemon however the body ended, so no test leaves a daemon behind. `deinit` is a
+/// last resort that SIGKILLs a daemon still running.
+final class TestDaemon {
+    let configPath: String
+    let socketPath: String
+    let stderrPath: String
+    private let process: Process
+    private(set) var termination: Termination?
+
+    var pid: pid_t { process.processIdentifier }
+
+    /// Everything the daemon wrote to standard error so far.
+    var log: String { ProcessRunner.readText(stderrPath) }
+
+    /// The end of the log, sized for a failure message.
+    var logTail: String {
+        let text = log
+        let tail = text.count > 6000 ? "…" + String(text.suffix(6000)) : text
+        return "--- authmuxd stderr (\(stderrPath)) ---\n\(tail)"
+    }
+
+    private init(configPath: String, socketPath: String, stderrPath: String, process: Process) {
+        self.configPath = configPath
+        self.socketPath = socketPath
+        self.stderrPath = stderrPath
+        self.process = process
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    /// Starts `authmuxd --config configPath --foreground --debug` and waits until `socketPath`
+    /// accepts a connection. Throws, with the daemon's standard error, if it exits first or is
+    /// not ready within `readyTimeout`.
+    static func start(
+        configPath: String,
+        socketPath: String,
+        logName: String = "authmuxd.stderr",
+        extraArguments: [String] = [],
+        readyTimeout: Duration = .seconds(20)
+    ) async throws -> TestDaemon {
+        let logDirectory = (configPath as NSString).deletingLastPathComponent
+        let stderrPath = (logDirectory as NSString).appendingPathComponent(logName)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.authmuxd())
+        process.arguments = ["--config", configPath, "--foreground", "--debug"] + extraArguments
+        process.standardInput = FileHandle.nullDevice
+        // One handle for both streams: they share one file offset and never overwrite each other.
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+
+        let daemon = TestDaemon(
+            configPath: configPath, socketPath: socketPath, stderrPath: stderrPath, process: process)
+        try await daemon.waitUntilReady(timeout: readyTimeout)
+        return daemon
+    }
+
+    /// Starts a daemon, runs `body` with it and stops it afterwards even when `body` throws.
+    /// Errors thrown by `body` carry the daemon's log.
+    static func with<T>(
+        configPath: String,
+        socketPath: String,
+        _ body: (TestDaemon) async throws -> T
+    ) async throws -> T {
+        let daemon = try await start(configPath: configPath, socketPath: socketPath)
+        let result: T
+        do {
+            result = try await body(daemon)
+        } catch {
+            await daemon.cleanUp()
+            throw IntegrationError("\(error)\n\(daemon.logTail)")
+        }
+        await daemon.cleanUp()
+        return result
+    }
+
+    /// Sends SIGTERM and waits for the daemon to exit; SIGKILLs it and throws if it does not
+    /// exit within `timeout`.
+    @discardableResult
+    func stop(timeout: Duration = .seconds(20)) async throws -> Termination {
+        if let termination { return termination }
+        send(signal: SIGTERM)
+        return try await waitForExit(timeout: timeout)
+    }
+
+    func send(signal: Int32) {
+        guard termination == nil else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the daemon to exit by itself (after a signal the test sent); SIGKILLs it and
+    /// throws if it is still running after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Termination {
+        if let termination { return termination }
+        let exited = await ProcessRunner.waitForExit(process, until: .now + timeout)
+        if !exited {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            termination = ProcessRunner.termination(of: process)
+            throw IntegrationError("authmuxd did not exit within \(timeout)\n\(logTail)")
+        }
+        let ended = ProcessRunner.termination(of: process)
+        termination = ended
+        return ended
+    }
+
+    /// SIGKILLs the daemon (nothing of its shutdown runs: the socket file stays behind).
+    func killHard() async {
+        guard termination == nil else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(20))
+        termination = ProcessRunner.termination(of: process)
+    }
+
+    /// Stops the daemon if a test left it running; never throws.
+    func cleanUp() async {
+        guard termination == nil else { return }
+        do {
+            try await stop()
+        } catch {
+            await killHard()
+        }
+    }
+
+    private func waitUntilReady(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if !process.isRunning {
+                process.waitUntilExit()
+                let ended = ProcessRunner.termination(of: process)
+                termination = ended
+                throw IntegrationError(
+                    "authmuxd exited before it was ready (\(ended)), config \(configPath)\n\(logTail)")
+            }
+            if RawSaslauthdClient.canConnect(to: socketPath) {
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                await cleanUp()
+                throw IntegrationError(
+                    "authmuxd did not accept connections on \(socketPath) within \(timeout)\n\(logTail)")
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
