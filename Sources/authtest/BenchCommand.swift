@@ -1,0 +1,2 @@
+import ArgumentParser
+struct BenchCommand: AsyncParsableCommand { func run() async throws {} }

@@ -1,0 +1,70 @@
+import ArgumentParser
+import AuthCore
+import NIOCore
+import NIOPosix
+
+/// `authtest USER REALM PASSWORD`, or testsaslauthd's `-u -r -p -s -f` flags: one check,
+/// the server's answer printed, exit 0 for OK and 1 for NO.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Ask a saslauthd-protocol server to check one password (the default)."
+    )
+
+    @Argument(help: "User (login) to check.") var positionalUser: String?
+    @Argument(help: "Realm field; may be empty (\"\").") var positionalRealm: String?
+    @Argument(help: "Password; prefer the prompt or --password-stdin, which keep it out of the process list.") var positionalPassword: String?
+
+    @Option(name: [.customShort("u"), .customLong("user")], help: "User (as testsaslauthd -u).") var user: String?
+    @Option(name: [.customShort("r"), .customLong("realm")], help: "Realm (as testsaslauthd -r).") var realm: String?
+    @Option(name: [.customShort("p"), .customLong("password")], help: "Password (as testsaslauthd -p).") var password: String?
+    @Option(name: [.customShort("s"), .customLong("service")], help: "Service name.") var service: String = "imap"
+    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = ListenerConfig.defaultSaslauthdPath
+    @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
+    @Option(name: .long, help: "Request form: 4 fields (released Cyrus SASL) or 5 (with client address).") var fields: RequestForm?
+    @Option(name: .long, help: "Client address for the fifth field, as ip;port (implies --fields 5).") var clientAddress: String?
+    @Option(name: .long, help: "Seconds to wait for the answer.") var timeout: Double = 10
+
+    func validate() throws {
+        if user != nil && positionalUser != nil { throw ValidationError("give the user either with -u or as an argument, not both") }
+        if (user ?? positionalUser) == nil { throw ValidationError("missing user: authtest USER [REALM] [PASSWORD], or -u USER") }
+        if passwordStdin && (password ?? positionalPassword) != nil { throw ValidationError("--password-stdin and a password argument exclude each other") }
+        if fields == .four && clientAddress != nil { throw ValidationError("--client-address needs --fields 5") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        let login = user ?? positionalUser ?? ""
+        let realmField = realm ?? positionalRealm ?? ""
+        guard let secret = readPassword() else {
+            Console.error("authtest: no password (give -p, --password-stdin, or run on a terminal to be asked)")
+            throw ExitCode(2)
+        }
+        let form = fields ?? (clientAddress != nil ? .five : .four)
+        let address: String? = form == .five ? (clientAddress ?? "") : nil
+        var request = ByteBuffer()
+        do {
+            try SaslauthdCodec.encodeRequest(login: login, password: secret, service: service, realm: realmField, clientAddress: address, into: &request)
+        } catch {
+            Console.error("authtest: \(error.reason)")
+            throw ExitCode(2)
+        }
+        let client = SaslauthdClient(group: MultiThreadedEventLoopGroup.singleton, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
+        let answer: String
+        do {
+            answer = try await client.ask(request).get()
+        } catch {
+            Console.error("authtest: \(socket): \(error)")
+            throw ExitCode(2)
+        }
+        Console.out(answer)
+        if !SaslauthdCodec.isSuccess(answer) { throw ExitCode(1) }
+    }
+
+    private func readPassword() -> Secret? {
+        if let given = password ?? positionalPassword { return Secret(given) }
+        var bytes = passwordStdin ? PasswordPrompt.readStandardInput() : PasswordPrompt.read(prompt: "Password: ")
+        defer { bytes?.withUnsafeMutableBytes { Secret.wipe($0) } }
+        return bytes.map { value in value.withUnsafeBytes { Secret(copying: $0) } }
+    }
+}
