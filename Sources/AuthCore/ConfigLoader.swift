@@ -34,7 +34,7 @@ public enum ConfigLoader {
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
-            throw syntaxError(error, file: file)
+            throw syntaxError(error, file: file, yaml: yaml)
         } catch {
             throw ConfigError(file: file, line: 1, column: 1, keyPath: "", message: "not valid YAML: \(error)")
         }
@@ -236,8 +236,20 @@ public enum ConfigLoader {
         return [node]
     }
 
-    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+    static func syntaxError(_ error: YamlError, file: String, yaml: String) -> ConfigError {
         switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams reports the mapping's position; point at the repeated key instead.
+            let key = duplicates.first ?? "?"
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            let candidates = lines.indices.filter { index in
+                guard index + 1 >= context.mark.line else { return false }
+                let trimmed = lines[index].drop { $0 == " " || $0 == "-" || $0 == "{" }
+                return trimmed.hasPrefix("\(key):") || trimmed.hasPrefix("\"\(key)\":")
+            }
+            let line = candidates.count >= 2 ? candidates[1] + 1 : context.mark.line
+            let column = candidates.count >= 2 ? lines[candidates[1]].prefix { $0 == " " || $0 == "-" }.count + 1 : context.mark.column
+            return ConfigError(file: file, line: line, column: column, keyPath: key, message: "duplicate key")
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return ConfigError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax error: \(problem)")
         default:
