@@ -1,0 +1,44 @@
+# authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
+# every test; `make bench` compares authmux with Cyrus saslauthd. Each installs what it needs.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+VAR := $(CURDIR)/var
+HOST := $(shell hostname -f 2>/dev/null || hostname)
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all build run test bench deps-run deps-test deps-bench clean
+
+all: build
+
+build:
+	swift build $(SWIFT_BUILD_FLAGS)
+
+deps-run:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+deps-bench:
+	@scripts/install-deps.sh bench
+
+run: deps-run build
+	@mkdir -p $(VAR)/run
+	@if [ $$(printf %s "$(VAR)/run/mux" | wc -c) -gt 107 ]; then echo "$(VAR)/run/mux is too long for a Unix socket path; run from a shorter directory" >&2; exit 2; fi
+	@sed -e 's|@VAR@|$(VAR)|g' -e 's|@HOST@|$(HOST)|g' examples/make-run.yaml.in > $(VAR)/authmux.yaml
+	@echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/sasldb2"
+	@echo "  add a user (in another terminal):  saslpasswd2 -f $(VAR)/sasldb2 -u example.com -c alice"
+	@echo "  check it:                          $$(swift build --show-bin-path)/authtest -f $(VAR)/run/mux alice@example.com"
+	@echo "  what the realm rules make of it:   $$(swift build --show-bin-path)/authmuxd explain --config $(VAR)/authmux.yaml alice@$(HOST)"
+	@echo "  stop with Ctrl-C"
+	exec $$(swift build --show-bin-path)/authmuxd --config $(VAR)/authmux.yaml --foreground
+
+test: deps-test
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build
+
+bench: deps-bench
+	bench/run.sh
+
+clean:
+	rm -rf .build var
