@@ -1,2 +1,110 @@
 import ArgumentParser
-struct BenchCommand: AsyncParsableCommand { func run() async throws {} }
+import AuthCore
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `authtest bench`: a load client. One connection per request by default, as libsasl2 does.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load-test a saslauthd-protocol server and report checks/s and latency percentiles."
+    )
+
+    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = ListenerConfig.defaultSaslauthdPath
+    @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Simultaneous connections.") var concurrency: Int = 16
+    @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to measure (ignored with --requests).") var duration: Double = 10
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Measure this many requests instead of a duration.") var requests: Int?
+    @Option(name: .long, help: "Seconds of load before measuring.") var warmup: Double = 1
+    @Option(name: .long, help: "File of users: one `login password [realm]` per line.") var users: String?
+    @Option(name: .long, help: "Use N generated users: <user-prefix>0… with passwords <password-prefix>0….") var generatedUsers: Int = 100
+    @Option(name: .long, help: "Login prefix of generated users.") var userPrefix: String = "bench"
+    @Option(name: .long, help: "Password prefix of generated users.") var passwordPrefix: String = "pw-bench"
+    @Option(name: [.customShort("r"), .customLong("realm")], help: "Realm field for generated users.") var realm: String = ""
+    @Option(name: [.customShort("s"), .customLong("service")], help: "Service name.") var service: String = "imap"
+    @Option(name: .long, help: "Share of requests with a wrong password, 0 to 1.") var wrongShare: Double = 0
+    @Option(name: .long, help: "Request form, 4 or 5 fields.") var fields: RequestForm = .four
+    @Option(name: .long, help: "Event-loop threads of the load client.") var threads: Int = 1
+    @Option(name: .long, help: "Seconds before a request counts as an error.") var timeout: Double = 10
+    @Option(name: .long, help: "Random seed, for reproducible user picks.") var seed: UInt64 = 1
+    @Flag(name: .long, help: "Print one JSON object instead of text.") var json = false
+
+    func validate() throws {
+        guard concurrency >= 1 && concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
+        guard duration > 0, warmup >= 0, timeout > 0 else { throw ValidationError("durations must be positive") }
+        guard (0...1).contains(wrongShare) else { throw ValidationError("--wrong-share must be between 0 and 1") }
+        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be between 1 and 64") }
+        guard generatedUsers >= 1 else { throw ValidationError("--generated-users must be at least 1") }
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+    }
+
+    func run() async throws {
+        let accounts: [BenchUser]
+        do {
+            accounts = try loadUsers()
+        } catch {
+            Console.error("authtest bench: \(error)")
+            throw ExitCode(2)
+        }
+        let workload: BenchWorkload
+        do {
+            workload = try BenchWorkload(users: accounts, service: service, form: fields, wrongShare: wrongShare)
+        } catch let error as SaslauthdRequestError {
+            Console.error("authtest bench: \(error.reason)")
+            throw ExitCode(2)
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        defer { group.shutdownGracefully { _ in } }
+        let client = SaslauthdClient(group: group, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
+
+        // Fail fast with a clear message when nothing answers.
+        do {
+            _ = try await client.ask(workload.good[0]).get()
+        } catch {
+            Console.error("authtest bench: \(socket): \(error)")
+            throw ExitCode(2)
+        }
+        if warmup > 0 {
+            _ = try await runPhase(group: group, client: client, workload: workload, stop: BenchStop(deadline: .now() + .nanoseconds(Int64(warmup * 1e9))))
+        }
+        let stop = requests.map { BenchStop(requests: $0) } ?? BenchStop(deadline: .now() + .nanoseconds(Int64(duration * 1e9)))
+        let cpuBefore = ProcessCPU.seconds()
+        let started = NIODeadline.now()
+        let tally = try await runPhase(group: group, client: client, workload: workload, stop: stop)
+        let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+        let cpu = ProcessCPU.seconds() - cpuBefore
+        let report = BenchReport(socket: socket, concurrency: concurrency, fields: fields.rawValue, wrongShare: wrongShare, seconds: seconds, tally: tally, cpuSeconds: cpu, threads: threads)
+        Console.out(json ? report.json() : report.text())
+        if tally.errors > 0 || tally.unexpected > 0 { throw ExitCode(1) }
+    }
+
+    private func runPhase(group: MultiThreadedEventLoopGroup, client: SaslauthdClient, workload: BenchWorkload, stop: BenchStop) async throws -> BenchTally {
+        let workers = (0..<concurrency).map { index in
+            BenchWorker(loop: group.next(), client: client, workload: workload, stop: stop, seed: seed &+ UInt64(index) &* 0x1000_0001)
+        }
+        let running = workers.map { $0.run() }
+        var total = BenchTally()
+        for future in running {
+            total.merge(try await future.get())
+        }
+        return total
+    }
+
+    private func loadUsers() throws -> [BenchUser] {
+        guard let users else {
+            return (0..<generatedUsers).map { BenchUser(login: "\(userPrefix)\($0)", realm: realm, password: "\(passwordPrefix)\($0)") }
+        }
+        let text = try String(contentsOfFile: users, encoding: .utf8)
+        var list: [BenchUser] = []
+        for (number, line) in text.split(separator: "\n").enumerated() {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if parts.isEmpty || parts[0].hasPrefix("#") { continue }
+            guard parts.count == 2 || parts.count == 3 else {
+                throw ValidationError("\(users):\(number + 1): expected `login password [realm]`")
+            }
+            list.append(BenchUser(login: parts[0], realm: parts.count == 3 ? parts[2] : realm, password: parts[1]))
+        }
+        guard !list.isEmpty else { throw ValidationError("\(users): no users") }
+        return list
+    }
+}

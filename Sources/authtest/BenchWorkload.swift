@@ -1,0 +1,39 @@
+import AuthCore
+import NIOCore
+
+/// The requests a benchmark sends, encoded once up front so the load client spends its time on
+/// connections, not on building requests.
+struct BenchWorkload: Sendable {
+    struct Entry: Sendable {
+        var request: ByteBuffer
+        var expectOK: Bool
+    }
+
+    let good: [ByteBuffer]
+    let wrong: [ByteBuffer]
+    /// Share of requests sent with a wrong password, 0...1.
+    let wrongShare: Double
+
+    init(users: [BenchUser], service: String, form: RequestForm, wrongShare: Double) throws {
+        var good: [ByteBuffer] = []
+        var wrong: [ByteBuffer] = []
+        let address: String? = form == .five ? "127.0.0.1;4242" : nil
+        for user in users {
+            var right = ByteBuffer()
+            try SaslauthdCodec.encodeRequest(login: user.login, password: Secret(user.password), service: service, realm: user.realm, clientAddress: address, into: &right)
+            good.append(right)
+            var bad = ByteBuffer()
+            try SaslauthdCodec.encodeRequest(login: user.login, password: Secret(user.password + "-wrong"), service: service, realm: user.realm, clientAddress: address, into: &bad)
+            wrong.append(bad)
+        }
+        self.good = good
+        self.wrong = wrong
+        self.wrongShare = wrongShare
+    }
+
+    func pick(_ random: inout SplitMix64) -> Entry {
+        let index = Int(random.next() % UInt64(good.count))
+        let isWrong = Double(random.next() >> 11) / Double(1 << 53) < wrongShare
+        return Entry(request: isWrong ? wrong[index] : good[index], expectOK: !isWrong)
+    }
+}
