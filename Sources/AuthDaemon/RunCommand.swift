@@ -48,10 +48,12 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let context = ServerContext(engine: engine, limits: config.limits, logger: logger, traceNormalization: debug)
+        let active = ActiveEngine(engine: engine, limits: config.limits)
+        let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
         let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, logger: logger)
+        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(
-            services: [.init(service: server)],
+            services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -62,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             failure = error
         }
-        await engine.shutdown()
+        await active.current.engine.shutdown()
         try? await eventLoops.shutdownGracefully()
         guard let failure else { return }
         if let configError = failure as? ConfigError {

@@ -24,6 +24,8 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     }
 
     private let server: ServerContext
+    /// The configuration this connection was accepted under; a reload does not change it.
+    private let current: ActiveEngine.Current
     private var state = State.reading
     private var buffer = ByteBuffer()
     private var readDeadline: Scheduled<Void>?
@@ -34,6 +36,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
 
     init(server: ServerContext) {
         self.server = server
+        self.current = server.active.current
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -42,7 +45,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         started = .now()
-        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: server.limits.readTimeout) {
+        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: current.limits.readTimeout) {
             self.readTimedOut(context: context)
         }
         context.fireChannelActive()
@@ -120,7 +123,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             return
         }
         let prepared: PreparedCheck
-        switch server.engine.prepare(login: request.login, realm: request.realm, service: request.service, recordSteps: server.traceNormalization) {
+        switch current.engine.prepare(login: request.login, realm: request.realm, service: request.service, recordSteps: server.traceNormalization) {
         case .success(let value): prepared = value
         case .failure(let error):
             answer(context: context, refusal: error.reason)
@@ -129,9 +132,9 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         if server.traceNormalization {
             for step in prepared.normalization.steps { server.logger.debug("normalize: \(step)") }
         }
-        if fieldCount == 4 && prepared.wantsClientAddress && server.limits.clientAddressGrace > .zero {
+        if fieldCount == 4 && prepared.wantsClientAddress && current.limits.clientAddressGrace > .zero {
             state = .awaitingAddress(prepared, request)
-            graceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: server.limits.clientAddressGrace) {
+            graceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: current.limits.clientAddressGrace) {
                 self.graceExpired(context: context)
             }
             return
@@ -148,7 +151,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     private func start(context: ChannelHandlerContext, prepared: PreparedCheck, request: SaslauthdRequest) {
         state = .checking
         readDeadline?.cancel()
-        server.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: context.eventLoop)
+        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 let outcome: CheckOutcome

@@ -1,10 +1,8 @@
-import AuthCore
 import Logging
 
-/// What every connection handler shares: the engine that answers checks and the limits.
+/// What every connection handler shares.
 struct ServerContext: Sendable {
-    let engine: AuthEngine
-    let limits: LimitsConfig
+    let active: ActiveEngine
     let logger: Logger
     /// Log the realm rules' steps for each check (`--debug`).
     let traceNormalization: Bool

@@ -1,0 +1,58 @@
+import AuthCore
+import Backends
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// SIGHUP re-reads the configuration. A valid one replaces realm rules, limits, backends and
+/// routes for new connections; an invalid one is refused with its file, line and key, and the
+/// running configuration keeps serving. Listener changes need a restart and the log says so.
+struct ReloadService: Service {
+    let configPath: String
+    let socketOverride: String?
+    let listeners: [ListenerConfig]
+    let active: ActiveEngine
+    let logger: Logger
+
+    /// How long a replaced engine's threads stay up for checks that were already in flight.
+    static let retirementDelay: Duration = .seconds(30)
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            await reload()
+        }
+    }
+
+    func reload() async {
+        logger.notice("SIGHUP: reloading the configuration", metadata: ["config": "\(configPath)"])
+        var config: AuthmuxConfig
+        do {
+            config = try ConfigLoader.load(path: configPath, catalog: BuiltinBackends.catalog)
+        } catch {
+            logger.error("reload refused, the running configuration stays: \(error)")
+            return
+        }
+        if let socketOverride { config = config.overridingSocket(socketOverride) }
+        if config.listeners != listeners {
+            logger.warning("listen: changes are not applied by a reload; restart authmuxd to apply them")
+        }
+        let engine: AuthEngine
+        do {
+            engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+        } catch {
+            logger.error("reload refused, a backend cannot start: \(error)")
+            return
+        }
+        for (name, backend) in engine.backends.sorted(by: { $0.key < $1.key }) {
+            for problem in await backend.problems() {
+                logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])
+            }
+        }
+        let previous = active.replace(engine: engine, limits: config.limits)
+        logger.notice("configuration reloaded", metadata: ["backends": "\(config.backends.map(\.name).joined(separator: ", "))", "routes": "\(config.routes.count)"])
+        Task {
+            try? await Task.sleep(for: Self.retirementDelay)
+            await previous.engine.shutdown()
+        }
+    }
+}
