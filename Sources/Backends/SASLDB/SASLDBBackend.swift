@@ -9,9 +9,12 @@ import Glibc
 
 /// Checks passwords against a Cyrus sasldb file.
 ///
-/// The file is read whole into an immutable snapshot on the backend's own thread pool; every
-/// check `stat`s the file (on the pool) and re-reads it when its stamp moved, so a change made
-/// with `saslpasswd2` is seen by the very next request without a restart.
+/// The file is read whole into an immutable snapshot on the backend's own thread pool. A check
+/// is answered from the snapshot on the caller's event loop when the inotify watch proves the
+/// file unchanged (a non-blocking read of the watch's queue: no `stat`, no libdb, no thread
+/// hop). Otherwise — a change is pending, or inotify is unavailable — the check goes to the
+/// pool, which `stat`s the file and re-reads it when needed. Either way a change made with
+/// `saslpasswd2` is seen by the very next request, without a restart.
 public final class SASLDBBackend: AuthBackend {
     public let name: String
     public let sasldb: SASLDBSettings
@@ -22,27 +25,38 @@ public final class SASLDBBackend: AuthBackend {
     private let current = NIOLockedValueBox<SASLDBSnapshot?>(nil)
     /// Serializes re-reads so a burst of checks after a change reads the file once.
     private let reloadLock = NIOLock()
+    /// nil when inotify cannot be used; every check then takes the pool path.
+    private let watch: FileChangeWatch?
 
     public init(name: String, settings: SASLDBSettings, logger: Logger) {
         self.name = name
         self.sasldb = settings
         self.logger = logger
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
+        self.watch = FileChangeWatch(path: settings.path)
         pool.start()
+        if watch == nil {
+            logger.notice("inotify unavailable for the sasldb file; every check will stat it on the pool", metadata: ["path": "\(settings.path)"])
+        }
     }
 
     public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        pool.runIfActive(eventLoop: eventLoop) { self.checkBlocking(request) }
+        if let watch, let snapshot = current.withLockedValue({ $0 }), snapshot.watchCount == watch.poll() {
+            return eventLoop.makeSucceededFuture(verdict(for: request, in: snapshot))
+        }
+        return pool.runIfActive(eventLoop: eventLoop) { self.checkBlocking(request) }
             .recover { error in .unavailable(reason: "sasldb worker: \(error)") }
     }
 
     /// Runs on a pool thread.
     func checkBlocking(_ request: BackendRequest) -> BackendVerdict {
-        let snapshot: SASLDBSnapshot
         switch freshSnapshot() {
-        case .success(let value): snapshot = value
+        case .success(let snapshot): return verdict(for: request, in: snapshot)
         case .failure(let error): return .unavailable(reason: error.description)
         }
+    }
+
+    private func verdict(for request: BackendRequest, in snapshot: SASLDBSnapshot) -> BackendVerdict {
         let realm = request.identity.realm.isEmpty ? sasldb.emptyRealm : request.identity.realm
         guard let stored = snapshot.password(user: request.identity.user, realm: realm) else { return .unknownUser }
         let matches = request.password.withUnsafeBytes { stored.constantTimeEquals($0) }
@@ -55,16 +69,24 @@ public final class SASLDBBackend: AuthBackend {
             let reason = String(cString: strerror(errno))
             return .failure(SASLDBError(description: "\(sasldb.path): \(reason)"))
         }
-        if let snapshot = current.withLockedValue({ $0 }), snapshot.stamp == stamp, snapshot.isSettled {
+        if let snapshot = current.withLockedValue({ $0 }), isCurrent(snapshot, stamp: stamp) {
             return .success(snapshot)
         }
         return reloadLock.withLock {
             // Another thread may have re-read the file while this one waited.
-            if let snapshot = current.withLockedValue({ $0 }), snapshot.stamp == stamp, snapshot.isSettled {
+            if let snapshot = current.withLockedValue({ $0 }), isCurrent(snapshot, stamp: stamp) {
                 return .success(snapshot)
             }
             return reload()
         }
+    }
+
+    /// With inotify, an unchanged event count is exact; without it, the stamp must match and be
+    /// old enough that a same-tick write cannot hide behind it.
+    private func isCurrent(_ snapshot: SASLDBSnapshot, stamp: FileStamp) -> Bool {
+        guard snapshot.stamp == stamp else { return false }
+        if let watch { return snapshot.watchCount == watch.poll() }
+        return snapshot.isSettled
     }
 
     /// Reads the file; if it changed while being read (saslpasswd2 writing at that moment),
@@ -72,6 +94,9 @@ public final class SASLDBBackend: AuthBackend {
     private func reload() -> Result<SASLDBSnapshot, SASLDBError> {
         var lastError = SASLDBError(description: "\(sasldb.path): changed on every read")
         for _ in 0..<5 {
+            // Count the changes before reading: any write from here on moves the count again.
+            let watchCount = watch?.poll() ?? 0
+            watch?.watchFile()
             let started = Self.now()
             guard let before = FileStamp.of(path: sasldb.path) else {
                 current.withLockedValue { $0 = nil }
@@ -80,7 +105,7 @@ public final class SASLDBBackend: AuthBackend {
             do {
                 let entries = try BerkeleyDBReader.readPasswords(path: sasldb.path)
                 guard FileStamp.of(path: sasldb.path) == before else { continue }
-                let snapshot = SASLDBSnapshot(entries: entries, stamp: before, readStarted: started)
+                let snapshot = SASLDBSnapshot(entries: entries, stamp: before, readStarted: started, watchCount: watchCount)
                 let previous = current.withLockedValue { old in
                     let previous = old
                     old = snapshot

@@ -8,6 +8,9 @@ final class SASLDBSnapshot: Sendable {
     let stamp: FileStamp
     /// Wall-clock nanoseconds when reading began.
     let readStarted: Int64
+    /// The change watch's count just before reading began; the snapshot is exact while the
+    /// count has not moved.
+    let watchCount: Int
 
     /// File timestamps come from a coarse kernel clock (a few milliseconds per tick), so a
     /// write in the same tick as our read would leave the stamp unchanged. A snapshot whose
@@ -15,10 +18,11 @@ final class SASLDBSnapshot: Sendable {
     /// (the same reasoning as git's "racy index").
     static let timestampGranularity: Int64 = 50_000_000
 
-    init(entries: [SASLDBKey: Secret], stamp: FileStamp, readStarted: Int64) {
+    init(entries: [SASLDBKey: Secret], stamp: FileStamp, readStarted: Int64, watchCount: Int) {
         self.entries = entries
         self.stamp = stamp
         self.readStarted = readStarted
+        self.watchCount = watchCount
     }
 
     /// True when a later write is guaranteed to move the file's timestamps past `stamp`.

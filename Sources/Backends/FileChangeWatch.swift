@@ -1,0 +1,78 @@
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counts changes to one file through inotify, without ever blocking.
+///
+/// The kernel queues an inotify event inside the writing system call, before it returns to the
+/// writer. So once `saslpasswd2` has exited, its change is already waiting here, and `poll()`
+/// — a non-blocking read of the queue — tells a check on the event loop whether the in-memory
+/// copy is still exact, without a `stat` or a hop to another thread.
+final class FileChangeWatch: Sendable {
+    private let descriptor: Int32
+    private let path: String
+    private let directoryWatch: Int32
+    private let fileName: [UInt8]
+    private let changes = NIOLockedValueBox(0)
+
+    static let fileMask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
+    static let directoryMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
+
+    /// nil when inotify is not available (limits reached, unsupported file system); callers
+    /// then fall back to `stat` on every check.
+    init?(path: String) {
+        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard fd >= 0 else { return nil }
+        let slash = path.lastIndex(of: "/") ?? path.startIndex
+        let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        let watch = inotify_add_watch(fd, directory, Self.directoryMask)
+        guard watch >= 0 else {
+            close(fd)
+            return nil
+        }
+        self.descriptor = fd
+        self.path = path
+        self.directoryWatch = watch
+        self.fileName = Array(path[path.index(after: slash)...].utf8)
+        watchFile()
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// (Re)attaches the watch to the inode now at `path`; call before reading the file, so a
+    /// replaced file is followed. A missing file is fine: the directory watch sees it appear.
+    func watchFile() {
+        _ = inotify_add_watch(descriptor, path, Self.fileMask)
+    }
+
+    /// Drains pending events and returns the number of changes seen so far.
+    func poll() -> Int {
+        var relevant = false
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: MemoryLayout<inotify_event>.alignment) { buffer in
+            while true {
+                let count = read(descriptor, buffer.baseAddress, buffer.count)
+                guard count > 0 else { break }
+                var offset = 0
+                while offset + MemoryLayout<inotify_event>.size <= count {
+                    let event = buffer.baseAddress!.advanced(by: offset).loadUnaligned(as: inotify_event.self)
+                    let nameStart = offset + MemoryLayout<inotify_event>.size
+                    if event.mask & UInt32(IN_Q_OVERFLOW) != 0 || event.wd != directoryWatch {
+                        relevant = true
+                    } else if event.len > 0 {
+                        let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<min(count, nameStart + Int(event.len))])
+                        let end = name.firstIndex(of: 0) ?? name.count
+                        if name[..<end].elementsEqual(fileName) { relevant = true }
+                    }
+                    offset = nameStart + Int(event.len)
+                }
+            }
+        }
+        return changes.withLockedValue { value in
+            if relevant { value += 1 }
+            return value
+        }
+    }
+}
