@@ -16,6 +16,7 @@
  *
  * Build: cc -o consumer sasl_consumer.c -lsasl2
  */
+#define _POSIX_C_SOURCE 200809L /* getopt, also under a strict -std=c11 */
 #include <sasl/sasl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@ struct DaemonConfig: Sendable {
     var splitLogin = "last"
     var lowercaseUser = false
     var readTimeout = "2s"
+    var socketMode = "0660"
 
     init(sandbox: Sandbox) {
         socketPath = sandbox.socketPath
@@ -20,7 +21,7 @@ struct DaemonConfig: Sendable {
             "listen:",
             "  - protocol: saslauthd",
             "    path: \(socketPath)",
-            "    mode: \"0660\"",
+            "    mode: \"\(socketMode)\"",
             "realms:",
         ]
         if let defaultRealm { lines.append("  default: \(defaultRealm)") }

@@ -40,4 +40,23 @@ struct LiveSasldbChangeTests {
             #expect(deletedRaw == .answer("NO authentication failed"), "a deleted user, raw: \(deletedRaw)")
         }
     }
+
+    /// A sasldb that is missing is an unavailable store, not a wrong password: the client is
+    /// told `NO temporarily unavailable`, and the daemon recovers by itself once the file exists.
+    @Test func missingSasldbIsUnavailableAndRecovers() async throws {
+        try await Sandbox.with { sandbox in
+            let config = DaemonConfig(sandbox: sandbox)
+            let configPath = try config.write(into: sandbox)
+            try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
+                let missing = try RawSaslauthdClient.exchange(
+                    socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
+                #expect(missing == .answer("NO temporarily unavailable"), "no sasldb file yet: \(missing)")
+
+                try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+                let created = try RawSaslauthdClient.exchange(
+                    socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
+                #expect(created.isOK, "after saslpasswd2 created the file: \(created)\n\(daemon.logTail)")
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ enum ProcessRunner {
         timeout: Duration = .seconds(30)
     ) async throws -> ProcessResult {
         let scratch = try Sandbox()
-        defer { scratch.remove() }
+        defer { scratch.remove(evenIfKept: true) }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -33,7 +33,7 @@ enum ProcessRunner {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
 
         let commandLine = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
-        try process.run()
+        try launch(process)
 
         let deadline = ContinuousClock.now + timeout
         let exited = await waitForExit(process, until: deadline)
@@ -50,6 +50,23 @@ enum ProcessRunner {
             throw IntegrationError("timed out after \(timeout), killed: \(result)")
         }
         return result
+    }
+
+    /// Starts `process` with an empty signal mask.
+    ///
+    /// Foundation's `Process` spawns the child from the calling thread without resetting the
+    /// signal mask, and the threads Swift concurrency runs tests on block nearly every signal:
+    /// a daemon started naively would inherit SIGTERM and SIGHUP blocked and never see them (as
+    /// if a service manager's stop request were lost). The spawn is synchronous on this thread,
+    /// so unblocking here for its duration gives the child the clean mask a service manager
+    /// gives it; the previous mask is restored at once.
+    static func launch(_ process: Process) throws {
+        var none = sigset_t()
+        sigemptyset(&none)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
     }
 
     /// Polls until `process` has exited or `deadline` passes; returns whether it exited.

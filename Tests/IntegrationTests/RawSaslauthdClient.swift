@@ -22,14 +22,14 @@ final class RawSaslauthdClient {
             try Self.setTimeout(fd, option: SO_SNDTIMEO, receiveTimeout)
             try Self.connect(fd, to: socketPath)
         } catch {
-            close(fd)
+            Glibc.close(fd)
             fd = -1
             throw error
         }
     }
 
     deinit {
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// Whether something accepts connections on `socketPath` right now (the connection is
@@ -120,6 +120,14 @@ final class RawSaslauthdClient {
             }
             throw IntegrationError("recv(): \(Self.lastError())")
         }
+    }
+
+    /// Whether the connection is still open with nothing to read, checked without waiting:
+    /// the daemon has neither answered nor hung up yet.
+    func isOpenAndSilent() -> Bool {
+        var byte: UInt8 = 0
+        let received = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
     }
 
     func close() {

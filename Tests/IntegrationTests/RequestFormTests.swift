@@ -52,4 +52,36 @@ struct RequestFormTests {
             try S.expectStillServes(daemon)
         }
     }
+
+    /// One request per connection: after its answer the daemon closes, even if the client
+    /// sends a second request on the same connection.
+    @Test func theDaemonClosesAfterTheAnswer() async throws {
+        try await S.run { _, _, daemon in
+            let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
+            try client.send(RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm]))
+            let reply = try client.readReply()
+            #expect(reply.isOK, "\(reply)")
+            let rest = try client.readToEnd()
+            #expect(rest.isEmpty, "bytes after the answer: \(rest)")
+        }
+    }
+
+    /// A four-field request may arrive in many small reads; the daemon must assemble it rather
+    /// than judge the first fragment.
+    @Test func requestArrivingInPiecesIsAssembled() async throws {
+        try await S.run { _, _, daemon in
+            let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
+            let request = RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm])
+            var offset = 0
+            while offset < request.count {
+                let end = min(offset + 3, request.count)
+                try client.send(Array(request[offset..<end]))
+                offset = end
+                // Pacing only, so the pieces arrive as separate reads; nothing is timed.
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let reply = try client.readReply()
+            #expect(reply.isOK, "a request sent 3 bytes at a time: \(reply)\n\(daemon.logTail)")
+        }
+    }
 }

@@ -12,8 +12,6 @@ final class Sandbox {
     var socketPath: String { file("mux") }
     /// Where the standard sasldb of this sandbox lives.
     var sasldbPath: String { file("sasldb2") }
-    /// Where the standard configuration of this sandbox is written.
-    var configPath: String { file("authmux.yaml") }
 
     init() throws {
         var template = Array("/tmp/amx-XXXXXX".utf8CString)
@@ -23,7 +21,7 @@ final class Sandbox {
         guard created != nil else {
             throw IntegrationError("mkdtemp failed: \(String(cString: strerror(errno)))")
         }
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Runs `body` with a fresh sandbox and removes it afterwards, whether `body` succeeded or
@@ -46,12 +44,21 @@ final class Sandbox {
         return target
     }
 
+    /// Creates the directory `name` inside the sandbox and returns its full path.
+    func makeDirectory(_ name: String) throws -> String {
+        let target = file(name)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        return target
+    }
+
     func exists(_ name: String) -> Bool {
         FileManager.default.fileExists(atPath: file(name))
     }
 
-    func remove() {
-        if IntegrationEnvironment.keepTemporaryDirectories {
+    /// Deletes the sandbox, unless `AUTHMUX_KEEP_TEMP=1` asks to keep it for a post-mortem
+    /// (`evenIfKept` is for scratch space whose contents the caller has already collected).
+    func remove(evenIfKept: Bool = false) {
+        if IntegrationEnvironment.keepTemporaryDirectories && !evenIfKept {
             print("keeping \(path)")
             return
         }

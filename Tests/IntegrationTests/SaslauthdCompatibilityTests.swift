@@ -91,4 +91,24 @@ struct SaslauthdCompatibilityTests {
             }
         }
     }
+
+    /// The password is compared as the exact bytes sent: no trimming, no case folding, no
+    /// prefix match, UTF-8 untouched.
+    @Test func passwordsAreComparedByteForByte() async throws {
+        try await S.run { _, db, daemon in
+            let password = "pässwörd ✓ 7"
+            try await db.setPassword(password, user: "utf", realm: S.realm)
+            let socket = daemon.socketPath
+            let right = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", password, S.service, S.realm])
+            #expect(right.isOK, "the exact UTF-8 password: \(right)\n\(daemon.logTail)")
+            let viaTool = try await SaslClients.testsaslauthd(
+                user: "utf@example.com", password: password, socketPath: socket)
+            #expect(viaTool.termination == .exited(0), "the exact UTF-8 password via testsaslauthd: \(viaTool)")
+            for variant in [password + " ", " " + password, "PÄSSWÖRD ✓ 7", "pässwörd ✓", password + "7",
+                            "pa\u{308}sswo\u{308}rd ✓ 7" /* same text, decomposed: other bytes */] {
+                let reply = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", variant, S.service, S.realm])
+                #expect(reply.isNO, "variant \(String(reflecting: variant)) must be refused: \(reply)")
+            }
+        }
+    }
 }

@@ -47,13 +47,12 @@ struct SocketOwnershipTests {
         }
     }
 
-    /// A regular file at the socket path is not a stale socket: deleting it could destroy data
-    /// a careless configuration pointed at, so the daemon must refuse (any non-zero status).
-    @Test func regularFileAtTheSocketPathIsNotDeleted() async throws {
+    /// Something that is not a socket at the socket path is not stale: replacing it could
+    /// destroy a file a mistyped configuration points at, so the start is refused.
+    @Test func regularFileAtTheSocketPathIsNotReplaced() async throws {
         try await Sandbox.with { sandbox in
             try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
-            let config = DaemonConfig(sandbox: sandbox)
-            let configPath = try config.write(into: sandbox)
+            let configPath = try DaemonConfig(sandbox: sandbox).write(into: sandbox)
             try sandbox.write("precious\n", to: "mux")
 
             let start = try await ProcessRunner.run(
@@ -62,5 +61,52 @@ struct SocketOwnershipTests {
             #expect(ProcessRunner.readText(sandbox.file("mux")) == "precious\n",
                     "the daemon replaced a regular file at its socket path: \(start)")
         }
+    }
+
+    /// The socket is the security boundary: it gets exactly the configured mode, and a missing
+    /// directory (a fresh machine has no /run/saslauthd) is created with mode 0750.
+    @Test func socketModeAndDirectoryFollowTheConfiguration() async throws {
+        try await Sandbox.with { sandbox in
+            try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+            var config = DaemonConfig(sandbox: sandbox)
+            config.socketPath = sandbox.file("run/saslauthd/mux")
+            config.socketMode = "0620"
+            let configPath = try config.write(into: sandbox)
+            try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
+                let socketMode = try Self.mode(of: config.socketPath)
+                #expect(socketMode.type == S_IFSOCK, "\(config.socketPath) is not a socket")
+                #expect(socketMode.permissions == 0o620,
+                        "socket mode \(String(socketMode.permissions, radix: 8)), configured 0620")
+                let directoryMode = try Self.mode(of: sandbox.file("run/saslauthd"))
+                #expect(directoryMode.permissions == 0o750,
+                        "created directory mode \(String(directoryMode.permissions, radix: 8)), expected 0750")
+                try S.expectStillServes(daemon)
+            }
+        }
+    }
+
+    /// `--socket PATH` replaces the configured path (as saslauthd's `-m` does for its directory).
+    @Test func socketOptionOverridesTheConfiguredPath() async throws {
+        try await Sandbox.with { sandbox in
+            try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+            let config = DaemonConfig(sandbox: sandbox)
+            let configPath = try config.write(into: sandbox)
+            let other = sandbox.file("other")
+            try await TestDaemon.with(configPath: configPath, socketPath: other, extraArguments: ["--socket", other]) { daemon in
+                try S.expectStillServes(daemon)
+                #expect(sandbox.exists("mux") == false, "the configured path is used despite --socket")
+                let termination = try await daemon.stop()
+                #expect(termination == .exited(0), "\(termination)")
+                #expect(sandbox.exists("other") == false, "the --socket file is left after SIGTERM")
+            }
+        }
+    }
+
+    static func mode(of path: String) throws -> (type: mode_t, permissions: mode_t) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw IntegrationError("lstat(\(path)): \(String(cString: strerror(errno)))")
+        }
+        return (info.st_mode & S_IFMT, info.st_mode & 0o7777)
     }
 }

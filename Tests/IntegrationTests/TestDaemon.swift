@@ -51,7 +51,9 @@ final class TestDaemon {
     ) async throws -> TestDaemon {
         let logDirectory = (configPath as NSString).deletingLastPathComponent
         let stderrPath = (logDirectory as NSString).appendingPathComponent(logName)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
+            throw IntegrationError("cannot create \(stderrPath)")
+        }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.authmuxd())
@@ -61,7 +63,7 @@ final class TestDaemon {
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardOutput = logHandle
         process.standardError = logHandle
-        try process.run()
+        try ProcessRunner.launch(process)
 
         let daemon = TestDaemon(
             configPath: configPath, socketPath: socketPath, stderrPath: stderrPath, process: process)
@@ -74,9 +76,10 @@ final class TestDaemon {
     static func with<T>(
         configPath: String,
         socketPath: String,
+        extraArguments: [String] = [],
         _ body: (TestDaemon) async throws -> T
     ) async throws -> T {
-        let daemon = try await start(configPath: configPath, socketPath: socketPath)
+        let daemon = try await start(configPath: configPath, socketPath: socketPath, extraArguments: extraArguments)
         let result: T
         do {
             result = try await body(daemon)
