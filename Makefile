@@ -35,7 +35,7 @@ run: deps-run build
 
 test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build
+	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --disable-xctest
 
 bench: deps-bench
 	bench/run.sh
