@@ -46,7 +46,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         started = .now()
         readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: current.limits.readTimeout) {
-            self.readTimedOut(context: context)
+            self.endOfRequest(context: context)
         }
         context.fireChannelActive()
     }
@@ -200,7 +200,9 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func readTimedOut(context: ChannelHandlerContext) {
+    /// No more bytes will come, because the read deadline passed or the client shut down its
+    /// sending side: answer with what there is.
+    private func endOfRequest(context: ChannelHandlerContext) {
         switch state {
         case .reading:
             if buffer.readableBytes == 0 {
@@ -209,6 +211,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
                 answer(context: context, refusal: SaslauthdRequestError.incomplete.reason)
             }
         case .awaitingAddress(let prepared, let request):
+            graceTimer?.cancel()
             start(context: context, prepared: prepared, request: request)
         case .checking, .done:
             return
@@ -225,20 +228,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            // The client will send nothing more.
-            switch state {
-            case .reading:
-                if buffer.readableBytes == 0 {
-                    finishSilently(context: context)
-                } else {
-                    answer(context: context, refusal: SaslauthdRequestError.incomplete.reason)
-                }
-            case .awaitingAddress(let prepared, let request):
-                graceTimer?.cancel()
-                start(context: context, prepared: prepared, request: request)
-            case .checking, .done:
-                break
-            }
+            endOfRequest(context: context)
             return
         }
         if event is ChannelShouldQuiesceEvent {
