@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# bench/run.sh: compare authmuxd with Cyrus saslauthd (`-a sasldb -n 5`) on the same sasldb and
+# write BENCHMARKS.md. `make bench` runs it after scripts/install-deps.sh bench.
+#
+# Environment (all optional):
+#   ROUNDS=3           rounds per scenario; each round runs saslauthd, then authmux (A B A B …)
+#   DURATION=5         measured seconds per run (after WARMUP seconds of warm-up load)
+#   WARMUP=1           warm-up seconds per run
+#   USERS=10000        users in the generated sasldb (cached in var/bench-cache/)
+#   CONCURRENCIES="1 16 64"   WRONG_SHARES="0 0.5"   the scenarios
+#   KEEP_TMP=1         keep the temporary folder (logs, sockets, sasldb) even on success
+#
+# Needs root (or passwordless sudo): Cyrus saslauthd's sasldb mechanism reads only its
+# compiled-in /etc/sasldb2, so it runs in a private mount namespace where the generated file
+# is bind-mounted over /etc/sasldb2. The host's /etc/sasldb2 is never written.
+#
+# Exit status: 0 when every run went through; 1 on a setup failure; 3 when BENCHMARKS.md was
+# written but some run failed or had errors or unexpected answers (they are listed in it).
+# shellcheck disable=SC2015  # "A && B || die" means: die unless both hold, as intended here
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="/opt/swift/usr/bin:$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export LC_ALL=C
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+USERS=${USERS:-10000}
+CONCURRENCIES=${CONCURRENCIES:-"1 16 64"}
+WRONG_SHARES=${WRONG_SHARES:-"0 0.5"}
+KEEP_TMP=${KEEP_TMP:-0}
+REALM=bench.example
+USER_PREFIX=bench
+PASSWORD_PREFIX=pw-bench
+SASLAUTHD=/usr/sbin/saslauthd
+SASLAUTHD_DB=/etc/sasldb2       # SASL_DB_PATH compiled into Debian's saslauthd
+SASLAUTHD_PROCS=5
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a whole number >= 1 (got '$ROUNDS')"
+is_number "$DURATION" || die "DURATION must be a number of seconds (got '$DURATION')"
+is_number "$WARMUP" || die "WARMUP must be a number of seconds (got '$WARMUP')"
+is_uint "$USERS" && [ "$USERS" -ge 2 ] || die "USERS must be a whole number >= 2 (got '$USERS')"
+for c in $CONCURRENCIES; do is_uint "$c" && [ "$c" -ge 1 ] || die "bad concurrency '$c'"; done
+for w in $WRONG_SHARES; do is_number "$w" || die "bad wrong-password share '$w'"; done
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+
+# ---------------------------------------------------------------------------------------------
+# Tools this script needs beyond scripts/install-deps.sh bench (installed only when missing).
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v mount >/dev/null 2>&1 || missing+=(mount)
+command -v git >/dev/null 2>&1 || missing+=(git)
+{ [ -x "$SASLAUTHD" ] && command -v saslpasswd2 >/dev/null 2>&1 && command -v testsaslauthd >/dev/null 2>&1; } || missing+=(sasl2-bin)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing: ${missing[*]}"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null 2>&1 || die "swift is not on PATH (looked in /opt/swift/usr/bin too)"
+if [ ${#SUDO[@]} -gt 0 ]; then
+  sudo -n true 2>/dev/null || die "not root and no passwordless sudo: saslauthd must start in a mount namespace as root"
+fi
+grep -aq "$SASLAUTHD_DB" "$SASLAUTHD" || say "warning: $SASLAUTHD does not mention $SASLAUTHD_DB; its sasldb path may differ"
+
+# ---------------------------------------------------------------------------------------------
+say "building authmuxd and authtest (release)"
+swift build -c release --product authmuxd
+swift build -c release --product authtest
+BIN=$(swift build -c release --show-bin-path)
+[ -x "$BIN/authmuxd" ] && [ -x "$BIN/authtest" ] || die "release binaries not found in $BIN"
+"$BIN/authtest" bench --help >/dev/null 2>&1 || die "$BIN/authtest has no working 'bench' subcommand"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+RESULTS_DIR="$ROOT/var/bench-results"
+CACHE_DIR="$ROOT/var/bench-cache"
+RESULTS="$RESULTS_DIR/$STAMP.jsonl"
+mkdir -p "$RESULTS_DIR" "$CACHE_DIR"
+
+TMP=$(mktemp -d /tmp/amb.XXXXXX)
+chmod 755 "$TMP"
+DB="$TMP/sasldb2"
+SASL_RUN="$TMP/saslauthd"
+SASL_SOCK="$SASL_RUN/mux"
+MUX_SOCK="$TMP/authmux/mux"
+CONFIG="$TMP/authmux.yaml"
+MUX_LOG="$TMP/authmuxd.log"
+RSS_JSON="$TMP/rss.json"
+
+AUTHMUXD_PID=""
+SASLAUTHD_PID=""
+SASLAUTHD_PIDS=()
+LOAD_PID=""
+SUCCEEDED=0
+
+alive() {  # a zombie (State Z) counts as dead: an exited daemon may wait for a reaper
+  local pid=$1
+  [ -n "$pid" ] && [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+
+children_of() {
+  local parent=$1 status
+  for status in /proc/[0-9]*/status; do
+    if grep -q "^PPid:[[:space:]]*$parent\$" "$status" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "$status" 2>/dev/null; then
+      status=${status#/proc/}; printf '%s\n' "${status%/status}"
+    fi
+  done
+}
+
+wait_gone() {  # wait_gone SECONDS PID...: 0 once none is alive
+  local deadline=$((SECONDS + $1)) pid any; shift
+  while :; do
+    any=0
+    for pid in "$@"; do alive "$pid" && any=1; done
+    [ $any -eq 0 ] && return 0
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.1
+  done
+}
+
+stop_daemons() {
+  local pid
+  if [ -n "$LOAD_PID" ] && alive "$LOAD_PID"; then
+    kill -TERM "$LOAD_PID" 2>/dev/null || true
+    wait "$LOAD_PID" 2>/dev/null || true
+  fi
+  LOAD_PID=""
+  if [ -n "$AUTHMUXD_PID" ]; then
+    if alive "$AUTHMUXD_PID"; then
+      kill -TERM "$AUTHMUXD_PID" 2>/dev/null || true
+      if ! wait_gone 10 "$AUTHMUXD_PID"; then
+        echo "bench: authmuxd ($AUTHMUXD_PID) ignored SIGTERM for 10 s; killing it" >&2
+        kill -KILL "$AUTHMUXD_PID" 2>/dev/null || true
+      fi
+    fi
+    wait "$AUTHMUXD_PID" 2>/dev/null || true
+    AUTHMUXD_PID=""
+  fi
+  if [ -n "$SASLAUTHD_PID" ]; then
+    # The master's SIGTERM handler signals its whole process group (the workers) too.
+    if alive "$SASLAUTHD_PID"; then
+      "${SUDO[@]}" kill -TERM "$SASLAUTHD_PID" 2>/dev/null || true
+    fi
+    if ! wait_gone 10 "$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}"; then
+      echo "bench: saslauthd processes still alive 10 s after SIGTERM; killing them" >&2
+      for pid in "$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}"; do
+        alive "$pid" && "${SUDO[@]}" kill -KILL "$pid" 2>/dev/null || true
+      done
+    fi
+    SASLAUTHD_PID=""
+    SASLAUTHD_PIDS=()
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  stop_daemons
+  if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then
+    rm -rf "$TMP"
+  else
+    echo "bench: logs and files kept in $TMP (authmuxd.log, saslauthd/, authtest-*.err, sasldb2)" >&2
+    [ "$rc" -eq 0 ] && [ "$SUCCEEDED" -ne 1 ] && rc=1
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT
+trap 'echo "bench: terminated" >&2; exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# The sasldb: USERS users created with the real saslpasswd2, one call each (no concurrent
+# writers to one Berkeley DB file). Cached by user count, realm and saslpasswd2 version.
+SASL_PKG=$(dpkg-query -W -f='${Version}' sasl2-bin 2>/dev/null || echo unknown)
+CACHED_DB="$CACHE_DIR/sasldb2-$REALM-$USERS-${SASL_PKG//[^A-Za-z0-9.+-]/_}"
+if [ -s "$CACHED_DB" ]; then
+  say "using the cached sasldb of $USERS users: $CACHED_DB"
+  cp "$CACHED_DB" "$DB"
+else
+  say "creating a sasldb of $USERS users with saslpasswd2 (one call per user; cached afterwards)"
+  start=$SECONDS
+  for ((i = 0; i < USERS; i++)); do
+    printf '%s%d' "$PASSWORD_PREFIX" "$i" | saslpasswd2 -f "$DB" -p -c -u "$REALM" "$USER_PREFIX$i" \
+      || die "saslpasswd2 failed for $USER_PREFIX$i"
+    if (( (i + 1) % 1000 == 0 || i + 1 == USERS )); then
+      printf '    %d/%d users (%d s)\n' "$((i + 1))" "$USERS" "$((SECONDS - start))"
+    fi
+  done
+  cp "$DB" "$CACHED_DB.tmp.$$" && mv "$CACHED_DB.tmp.$$" "$CACHED_DB"
+fi
+chmod 0640 "$DB"
+
+# ---------------------------------------------------------------------------------------------
+# Cyrus saslauthd, default daemon mode, reading $DB as /etc/sasldb2 in a private mount namespace.
+mkdir -p "$SASL_RUN"
+if [ -e "$SASLAUTHD_DB" ] && [ "${BENCH_SASLDB_MOUNT:-bind}" = bind ]; then
+  # shellcheck disable=SC2016
+  NS_SCRIPT='mount --bind "$1" "$2" && exec "$3" -a sasldb -n "$4" -m "$5"'
+  SASLAUTHD_CMD="unshare --mount --propagation private sh -c 'mount --bind $DB $SASLAUTHD_DB && exec $SASLAUTHD -a sasldb -n $SASLAUTHD_PROCS -m $SASL_RUN'"
+else
+  # No /etc/sasldb2 to bind over: lay an overlay on /etc (inside the namespace only) holding
+  # a copy of the database under that name.
+  mkdir -p "$TMP/etc-overlay/upper" "$TMP/etc-overlay/work"
+  cp "$DB" "$TMP/etc-overlay/upper/$(basename "$SASLAUTHD_DB")"
+  # shellcheck disable=SC2016
+  NS_SCRIPT='mount -t overlay overlay -o "lowerdir=$(dirname "$2"),upperdir=$6/upper,workdir=$6/work" "$(dirname "$2")" && exec "$3" -a sasldb -n "$4" -m "$5"'
+  SASLAUTHD_CMD="unshare --mount --propagation private sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$TMP/etc-overlay/upper,workdir=$TMP/etc-overlay/work /etc && exec $SASLAUTHD -a sasldb -n $SASLAUTHD_PROCS -m $SASL_RUN'"
+fi
+say "starting Cyrus saslauthd: $SASLAUTHD_CMD"
+"${SUDO[@]}" unshare --mount --propagation private sh -c "$NS_SCRIPT" sh \
+  "$DB" "$SASLAUTHD_DB" "$SASLAUTHD" "$SASLAUTHD_PROCS" "$SASL_RUN" "$TMP/etc-overlay" \
+  || die "saslauthd did not start (see its messages above; it logs to syslog once detached)"
+for _ in $(seq 1 100); do [ -s "$SASL_RUN/saslauthd.pid" ] && [ -S "$SASL_SOCK" ] && break; sleep 0.1; done
+[ -s "$SASL_RUN/saslauthd.pid" ] || die "saslauthd wrote no pid file in $SASL_RUN"
+SASLAUTHD_PID=$(tr -dc 0-9 < "$SASL_RUN/saslauthd.pid")
+alive "$SASLAUTHD_PID" || die "saslauthd (pid $SASLAUTHD_PID) is not running"
+[ -S "$SASL_SOCK" ] || die "saslauthd socket $SASL_SOCK did not appear"
+# The daemon's own /etc/sasldb2 must be our file, and the host's must not have changed.
+if grep -q " $SASLAUTHD_DB " /proc/self/mountinfo || grep -q " $(dirname "$SASLAUTHD_DB") .* overlay " /proc/self/mountinfo; then
+  die "the mount made for saslauthd is visible outside its namespace"
+fi
+for _ in $(seq 1 50); do
+  mapfile -t SASLAUTHD_PIDS < <(children_of "$SASLAUTHD_PID")
+  [ ${#SASLAUTHD_PIDS[@]} -ge $((SASLAUTHD_PROCS - 1)) ] && break
+  sleep 0.1
+done
+say "saslauthd master $SASLAUTHD_PID, workers ${SASLAUTHD_PIDS[*]:-none}"
+
+check_sasl() {  # check_sasl USER PASSWORD EXPECTED(OK|NO)
+  local out
+  out=$(testsaslauthd -f "$SASL_SOCK" -u "$1" -r "$REALM" -p "$2" 2>&1 || true)
+  case "$out" in
+    *"$3 "*|*"$3") ;;
+    *) die "testsaslauthd: saslauthd answered '$out' for $1 (password $2); expected $3 (a stale cache? remove $CACHE_DIR and rerun)";;
+  esac
+}
+LAST=$((USERS - 1))
+check_sasl "${USER_PREFIX}1" "${PASSWORD_PREFIX}1" OK
+check_sasl "$USER_PREFIX$LAST" "$PASSWORD_PREFIX$LAST" OK
+check_sasl "${USER_PREFIX}1" "${PASSWORD_PREFIX}1-wrong" NO
+say "saslauthd answers OK for ${USER_PREFIX}1 and $USER_PREFIX$LAST, NO for a wrong password"
+
+# ---------------------------------------------------------------------------------------------
+# authmuxd on the same file.
+mkdir -p "$(dirname "$MUX_SOCK")"
+cat > "$CONFIG" <<EOF
+listen:
+  - protocol: saslauthd
+    path: $MUX_SOCK
+backends:
+  mailusers: { type: sasldb, path: $DB }
+EOF
+AUTHMUXD_CMD="setsid $BIN/authmuxd --config $CONFIG --foreground 2>$MUX_LOG &"
+say "starting authmuxd: $AUTHMUXD_CMD"
+# In a session of its own (setsid execs it, so $! is authmuxd itself): a Ctrl-C on the terminal
+# reaches this script, which then stops the daemon in order, not the daemon mid-run.
+setsid "$BIN/authmuxd" --config "$CONFIG" --foreground 2>"$MUX_LOG" &
+AUTHMUXD_PID=$!
+sleep 0.2
+[ "$(cat "/proc/$AUTHMUXD_PID/comm" 2>/dev/null)" = authmuxd ] || {
+  tail -n 20 "$MUX_LOG" >&2; die "authmuxd did not start (pid $AUTHMUXD_PID is $(cat "/proc/$AUTHMUXD_PID/comm" 2>/dev/null || echo gone))"; }
+for _ in $(seq 1 300); do
+  [ -S "$MUX_SOCK" ] && break
+  alive "$AUTHMUXD_PID" || { tail -n 20 "$MUX_LOG" >&2; die "authmuxd exited during start-up"; }
+  sleep 0.1
+done
+[ -S "$MUX_SOCK" ] || { tail -n 20 "$MUX_LOG" >&2; die "authmuxd socket $MUX_SOCK did not appear within 30 s"; }
+
+check_mux() {  # check_mux USER PASSWORD EXPECTED-EXIT
+  local rc=0 out
+  out=$("$BIN/authtest" -f "$MUX_SOCK" -u "$1" -r "$REALM" -p "$2" 2>&1) || rc=$?
+  [ "$rc" -eq "$3" ] || { tail -n 20 "$MUX_LOG" >&2; die "authtest against authmuxd: '$out' (exit $rc) for $1; expected exit $3 (see $MUX_LOG)"; }
+}
+check_mux "${USER_PREFIX}1" "${PASSWORD_PREFIX}1" 0
+check_mux "$USER_PREFIX$LAST" "$PASSWORD_PREFIX$LAST" 0
+check_mux "${USER_PREFIX}1" "${PASSWORD_PREFIX}1-wrong" 1
+say "authmuxd (pid $AUTHMUXD_PID) answers OK for ${USER_PREFIX}1 and $USER_PREFIX$LAST, NO for a wrong password"
+
+# ---------------------------------------------------------------------------------------------
+# Load, in alternation.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {  # user + system ticks of the given processes (all their threads)
+  local pid total=0 stat rest
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+
+authtest_args() {  # authtest_args SOCKET CONCURRENCY SHARE SEED
+  printf '%s\n' bench -f "$1" -c "$2" --duration "$DURATION" --warmup "$WARMUP" \
+    --generated-users "$USERS" --user-prefix "$USER_PREFIX" --password-prefix "$PASSWORD_PREFIX" \
+    --realm "$REALM" --wrong-share "$3" --seed "$4" --json
+}
+AUTHTEST_CMD="$BIN/authtest $(authtest_args SOCKET CONCURRENCY SHARE ROUND | tr '\n' ' ')"
+
+PROBLEMS=0
+run_one() {  # run_one SERVER CONCURRENCY SHARE ROUND
+  local server=$1 conc=$2 share=$3 round=$4 sock pids rc=0 t0 t1 c0 c1 out err alive_after=1
+  if [ "$server" = saslauthd ]; then sock=$SASL_SOCK; pids=("$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}")
+  else sock=$MUX_SOCK; pids=("$AUTHMUXD_PID"); fi
+  out="$TMP/authtest-$server-c$conc-w$share-r$round.out"
+  err="$TMP/authtest-$server-c$conc-w$share-r$round.err"
+  mapfile -t args < <(authtest_args "$sock" "$conc" "$share" "$round")
+  c0=$(cpu_ticks "${pids[@]}")
+  t0=$(date +%s.%N)
+  "$BIN/authtest" "${args[@]}" >"$out" 2>"$err" &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=""
+  t1=$(date +%s.%N)
+  c1=$(cpu_ticks "${pids[@]}")
+  for pid in "${pids[@]}"; do alive "$pid" || alive_after=0; done
+  python3 "$ROOT/bench/summarize.py" record --out "$RESULTS" --server "$server" --concurrency "$conc" \
+    --wrong-share "$share" --round "$round" --exit-code "$rc" --stdout-file "$out" --stderr-file "$err" \
+    --wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+    --daemon-cpu "$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')" \
+    --daemon-alive "$alive_after" || PROBLEMS=$((PROBLEMS + 1))
+  [ "$alive_after" -eq 1 ] || die "the $server daemon died during the run (logs in $TMP)"
+}
+
+n_conc=$(wc -w <<<"$CONCURRENCIES"); n_share=$(wc -w <<<"$WRONG_SHARES")
+total_runs=$((n_conc * n_share * ROUNDS * 2))
+say "measuring: $total_runs runs of ${WARMUP}+${DURATION} s (concurrency: $CONCURRENCIES; wrong share: $WRONG_SHARES; $ROUNDS round(s), saslauthd then authmux)"
+say "raw results: $RESULTS"
+for conc in $CONCURRENCIES; do
+  for share in $WRONG_SHARES; do
+    echo "--- concurrency $conc, wrong-password share $share"
+    for ((round = 1; round <= ROUNDS; round++)); do
+      run_one saslauthd "$conc" "$share" "$round"
+      run_one authmux "$conc" "$share" "$round"
+    done
+  done
+done
+
+say "peak memory of the daemons"
+python3 "$ROOT/bench/summarize.py" rss --authmuxd "$AUTHMUXD_PID" --saslauthd "$SASLAUTHD_PID" --out "$RSS_JSON"
+cp "$RSS_JSON" "$RESULTS_DIR/$STAMP.rss.json"
+stop_daemons
+
+say "writing BENCHMARKS.md"
+# shellcheck disable=SC2086
+python3 "$ROOT/bench/summarize.py" report --results "$RESULTS" --rss "$RSS_JSON" --out "$ROOT/BENCHMARKS.md" \
+  --repo "$ROOT" --tmp "$TMP" --date "$DATE" --stamp "$STAMP" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
+  --users "$USERS" --realm "$REALM" --concurrencies $CONCURRENCIES --shares $WRONG_SHARES --config "$CONFIG" \
+  --swift "$(command -v swift)" --saslauthd-bin "$SASLAUTHD" --saslauthd-cmd "$SASLAUTHD_CMD" \
+  --authmuxd-cmd "$AUTHMUXD_CMD" --authtest-cmd "$AUTHTEST_CMD"
+
+if [ "$PROBLEMS" -gt 0 ]; then
+  printf '\n%s\n!!! %d run(s) had errors, unexpected answers or failed: see "Problems" in BENCHMARKS.md\n%s\n' \
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' "$PROBLEMS" \
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+  SUCCEEDED=1
+  KEEP_TMP=1   # the failed runs' authtest output and the daemon logs stay for a look
+  say "BENCHMARKS.md written; raw results in $RESULTS"
+  exit 3
+fi
+SUCCEEDED=1
+say "done: BENCHMARKS.md written; raw results in $RESULTS"
