@@ -2,7 +2,7 @@ import ArgumentParser
 import AuthCore
 import Foundation
 import NIOCore
-import NIOPosix
+import NIOConcurrencyHelpers
 
 /// `authtest bench`: a load client. One connection per request by default, as libsasl2 does.
 struct BenchCommand: AsyncParsableCommand {
@@ -24,7 +24,6 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: [.customShort("s"), .customLong("service")], help: "Service name.") var service: String = "imap"
     @Option(name: .long, help: "Share of requests with a wrong password, 0 to 1.") var wrongShare: Double = 0
     @Option(name: .long, help: "Request form, 4 or 5 fields.") var fields: RequestForm = .four
-    @Option(name: .long, help: "Event-loop threads of the load client.") var threads: Int = 1
     @Option(name: .long, help: "Seconds before a request counts as an error.") var timeout: Double = 10
     @Option(name: .long, help: "Random seed, for reproducible user picks.") var seed: UInt64 = 1
     @Flag(name: .long, help: "Print one JSON object instead of text.") var json = false
@@ -33,7 +32,6 @@ struct BenchCommand: AsyncParsableCommand {
         guard concurrency >= 1 && concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
         guard duration > 0, warmup >= 0, timeout > 0 else { throw ValidationError("durations must be positive") }
         guard (0...1).contains(wrongShare) else { throw ValidationError("--wrong-share must be between 0 and 1") }
-        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be between 1 and 64") }
         guard generatedUsers >= 1 else { throw ValidationError("--generated-users must be at least 1") }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
     }
@@ -53,40 +51,49 @@ struct BenchCommand: AsyncParsableCommand {
             Console.error("authtest bench: \(error.reason)")
             throw ExitCode(2)
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        defer { group.shutdownGracefully { _ in } }
-        let client = SaslauthdClient(group: group, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
-
+        let timeoutSeconds = max(1, Int(timeout.rounded(.up)))
         // Fail fast with a clear message when nothing answers.
         do {
-            _ = try await client.ask(workload.good[0]).get()
+            _ = try BlockingSaslauthdExchange.exchange(socketPath: socket, request: workload.good[0], timeoutSeconds: timeoutSeconds)
         } catch {
             Console.error("authtest bench: \(socket): \(error)")
             throw ExitCode(2)
         }
         if warmup > 0 {
-            _ = try await runPhase(group: group, client: client, workload: workload, stop: BenchStop(deadline: .now() + .nanoseconds(Int64(warmup * 1e9))))
+            let end = NIODeadline.now() + .nanoseconds(Int64(warmup * 1e9))
+            _ = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end }
         }
-        let stop = requests.map { BenchStop(requests: $0) } ?? BenchStop(deadline: .now() + .nanoseconds(Int64(duration * 1e9)))
         let cpuBefore = ProcessCPU.seconds()
         let started = NIODeadline.now()
-        let tally = try await runPhase(group: group, client: client, workload: workload, stop: stop)
+        let tally: BenchTally
+        if let requests {
+            let remaining = NIOLockedValueBox(requests)
+            tally = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) {
+                remaining.withLockedValue { count in
+                    guard count > 0 else { return false }
+                    count -= 1
+                    return true
+                }
+            }
+        } else {
+            let end = started + .nanoseconds(Int64(duration * 1e9))
+            tally = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end }
+        }
         let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         let cpu = ProcessCPU.seconds() - cpuBefore
-        let report = BenchReport(socket: socket, concurrency: concurrency, fields: fields.rawValue, wrongShare: wrongShare, seconds: seconds, tally: tally, cpuSeconds: cpu, threads: threads)
+        let report = BenchReport(socket: socket, concurrency: concurrency, fields: fields.rawValue, wrongShare: wrongShare, seconds: seconds, tally: tally, cpuSeconds: cpu, threads: concurrency)
         Console.out(json ? report.json() : report.text())
         if tally.errors > 0 || tally.unexpected > 0 { throw ExitCode(1) }
     }
 
-    private func runPhase(group: MultiThreadedEventLoopGroup, client: SaslauthdClient, workload: BenchWorkload, stop: BenchStop) async throws -> BenchTally {
+    /// Runs `concurrency` clients until `shouldSendAnother` says stop, and merges their tallies.
+    private func runPhase(workload: BenchWorkload, timeoutSeconds: Int, while shouldSendAnother: @escaping @Sendable () -> Bool) -> BenchTally {
         let workers = (0..<concurrency).map { index in
-            BenchWorker(loop: group.next(), client: client, workload: workload, stop: stop, seed: seed &+ UInt64(index) &* 0x1000_0001)
+            BenchWorker(socketPath: socket, workload: workload, timeoutSeconds: timeoutSeconds, seed: seed &+ UInt64(index) &* 0x1000_0001)
         }
-        let running = workers.map { $0.run() }
+        for worker in workers { worker.start(while: shouldSendAnother) }
         var total = BenchTally()
-        for future in running {
-            total.merge(try await future.get())
-        }
+        for worker in workers { total.merge(worker.wait()) }
         return total
     }
 

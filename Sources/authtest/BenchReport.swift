@@ -23,9 +23,11 @@ struct BenchReport: Codable, Sendable {
     var unexpected: Int
     var checks_per_s: Double
     var latency_ms: Latency
-    /// CPU time of this load client over the measured window, in percent of one core: if it
-    /// nears 100 × its event-loop threads, the client is the bottleneck, not the server.
+    /// CPU time of this load client over the measured window, in percent of one core. On a
+    /// machine whose cores it shares with the server, every percent it uses is taken from the
+    /// server, so it is reported beside every result.
     var client_cpu_percent: Double
+    /// One thread per simulated client.
     var client_threads: Int
     var first_error: String?
 
@@ -69,7 +71,7 @@ struct BenchReport: Codable, Sendable {
             "\(requests) requests in \(duration_s) s: \(Int(checks_per_s)) checks/s",
             "answers: \(ok) OK, \(no) NO, \(errors) errors, \(unexpected) unexpected",
             "latency ms: p50 \(latency_ms.p50)  p90 \(latency_ms.p90)  p99 \(latency_ms.p99)  p99.9 \(latency_ms.p999)  max \(latency_ms.max)",
-            "load client CPU: \(client_cpu_percent)% of one core (\(client_threads) event-loop thread\(client_threads == 1 ? "" : "s"))",
+            "load client CPU: \(client_cpu_percent)% of one core (\(client_threads) client thread\(client_threads == 1 ? "" : "s"))",
         ]
         if let first_error { lines.append("first error: \(first_error)") }
         return lines.joined(separator: "\n")

@@ -1,53 +1,50 @@
-import AuthCore
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One simulated client: connect, ask, record, repeat, all on one event loop, so its tally
-/// needs no lock.
+/// One simulated libsasl2 client on its own thread: pick a user, exchange, record, repeat.
 final class BenchWorker: @unchecked Sendable {
-    // Touched only on `loop`.
+    // Touched only by the worker's own thread until `finished` is signalled.
     private var tally = BenchTally()
     private var random: SplitMix64
-    private let loop: any EventLoop
-    private let client: SaslauthdClient
+    private let socketPath: String
     private let workload: BenchWorkload
-    private let stop: BenchStop
+    private let timeoutSeconds: Int
+    private let finished = DispatchSemaphore(value: 0)
 
-    init(loop: any EventLoop, client: SaslauthdClient, workload: BenchWorkload, stop: BenchStop, seed: UInt64) {
-        self.loop = loop
-        self.client = client
+    init(socketPath: String, workload: BenchWorkload, timeoutSeconds: Int, seed: UInt64) {
+        self.socketPath = socketPath
         self.workload = workload
-        self.stop = stop
+        self.timeoutSeconds = timeoutSeconds
         self.random = SplitMix64(seed: seed)
     }
 
-    /// Runs until `stop` says so and returns what this worker saw.
-    func run() -> EventLoopFuture<BenchTally> {
-        let promise = loop.makePromise(of: BenchTally.self)
-        loop.execute { self.next(promise) }
-        return promise.futureResult
+    /// Starts the worker's thread; `shouldSendAnother` is asked before every request.
+    func start(while shouldSendAnother: @escaping @Sendable () -> Bool) {
+        let thread = Thread { [self] in
+            while shouldSendAnother() {
+                let entry = workload.pick(&random)
+                let started = NIODeadline.now()
+                do {
+                    let ok = try BlockingSaslauthdExchange.exchange(socketPath: socketPath, request: entry.request, timeoutSeconds: timeoutSeconds)
+                    let micros = UInt64(max(0, (NIODeadline.now() - started).nanoseconds / 1000))
+                    _ = tally.latency.record(micros)
+                    if ok { tally.ok += 1 } else { tally.no += 1 }
+                    if ok != entry.expectOK { tally.unexpected += 1 }
+                } catch {
+                    tally.errors += 1
+                    if tally.firstError == nil { tally.firstError = "\(error)" }
+                }
+            }
+            finished.signal()
+        }
+        thread.stackSize = 256 * 1024
+        thread.start()
     }
 
-    private func next(_ promise: EventLoopPromise<BenchTally>) {
-        guard stop.shouldSendAnother() else {
-            promise.succeed(tally)
-            return
-        }
-        let entry = workload.pick(&random)
-        let started = NIODeadline.now()
-        client.ask(entry.request, on: loop).whenComplete { result in
-            let micros = UInt64(max(0, (NIODeadline.now() - started).nanoseconds / 1000))
-            switch result {
-            case .success(let answer):
-                _ = self.tally.latency.record(micros)
-                let ok = SaslauthdCodec.isSuccess(answer)
-                if ok { self.tally.ok += 1 } else { self.tally.no += 1 }
-                if ok != entry.expectOK { self.tally.unexpected += 1 }
-            case .failure(let error):
-                self.tally.errors += 1
-                if self.tally.firstError == nil { self.tally.firstError = "\(error)" }
-            }
-            self.next(promise)
-        }
+    /// Waits for the thread to stop and returns what it saw.
+    func wait() -> BenchTally {
+        finished.wait()
+        return tally
     }
 }

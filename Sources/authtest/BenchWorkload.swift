@@ -5,26 +5,26 @@ import NIOCore
 /// connections, not on building requests.
 struct BenchWorkload: Sendable {
     struct Entry: Sendable {
-        var request: ByteBuffer
+        var request: [UInt8]
         var expectOK: Bool
     }
 
-    let good: [ByteBuffer]
-    let wrong: [ByteBuffer]
+    let good: [[UInt8]]
+    let wrong: [[UInt8]]
     /// Share of requests sent with a wrong password, 0...1.
     let wrongShare: Double
 
     init(users: [BenchUser], service: String, form: RequestForm, wrongShare: Double) throws {
-        var good: [ByteBuffer] = []
-        var wrong: [ByteBuffer] = []
+        var good: [[UInt8]] = []
+        var wrong: [[UInt8]] = []
         let address: String? = form == .five ? "127.0.0.1;4242" : nil
         for user in users {
             var right = ByteBuffer()
             try SaslauthdCodec.encodeRequest(login: user.login, password: Secret(user.password), service: service, realm: user.realm, clientAddress: address, into: &right)
-            good.append(right)
+            good.append(Array(right.readableBytesView))
             var bad = ByteBuffer()
             try SaslauthdCodec.encodeRequest(login: user.login, password: Secret(user.password + "-wrong"), service: service, realm: user.realm, clientAddress: address, into: &bad)
-            wrong.append(bad)
+            wrong.append(Array(bad.readableBytesView))
         }
         self.good = good
         self.wrong = wrong
