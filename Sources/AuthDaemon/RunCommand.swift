@@ -66,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         await active.current.engine.shutdown()
         try? await eventLoops.shutdownGracefully()
+        DaemonLogging.flush()
         guard let failure else { return }
         if let configError = failure as? ConfigError {
             Console.error("authmuxd: invalid configuration: \(configError)")

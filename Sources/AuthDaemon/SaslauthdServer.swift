@@ -26,7 +26,7 @@ final class SaslauthdServer: Service {
 
     private struct Bound {
         var listener: ListenerConfig
-        var quiesce: ServerQuiescingHelper
+        var quiesce: [ServerQuiescingHelper]
         var inode: ino_t?
     }
 
@@ -47,41 +47,60 @@ final class SaslauthdServer: Service {
         logger.notice("stopped")
     }
 
+    /// Binds the listener's socket (created by hand so its mode is right from the first
+    /// instant) and serves it from one accepting channel; accepted connections are spread over
+    /// all event loops.
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
         try SocketPreparer.prepare(listener, group: gid)
-        let quiesce = ServerQuiescingHelper(group: group)
+        let descriptor = try SocketPreparer.listeningSocket(listener, backlog: 1024)
+        do {
+            try SocketPreparer.finish(listener, group: gid)
+        } catch {
+            close(descriptor)
+            throw error
+        }
         let server = context
-        let previousMask = umask(SocketPreparer.umask(for: listener))
-        defer { umask(previousMask) }
-        _ = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
+        let quiesce = ServerQuiescingHelper(group: group)
+        let bootstrap = ServerBootstrap(group: group)
+            // Accept a burst of connections per wake-up rather than NIO's default four.
+            .serverChannelOption(.maxMessagesPerRead, value: 16)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Clients write the whole request at once: one read per readiness event spares the
+            // read that would only return EAGAIN.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(SaslauthdConnectionHandler(server: server))
                 }
             }
-            .bind(unixDomainSocketPath: listener.path)
-            .get()
-        try SocketPreparer.finish(listener, group: gid)
+        do {
+            _ = try await bootstrap.withBoundSocket(descriptor).get()
+        } catch {
+            unlink(listener.path)
+            throw error
+        }
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
         ])
-        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
+        return Bound(listener: listener, quiesce: [quiesce], inode: SocketPreparer.inode(of: listener.path))
     }
 
     private func drain(_ bound: [Bound]) async {
         for item in bound {
-            let promise = group.next().makePromise(of: Void.self)
-            item.quiesce.initiateShutdown(promise: promise)
-            try? await promise.futureResult.get()
+            var done: [EventLoopFuture<Void>] = []
+            for helper in item.quiesce {
+                let promise = group.next().makePromise(of: Void.self)
+                helper.initiateShutdown(promise: promise)
+                done.append(promise.futureResult)
+            }
+            for future in done { try? await future.get() }
             SocketPreparer.remove(item.listener.path, ifInode: item.inode)
         }
     }
