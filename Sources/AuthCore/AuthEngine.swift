@@ -41,14 +41,14 @@ public final class AuthEngine: Sendable {
     /// acceptance or a rejection ends it.
     public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
         guard let route = prepared.route else {
-            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: ["no route matches"]))
+            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
         }
         let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
         return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
     }
 
     private func step(
-        route: Route, index: Int, request: BackendRequest, trail: [String], allUnavailable: Bool, on eventLoop: any EventLoop
+        route: Route, index: Int, request: BackendRequest, trail: [TrailEntry], allUnavailable: Bool, on eventLoop: any EventLoop
     ) -> EventLoopFuture<CheckOutcome> {
         guard index < route.chain.count else {
             let result: CheckOutcome.Result = allUnavailable ? .unavailable : .failed
@@ -57,11 +57,11 @@ public final class AuthEngine: Sendable {
         let name = route.chain[index]
         guard let backend = backends[name] else {
             // The loader refuses such routes; this only guards against a programming error.
-            let trail = trail + ["\(name): unavailable (not configured)"]
+            let trail = trail + [TrailEntry(backend: name, verdict: .unavailable(reason: "not configured"))]
             return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
         }
         return backend.check(request, eventLoop: eventLoop).flatMap { verdict in
-            let trail = trail + ["\(name): \(verdict.logText)"]
+            let trail = trail + [TrailEntry(backend: name, verdict: verdict)]
             switch verdict {
             case .accepted:
                 return eventLoop.makeSucceededFuture(CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail))

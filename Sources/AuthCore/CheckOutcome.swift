@@ -12,13 +12,22 @@ public struct CheckOutcome: Sendable, Equatable {
     /// The route taken, nil when no route matched.
     public var route: Int?
     /// Every consulted backend's verdict, for the log (never for the client).
-    public var trail: [String]
+    public var trail: [TrailEntry]
+    /// Why the chain did not run at all (no route matched, internal error), for the log.
+    public var note: String?
 
-    public init(result: Result, backend: String?, route: Int?, trail: [String]) {
+    public init(result: Result, backend: String?, route: Int?, trail: [TrailEntry], note: String? = nil) {
         self.result = result
         self.backend = backend
         self.route = route
         self.trail = trail
+        self.note = note
+    }
+
+    /// The trail as one log value: `mailusers: unknown user; directory: accepted`.
+    public var trailText: String {
+        let parts = trail.map(\.description) + (note.map { [$0] } ?? [])
+        return parts.joined(separator: "; ")
     }
 
     /// The answer on the wire. The failure text is the same whether or not the user exists.

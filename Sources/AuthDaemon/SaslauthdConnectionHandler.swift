@@ -40,7 +40,8 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        buffer = context.channel.allocator.buffer(capacity: 5 * (2 + SaslauthdCodec.maxFieldLength))
+        // Typical requests are well under 256 bytes; the buffer grows for the rare long one.
+        buffer = context.channel.allocator.buffer(capacity: 256)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -158,7 +159,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
                 switch result {
                 case .success(let value): outcome = value
                 case .failure(let error):
-                    outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: ["internal error: \(error)"])
+                    outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
                 }
                 self.log(prepared: prepared, request: request, outcome: outcome)
                 self.answer(context: context, text: outcome.wireAnswer)
@@ -177,7 +178,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         ]
         if let address = request.clientAddress ?? lateAddress { metadata["client"] = "\(address)" }
         if let route = outcome.route { metadata["route"] = "\(route)" }
-        if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trail.joined(separator: "; "))" }
+        if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
         server.logger.info("check", metadata: metadata)
     }
 
