@@ -9,7 +9,7 @@ public enum ConfigLoader {
     static let topKeys: Set<String> = ["listen", "realms", "limits", "backends", "routes"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
-    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace"]
+    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
     static let routeKeys: Set<String> = ["match", "use"]
     static let matchKeys: Set<String> = ["realm", "service"]
 
@@ -153,6 +153,7 @@ public enum ConfigLoader {
             switch key {
             case "read_timeout": limits.readTimeout = try value.duration(in: .milliseconds(100) ... .hours(1))
             case "client_address_grace": limits.clientAddressGrace = try value.duration(in: .nanoseconds(0) ... .seconds(1))
+            case "event_loops": limits.eventLoops = try value.int(in: 1...64)
             default: break
             }
         }

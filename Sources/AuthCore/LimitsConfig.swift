@@ -10,8 +10,16 @@ public struct LimitsConfig: Sendable, Equatable {
     /// the route uses the address. Routes whose backends do not use it never wait.
     public var clientAddressGrace: TimeAmount
 
-    public init(readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .milliseconds(10)) {
+    /// Event-loop threads. With one, each connection is accepted, read, checked (when the
+    /// answer needs no blocking call) and answered on the same thread: the lowest latency and
+    /// CPU per check, measured in BENCHMARKS.md. More loops spread connections over more cores
+    /// for hosts that need more than one core's worth of checks, at the price of a cross-thread
+    /// hand-off per connection. Read at start only.
+    public var eventLoops: Int
+
+    public init(readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .milliseconds(10), eventLoops: Int = 1) {
         self.readTimeout = readTimeout
         self.clientAddressGrace = clientAddressGrace
+        self.eventLoops = eventLoops
     }
 }

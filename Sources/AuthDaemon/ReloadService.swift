@@ -11,6 +11,7 @@ struct ReloadService: Service {
     let configPath: String
     let socketOverride: String?
     let listeners: [ListenerConfig]
+    let eventLoops: Int
     let active: ActiveEngine
     let logger: Logger
 
@@ -35,6 +36,9 @@ struct ReloadService: Service {
         if let socketOverride { config = config.overridingSocket(socketOverride) }
         if config.listeners != listeners {
             logger.warning("listen: changes are not applied by a reload; restart authmuxd to apply them")
+        }
+        if config.limits.eventLoops != eventLoops {
+            logger.warning("limits.event_loops: a change is not applied by a reload; restart authmuxd to apply it")
         }
         let engine: AuthEngine
         do {

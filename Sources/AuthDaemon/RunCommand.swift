@@ -47,11 +47,11 @@ struct RunCommand: AsyncParsableCommand {
                 logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])
             }
         }
-        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops)
         let active = ActiveEngine(engine: engine, limits: config.limits)
         let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
-        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, logger: logger)
-        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, active: active, logger: logger)
+        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops, logger: logger)
+        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -16,11 +16,13 @@ final class SaslauthdServer: Service {
     private let context: ServerContext
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let loopCount: Int
 
-    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, logger: Logger) {
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, logger: Logger) {
         self.listeners = listeners
         self.context = context
         self.group = group
+        self.loopCount = loopCount
         self.logger = logger
     }
 
@@ -48,8 +50,8 @@ final class SaslauthdServer: Service {
     }
 
     /// Binds the listener's socket (created by hand so its mode is right from the first
-    /// instant) and serves it from one accepting channel; accepted connections are spread over
-    /// all event loops.
+    /// instant) and serves it from one accepting channel. With one event loop, connections stay
+    /// on the loop that accepted them; with more, they are spread over all loops.
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
         try SocketPreparer.prepare(listener, group: gid)
@@ -62,7 +64,9 @@ final class SaslauthdServer: Service {
         }
         let server = context
         let quiesce = ServerQuiescingHelper(group: group)
-        let bootstrap = ServerBootstrap(group: group)
+        let acceptLoop = group.next()
+        let base = loopCount == 1 ? ServerBootstrap(group: acceptLoop, childGroup: acceptLoop) : ServerBootstrap(group: group)
+        let bootstrap = base
             // Accept a burst of connections per wake-up rather than NIO's default four.
             .serverChannelOption(.maxMessagesPerRead, value: 16)
             .serverChannelInitializer { channel in
@@ -88,6 +92,7 @@ final class SaslauthdServer: Service {
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
+            "event_loops": "\(loopCount)",
         ])
         return Bound(listener: listener, quiesce: [quiesce], inode: SocketPreparer.inode(of: listener.path))
     }

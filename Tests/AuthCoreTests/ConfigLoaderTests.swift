@@ -34,6 +34,7 @@ struct ConfigLoaderTests {
             limits:
               read_timeout: 1500ms
               client_address_grace: 0
+              event_loops: 2
             backends:
               mailusers: { type: stub }
               system: { type: stub, verdict: unknown }
@@ -52,6 +53,7 @@ struct ConfigLoaderTests {
         #expect(config.realms.lowercaseUser)
         #expect(config.limits.readTimeout == .milliseconds(1500))
         #expect(config.limits.clientAddressGrace == .zero)
+        #expect(config.limits.eventLoops == 2)
         #expect(config.backends.map(\.name) == ["mailusers", "system"])
         #expect(config.routes.count == 3)
         #expect(config.routes[0].match == RouteMatch(realms: ["example.com"]))

@@ -5,13 +5,16 @@ import Testing
 /// against a real daemon (a few hundred requests, correct answers counted), never how fast.
 @Suite("authtest bench smoke")
 struct BenchSmokeTests {
-    @Test func benchCountsEveryAnswerCorrectly() async throws {
+    /// Run once with the default single event loop and once with connections spread over two.
+    @Test(arguments: [nil, 2])
+    func benchCountsEveryAnswerCorrectly(eventLoops: Int?) async throws {
         try await Sandbox.with { sandbox in
             let db = SaslDB(path: sandbox.sasldbPath)
             for index in 0..<5 {
                 try await db.setPassword("pw-bench\(index)", user: "bench\(index)", realm: "example.com")
             }
-            let config = DaemonConfig(sandbox: sandbox)
+            var config = DaemonConfig(sandbox: sandbox)
+            config.eventLoops = eventLoops
             let configPath = try config.write(into: sandbox)
             try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
                 let result = try await SaslClients.authtest([

@@ -10,6 +10,8 @@ struct DaemonConfig: Sendable {
     var lowercaseUser = false
     var readTimeout = "2s"
     var socketMode = "0660"
+    /// `limits.event_loops`; nil leaves the default (one loop).
+    var eventLoops: Int?
 
     init(sandbox: Sandbox) {
         socketPath = sandbox.socketPath
@@ -34,6 +36,9 @@ struct DaemonConfig: Sendable {
             "  lowercase_user: \(lowercaseUser)",
             "limits:",
             "  read_timeout: \(readTimeout)",
+        ]
+        if let eventLoops { lines.append("  event_loops: \(eventLoops)") }
+        lines += [
             "backends:",
             "  mailusers: { type: sasldb, path: \(sasldbPath) }",
             "routes:",

@@ -69,7 +69,9 @@ struct RequestFormTests {
     /// A four-field request may arrive in many small reads; the daemon must assemble it rather
     /// than judge the first fragment.
     @Test func requestArrivingInPiecesIsAssembled() async throws {
-        try await S.run { _, _, daemon in
+        // A generous read deadline: on a loaded CI machine the pacing sleeps can stretch, and
+        // this test is about assembly, not about the deadline.
+        try await S.run(configure: { $0.readTimeout = "30s" }) { _, _, daemon in
             let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
             let request = RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm])
             var offset = 0
