@@ -28,7 +28,7 @@ final class SaslauthdServer: Service {
 
     private struct Bound {
         var listener: ListenerConfig
-        var quiesce: [ServerQuiescingHelper]
+        var quiesce: ServerQuiescingHelper
         var inode: ino_t?
     }
 
@@ -94,18 +94,14 @@ final class SaslauthdServer: Service {
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
             "event_loops": "\(loopCount)",
         ])
-        return Bound(listener: listener, quiesce: [quiesce], inode: SocketPreparer.inode(of: listener.path))
+        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
     }
 
     private func drain(_ bound: [Bound]) async {
         for item in bound {
-            var done: [EventLoopFuture<Void>] = []
-            for helper in item.quiesce {
-                let promise = group.next().makePromise(of: Void.self)
-                helper.initiateShutdown(promise: promise)
-                done.append(promise.futureResult)
-            }
-            for future in done { try? await future.get() }
+            let promise = group.next().makePromise(of: Void.self)
+            item.quiesce.initiateShutdown(promise: promise)
+            try? await promise.futureResult.get()
             SocketPreparer.remove(item.listener.path, ifInode: item.inode)
         }
     }
