@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# bench/run.sh: compare authmuxd with Cyrus saslauthd (`-a sasldb -n 5`) on the same sasldb and
-# write BENCHMARKS.md. `make bench` runs it after scripts/install-deps.sh bench.
+# bench/run.sh: compare authmuxd with Cyrus saslauthd (`-a sasldb -n 5`) on the same sasldb, and
+# both with the floor of the protocol (bench/floor-server.c: answers OK to everything, 5
+# processes), and write BENCHMARKS.md. `make bench` runs it after scripts/install-deps.sh bench.
 #
 # Environment (all optional):
-#   ROUNDS=3           rounds per scenario; each round runs saslauthd, then authmux (A B A B …)
+#   ROUNDS=3           rounds per scenario; each round runs saslauthd, authmux, then the floor
+#                      (A B C A B C …)
 #   DURATION=5         measured seconds per run (after WARMUP seconds of warm-up load)
 #   WARMUP=1           warm-up seconds per run
 #   USERS=10000        users in the generated sasldb (cached in var/bench-cache/)
@@ -15,7 +17,8 @@
 # is bind-mounted over /etc/sasldb2. The host's /etc/sasldb2 is never written.
 #
 # Exit status: 0 when every run went through; 1 on a setup failure; 3 when BENCHMARKS.md was
-# written but some run failed or had errors or unexpected answers (they are listed in it).
+# written but some run failed or had errors or unexpected answers (they are listed in it). The
+# floor's OK answers to wrong passwords are its nature, not a problem: they are not counted.
 # shellcheck disable=SC2015  # "A && B || die" means: die unless both hold, as intended here
 set -euo pipefail
 
@@ -37,6 +40,7 @@ PASSWORD_PREFIX=pw-bench
 SASLAUTHD=/usr/sbin/saslauthd
 SASLAUTHD_DB=/etc/sasldb2       # SASL_DB_PATH compiled into Debian's saslauthd
 SASLAUTHD_PROCS=5
+FLOOR_PROCS=5                   # as many processes as saslauthd -n 5
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -59,6 +63,7 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)   # for bench/floor-server.c
 { [ -x "$SASLAUTHD" ] && command -v saslpasswd2 >/dev/null 2>&1 && command -v testsaslauthd >/dev/null 2>&1; } || missing+=(sasl2-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing: ${missing[*]}"
@@ -72,6 +77,13 @@ fi
 grep -aq "$SASLAUTHD_DB" "$SASLAUTHD" || say "warning: $SASLAUTHD does not mention $SASLAUTHD_DB; its sasldb path may differ"
 
 # ---------------------------------------------------------------------------------------------
+source_id() {  # HEAD plus any uncommitted change to what the binaries are built from (read-only)
+  { git -C "$ROOT" rev-parse HEAD; git -C "$ROOT" diff HEAD -- Sources Package.swift Package.resolved; } 2>/dev/null | sha256sum | cut -c1-16
+}
+# What is measured is what is built now: record it here, not when the report is written.
+BUILD_COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+BUILD_DESCRIBE=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+BUILD_SOURCE_ID=$(source_id)
 say "building authmuxd and authtest (release)"
 swift build -c release --product authmuxd
 swift build -c release --product authtest
@@ -94,11 +106,16 @@ SASL_SOCK="$SASL_RUN/mux"
 MUX_SOCK="$TMP/authmux/mux"
 CONFIG="$TMP/authmux.yaml"
 MUX_LOG="$TMP/authmuxd.log"
+FLOOR_BIN="$TMP/floor-server"
+FLOOR_SOCK="$TMP/floor/mux"
+FLOOR_LOG="$TMP/floor-server.log"
 RSS_JSON="$TMP/rss.json"
 
 AUTHMUXD_PID=""
 SASLAUTHD_PID=""
 SASLAUTHD_PIDS=()
+FLOOR_PID=""        # the floor's first process, leader of its own session and process group
+FLOOR_PIDS=()       # the processes it forked
 LOAD_PID=""
 SUCCEEDED=0
 
@@ -159,6 +176,17 @@ stop_daemons() {
     SASLAUTHD_PID=""
     SASLAUTHD_PIDS=()
   fi
+  if [ -n "$FLOOR_PID" ]; then
+    # Started with setsid, so its pid is its process group; the forked processes share it.
+    kill -TERM -- "-$FLOOR_PID" 2>/dev/null || true
+    if ! wait_gone 10 "$FLOOR_PID" "${FLOOR_PIDS[@]}"; then
+      echo "bench: floor-server processes still alive 10 s after SIGTERM; killing them" >&2
+      kill -KILL -- "-$FLOOR_PID" 2>/dev/null || true
+    fi
+    wait "$FLOOR_PID" 2>/dev/null || true
+    FLOOR_PID=""
+    FLOOR_PIDS=()
+  fi
 }
 
 cleanup() {
@@ -169,7 +197,7 @@ cleanup() {
   if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then
     rm -rf "$TMP"
   else
-    echo "bench: logs and files kept in $TMP (authmuxd.log, saslauthd/, authtest-*.err, sasldb2)" >&2
+    echo "bench: logs and files kept in $TMP (authmuxd.log, floor-server.log, saslauthd/, authtest-*.err, sasldb2)" >&2
     [ "$rc" -eq 0 ] && [ "$SUCCEEDED" -ne 1 ] && rc=1
   fi
   exit "$rc"
@@ -287,6 +315,48 @@ check_mux "${USER_PREFIX}1" "${PASSWORD_PREFIX}1-wrong" 1
 say "authmuxd (pid $AUTHMUXD_PID) answers OK for ${USER_PREFIX}1 and $USER_PREFIX$LAST, NO for a wrong password"
 
 # ---------------------------------------------------------------------------------------------
+# The floor of the protocol: a C server that answers OK to every request without looking at it,
+# in FLOOR_PROCS forked processes. No server that checks a password can answer faster here.
+FLOOR_BUILD_CMD="cc -O2 -o $FLOOR_BIN bench/floor-server.c"
+say "building the floor server: $FLOOR_BUILD_CMD"
+cc -O2 -o "$FLOOR_BIN" "$ROOT/bench/floor-server.c" || die "could not compile bench/floor-server.c"
+mkdir -p "$(dirname "$FLOOR_SOCK")"
+FLOOR_CMD="setsid $FLOOR_BIN $FLOOR_SOCK $FLOOR_PROCS 2>$FLOOR_LOG &"
+say "starting the floor server: $FLOOR_CMD"
+# setsid execs it (this background job leads no process group), so $! is the floor's first
+# process, and its pid is the process group of all FLOOR_PROCS processes.
+setsid "$FLOOR_BIN" "$FLOOR_SOCK" "$FLOOR_PROCS" 2>"$FLOOR_LOG" &
+FLOOR_PID=$!
+sleep 0.2
+[ "$(cat "/proc/$FLOOR_PID/comm" 2>/dev/null)" = floor-server ] || {
+  cat "$FLOOR_LOG" >&2; die "the floor server did not start (pid $FLOOR_PID is $(cat "/proc/$FLOOR_PID/comm" 2>/dev/null || echo gone))"; }
+floor_stat=$(cat "/proc/$FLOOR_PID/stat" 2>/dev/null) || die "the floor server (pid $FLOOR_PID) exited during start-up"
+floor_stat=${floor_stat##*) }
+read -r -a floor_fields <<<"$floor_stat"   # state, ppid, pgrp, …
+if [ "${floor_fields[2]}" != "$FLOOR_PID" ]; then  # never signal a group that is not the floor's
+  for pid in $(children_of "$FLOOR_PID") "$FLOOR_PID"; do kill -TERM "$pid" 2>/dev/null || true; done
+  FLOOR_PID=""
+  die "the floor server is not the leader of its own process group (pgrp ${floor_fields[2]})"
+fi
+for _ in $(seq 1 50); do [ -S "$FLOOR_SOCK" ] && break; alive "$FLOOR_PID" || break; sleep 0.1; done
+[ -S "$FLOOR_SOCK" ] || { cat "$FLOOR_LOG" >&2; die "floor server socket $FLOOR_SOCK did not appear"; }
+for _ in $(seq 1 50); do
+  mapfile -t FLOOR_PIDS < <(children_of "$FLOOR_PID")
+  [ ${#FLOOR_PIDS[@]} -ge $((FLOOR_PROCS - 1)) ] && break
+  sleep 0.1
+done
+[ ${#FLOOR_PIDS[@]} -eq $((FLOOR_PROCS - 1)) ] || die "the floor server has ${#FLOOR_PIDS[@]} forked processes; expected $((FLOOR_PROCS - 1))"
+
+check_floor() {  # check_floor USER PASSWORD: the floor must answer OK, whatever the password
+  local rc=0 out
+  out=$("$BIN/authtest" -f "$FLOOR_SOCK" -u "$1" -r "$REALM" -p "$2" 2>&1) || rc=$?
+  [ "$rc" -eq 0 ] || die "authtest against the floor server: '$out' (exit $rc) for $1; expected OK"
+}
+check_floor "${USER_PREFIX}1" "${PASSWORD_PREFIX}1"
+check_floor "${USER_PREFIX}1" "${PASSWORD_PREFIX}1-wrong"
+say "floor server (pid $FLOOR_PID, forked ${FLOOR_PIDS[*]}) answers OK, to a wrong password too"
+
+# ---------------------------------------------------------------------------------------------
 # Load, in alternation.
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() {  # user + system ticks of the given processes (all their threads)
@@ -301,6 +371,12 @@ cpu_ticks() {  # user + system ticks of the given processes (all their threads)
   echo "$total"
 }
 
+machine_ticks() {  # "IDLE TOTAL": idle + iowait ticks and all ticks of the whole machine, from /proc/stat
+  local user nice system idle iowait irq softirq steal rest
+  read -r _ user nice system idle iowait irq softirq steal rest < /proc/stat
+  echo "$((idle + iowait)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
+}
+
 authtest_args() {  # authtest_args SOCKET CONCURRENCY SHARE SEED
   printf '%s\n' bench -f "$1" -c "$2" --duration "$DURATION" --warmup "$WARMUP" \
     --generated-users "$USERS" --user-prefix "$USER_PREFIX" --password-prefix "$PASSWORD_PREFIX" \
@@ -310,32 +386,40 @@ AUTHTEST_CMD="$BIN/authtest $(authtest_args SOCKET CONCURRENCY SHARE ROUND | tr 
 
 PROBLEMS=0
 run_one() {  # run_one SERVER CONCURRENCY SHARE ROUND
-  local server=$1 conc=$2 share=$3 round=$4 sock pids rc=0 t0 t1 c0 c1 out err alive_after=1
-  if [ "$server" = saslauthd ]; then sock=$SASL_SOCK; pids=("$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}")
-  else sock=$MUX_SOCK; pids=("$AUTHMUXD_PID"); fi
+  local server=$1 conc=$2 share=$3 round=$4 sock pids rc=0 t0 t1 c0 c1 m0 m1 out err alive_after=1
+  case "$server" in
+    saslauthd) sock=$SASL_SOCK; pids=("$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}");;
+    authmux) sock=$MUX_SOCK; pids=("$AUTHMUXD_PID");;
+    floor) sock=$FLOOR_SOCK; pids=("$FLOOR_PID" "${FLOOR_PIDS[@]}");;   # CPU summed over all of them
+    *) die "unknown server '$server'";;
+  esac
   out="$TMP/authtest-$server-c$conc-w$share-r$round.out"
   err="$TMP/authtest-$server-c$conc-w$share-r$round.err"
   mapfile -t args < <(authtest_args "$sock" "$conc" "$share" "$round")
   c0=$(cpu_ticks "${pids[@]}")
+  m0=$(machine_ticks)
   t0=$(date +%s.%N)
   "$BIN/authtest" "${args[@]}" >"$out" 2>"$err" &
   LOAD_PID=$!
   wait "$LOAD_PID" || rc=$?
   LOAD_PID=""
   t1=$(date +%s.%N)
+  m1=$(machine_ticks)
   c1=$(cpu_ticks "${pids[@]}")
   for pid in "${pids[@]}"; do alive "$pid" || alive_after=0; done
   python3 "$ROOT/bench/summarize.py" record --out "$RESULTS" --server "$server" --concurrency "$conc" \
     --wrong-share "$share" --round "$round" --exit-code "$rc" --stdout-file "$out" --stderr-file "$err" \
     --wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
     --daemon-cpu "$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')" \
+    --machine-idle "$(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+      printf "%.1f", (y[2] > x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : -1 }')" \
     --daemon-alive "$alive_after" || PROBLEMS=$((PROBLEMS + 1))
   [ "$alive_after" -eq 1 ] || die "the $server daemon died during the run (logs in $TMP)"
 }
 
 n_conc=$(wc -w <<<"$CONCURRENCIES"); n_share=$(wc -w <<<"$WRONG_SHARES")
-total_runs=$((n_conc * n_share * ROUNDS * 2))
-say "measuring: $total_runs runs of ${WARMUP}+${DURATION} s (concurrency: $CONCURRENCIES; wrong share: $WRONG_SHARES; $ROUNDS round(s), saslauthd then authmux)"
+total_runs=$((n_conc * n_share * ROUNDS * 3))
+say "measuring: $total_runs runs of ${WARMUP}+${DURATION} s (concurrency: $CONCURRENCIES; wrong share: $WRONG_SHARES; $ROUNDS round(s) of saslauthd, authmux, floor)"
 say "raw results: $RESULTS"
 for conc in $CONCURRENCIES; do
   for share in $WRONG_SHARES; do
@@ -343,6 +427,7 @@ for conc in $CONCURRENCIES; do
     for ((round = 1; round <= ROUNDS; round++)); do
       run_one saslauthd "$conc" "$share" "$round"
       run_one authmux "$conc" "$share" "$round"
+      run_one floor "$conc" "$share" "$round"
     done
   done
 done
@@ -352,13 +437,21 @@ python3 "$ROOT/bench/summarize.py" rss --authmuxd "$AUTHMUXD_PID" --saslauthd "$
 cp "$RSS_JSON" "$RESULTS_DIR/$STAMP.rss.json"
 stop_daemons
 
+SOURCE_CHANGED=0
+if [ "$(source_id)" != "$BUILD_SOURCE_ID" ]; then
+  SOURCE_CHANGED=1
+  say "warning: the sources changed during the run; the figures are for $BUILD_DESCRIBE as built at the start"
+fi
+
 say "writing BENCHMARKS.md"
 # shellcheck disable=SC2086
 python3 "$ROOT/bench/summarize.py" report --results "$RESULTS" --rss "$RSS_JSON" --out "$ROOT/BENCHMARKS.md" \
   --repo "$ROOT" --tmp "$TMP" --date "$DATE" --stamp "$STAMP" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
   --users "$USERS" --realm "$REALM" --concurrencies $CONCURRENCIES --shares $WRONG_SHARES --config "$CONFIG" \
   --swift "$(command -v swift)" --saslauthd-bin "$SASLAUTHD" --saslauthd-cmd "$SASLAUTHD_CMD" \
-  --authmuxd-cmd "$AUTHMUXD_CMD" --authtest-cmd "$AUTHTEST_CMD"
+  --authmuxd-cmd "$AUTHMUXD_CMD" --authtest-cmd "$AUTHTEST_CMD" \
+  --floor-build-cmd "$FLOOR_BUILD_CMD" --floor-cmd "$FLOOR_CMD" --floor-procs "$FLOOR_PROCS" \
+  --commit "$BUILD_COMMIT" --describe "$BUILD_DESCRIBE" --source-changed "$SOURCE_CHANGED"
 
 if [ "$PROBLEMS" -gt 0 ]; then
   printf '\n%s\n!!! %d run(s) had errors, unexpected answers or failed: see "Problems" in BENCHMARKS.md\n%s\n' \
