@@ -1,8 +1,5 @@
 import Foundation
 import NIOConcurrencyHelpers
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Where log lines go: standard error, written in batches.
 ///
@@ -54,14 +51,6 @@ final class LogSink: Sendable {
     }
 
     private func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        DescriptorWriter.writeAll(bytes, to: fd)
     }
 }

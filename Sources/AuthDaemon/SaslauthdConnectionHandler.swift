@@ -79,10 +79,8 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             switch scan {
             case .incomplete:
                 return
-            case .fieldTooLong(let field):
-                answer(context: context, refusal: SaslauthdRequestError.fieldTooLong(field: field).reason)
-            case .trailingBytes:
-                answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
+            case .fieldTooLong, .trailingBytes:
+                refuseMalformed(scan, context: context)
             case .fiveFields:
                 decodeAndStart(context: context, fieldCount: 5)
             case .fourFields:
@@ -92,10 +90,8 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             switch scan {
             case .incomplete, .fourFields:
                 return
-            case .fieldTooLong(let field):
-                answer(context: context, refusal: SaslauthdRequestError.fieldTooLong(field: field).reason)
-            case .trailingBytes:
-                answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
+            case .fieldTooLong, .trailingBytes:
+                refuseMalformed(scan, context: context)
             case .fiveFields:
                 guard case .success(let full) = SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) else {
                     answer(context: context, refusal: "client address is malformed")
@@ -112,6 +108,17 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             }
         case .done:
             return
+        }
+    }
+
+    /// Answers a request whose framing is already wrong (an overlong length, bytes past the
+    /// last field), before anything in it is decoded.
+    private func refuseMalformed(_ scan: SaslauthdScan, context: ChannelHandlerContext) {
+        switch scan {
+        case .fieldTooLong(let field):
+            answer(context: context, refusal: SaslauthdRequestError.fieldTooLong(field: field).reason)
+        default:
+            answer(context: context, refusal: SaslauthdRequestError.trailingBytes.reason)
         }
     }
 
