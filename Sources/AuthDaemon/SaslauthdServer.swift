@@ -49,24 +49,18 @@ final class SaslauthdServer: Service {
         logger.notice("stopped")
     }
 
-    /// Binds the listener's socket (created by hand so its mode is right from the first
-    /// instant) and serves it from one accepting channel. With one event loop, connections stay
-    /// on the loop that accepted them; with more, they are spread over all loops.
+    /// Binds the listener's socket and serves it from one accepting channel. With one event
+    /// loop, connections stay on the loop that accepted them; with more, they are spread over
+    /// all loops.
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
         try SocketPreparer.prepare(listener, group: gid)
-        let descriptor = try SocketPreparer.listeningSocket(listener, backlog: 1024)
-        do {
-            try SocketPreparer.finish(listener, group: gid)
-        } catch {
-            close(descriptor)
-            throw error
-        }
         let server = context
         let quiesce = ServerQuiescingHelper(group: group)
         let acceptLoop = group.next()
         let base = loopCount == 1 ? ServerBootstrap(group: acceptLoop, childGroup: acceptLoop) : ServerBootstrap(group: group)
         let bootstrap = base
+            .serverChannelOption(.backlog, value: 1024)
             // Accept a burst of connections per wake-up rather than NIO's default four.
             .serverChannelOption(.maxMessagesPerRead, value: 16)
             .serverChannelInitializer { channel in
@@ -83,12 +77,12 @@ final class SaslauthdServer: Service {
                     try channel.pipeline.syncOperations.addHandler(SaslauthdConnectionHandler(server: server))
                 }
             }
-        do {
-            _ = try await bootstrap.withBoundSocket(descriptor).get()
-        } catch {
-            unlink(listener.path)
-            throw error
-        }
+        // The socket file is created under a umask that already yields at most `mode`, so it is
+        // never reachable with wider rights, even before `finish` sets the exact mode.
+        let previousMask = umask(SocketPreparer.umask(for: listener))
+        defer { umask(previousMask) }
+        _ = try await bootstrap.bind(unixDomainSocketPath: listener.path).get()
+        try SocketPreparer.finish(listener, group: gid)
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",

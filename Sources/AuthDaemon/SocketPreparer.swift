@@ -48,29 +48,9 @@ enum SocketPreparer {
         }
     }
 
-    /// Creates, binds and listens on the listener's socket. The socket file is created under a
-    /// umask that already yields at most `mode`, so it is never reachable with wider rights.
-    static func listeningSocket(_ listener: ListenerConfig, backlog: Int32) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw SocketSetupError(description: "socket: \(errorText())") }
-        var address = unixAddress(listener.path)
-        let previousMask = Glibc.umask(mode_t(0o777 & ~listener.mode))
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        let bindError = errno
-        Glibc.umask(previousMask)
-        guard bound == 0 else {
-            close(fd)
-            throw SocketSetupError(description: "cannot bind \(listener.path): \(String(cString: strerror(bindError)))")
-        }
-        guard listen(fd, backlog) == 0 else {
-            let reason = errorText()
-            close(fd)
-            unlink(listener.path)
-            throw SocketSetupError(description: "cannot listen on \(listener.path): \(reason)")
-        }
-        return fd
+    /// The umask under which `bind` creates the socket with at most `mode`.
+    static func umask(for listener: ListenerConfig) -> mode_t {
+        mode_t(0o777 & ~listener.mode)
     }
 
     /// The inode of the socket we bound, so shutdown removes only our own socket file.
