@@ -81,7 +81,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         let cpu = ProcessCPU.seconds() - cpuBefore
-        let report = BenchReport(socket: socket, concurrency: concurrency, fields: fields.rawValue, wrongShare: wrongShare, seconds: seconds, tally: tally, cpuSeconds: cpu, threads: concurrency)
+        let report = BenchReport(socket: socket, concurrency: concurrency, fields: fields.rawValue, wrongShare: wrongShare, seconds: seconds, tally: tally, cpuSeconds: cpu)
         Console.out(json ? report.json() : report.text())
         if tally.errors > 0 || tally.unexpected > 0 { throw ExitCode(1) }
     }

@@ -31,7 +31,7 @@ struct BenchReport: Codable, Sendable {
     var client_threads: Int
     var first_error: String?
 
-    init(socket: String, concurrency: Int, fields: Int, wrongShare: Double, seconds: Double, tally: BenchTally, cpuSeconds: Double, threads: Int) {
+    init(socket: String, concurrency: Int, fields: Int, wrongShare: Double, seconds: Double, tally: BenchTally, cpuSeconds: Double) {
         func ms(_ micros: UInt64) -> Double { (Double(micros) / 1000 * 1000).rounded() / 1000 }
         self.socket = socket
         self.concurrency = concurrency
@@ -55,7 +55,7 @@ struct BenchReport: Codable, Sendable {
             mean: empty ? 0 : (histogram.mean / 1000 * 1000).rounded() / 1000
         )
         self.client_cpu_percent = seconds > 0 ? (cpuSeconds / seconds * 1000).rounded() / 10 : 0
-        self.client_threads = threads
+        self.client_threads = concurrency
         self.first_error = tally.firstError
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// One simulated libsasl2 client on its own thread: pick a user, exchange, record, repeat.
