@@ -26,12 +26,13 @@ run: deps-run build
 	@mkdir -p $(VAR)/run
 	@if [ $$(printf %s "$(VAR)/run/mux" | wc -c) -gt 107 ]; then echo "$(VAR)/run/mux is too long for a Unix socket path; run from a shorter directory" >&2; exit 2; fi
 	@sed -e 's|@VAR@|$(VAR)|g' -e 's|@HOST@|$(HOST)|g' examples/make-run.yaml.in > $(VAR)/authmux.yaml
-	@echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/sasldb2"
-	@echo "  add a user (in another terminal):  saslpasswd2 -f $(VAR)/sasldb2 -u example.com -c alice"
-	@echo "  check it:                          $$(swift build --show-bin-path)/authtest -f $(VAR)/run/mux alice@example.com"
-	@echo "  what the realm rules make of it:   $$(swift build --show-bin-path)/authmuxd explain --config $(VAR)/authmux.yaml alice@$(HOST)"
-	@echo "  stop with Ctrl-C"
-	exec $$(swift build --show-bin-path)/authmuxd --config $(VAR)/authmux.yaml --foreground
+	@bin=$$(swift build --show-bin-path); \
+	echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/sasldb2"; \
+	echo "  add a user (in another terminal):  saslpasswd2 -f $(VAR)/sasldb2 -u example.com -c alice"; \
+	echo "  check it:                          $$bin/authtest -f $(VAR)/run/mux alice@example.com"; \
+	echo "  what the realm rules make of it:   $$bin/authmuxd explain --config $(VAR)/authmux.yaml alice@$(HOST)"; \
+	echo "  stop with Ctrl-C"; \
+	exec $$bin/authmuxd --config $(VAR)/authmux.yaml --foreground
 
 test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
