@@ -11,10 +11,20 @@ public protocol AuthBackend: AnyObject, Sendable {
     /// Checks one password. Never fails the future: store failures are `.unavailable`.
     func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict>
 
+    /// `check` with the failure delay the store asked for. Stores that never ask for one keep
+    /// the default, which wraps `check`.
+    func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer>
+
     /// Problems an administrator should hear about before starting (missing file, unreadable
     /// store); reported by `check-config`, never fatal, because the store may appear later.
     func problems() async -> [String]
 
     /// Releases threads and handles; called once, after the last check.
     func shutdown() async
+}
+
+extension AuthBackend {
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        check(request, eventLoop: eventLoop).map { BackendAnswer(verdict: $0) }
+    }
 }

@@ -7,10 +7,12 @@ public final class AuthEngine: Sendable {
     public let rules: RealmRules
     public let router: Router
     public let backends: [String: any AuthBackend]
+    public let failureDelay: FailureDelay
 
-    public init(rules: RealmRules, router: Router, backends: [any AuthBackend]) {
+    public init(rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay()) {
         self.rules = rules
         self.router = router
+        self.failureDelay = failureDelay
         self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -25,7 +27,7 @@ public final class AuthEngine: Sendable {
             backendLogger[metadataKey: "backend"] = "\(definition.name)"
             built.append(try kind.makeBackend(name: definition.name, settings: definition.settings, logger: backendLogger))
         }
-        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built)
+        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay)
     }
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
@@ -38,13 +40,27 @@ public final class AuthEngine: Sendable {
     }
 
     /// Walks the route's chain: unknown user and unavailable pass to the next backend, an
-    /// acceptance or a rejection ends it.
+    /// acceptance or a rejection ends it. A failed outcome completes only after the failure
+    /// delay, scheduled on `eventLoop` (no thread waits for it).
     public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
-        guard let route = prepared.route else {
-            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
+        let outcome: EventLoopFuture<CheckOutcome>
+        if let route = prepared.route {
+            let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
+            outcome = step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+        } else {
+            outcome = eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
         }
-        let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
-        return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+        return outcome.flatMap { self.delayIfFailed($0, on: eventLoop) }
+    }
+
+    private func delayIfFailed(_ outcome: CheckOutcome, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
+        guard outcome.result == .failed else { return eventLoop.makeSucceededFuture(outcome) }
+        let requested = outcome.trail.map(\.requestedDelay).max() ?? .zero
+        var withDelay = outcome
+        withDelay.delay = failureDelay.delay(requested: requested)
+        let delayed = withDelay
+        guard delayed.delay > .zero else { return eventLoop.makeSucceededFuture(delayed) }
+        return eventLoop.scheduleTask(in: delayed.delay) { delayed }.futureResult
     }
 
     private func step(
@@ -60,8 +76,9 @@ public final class AuthEngine: Sendable {
             let trail = trail + [TrailEntry(backend: name, verdict: .unavailable(reason: "not configured"))]
             return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
         }
-        return backend.check(request, eventLoop: eventLoop).flatMap { verdict in
-            let trail = trail + [TrailEntry(backend: name, verdict: verdict)]
+        return backend.evaluate(request, eventLoop: eventLoop).flatMap { answer in
+            let verdict = answer.verdict
+            let trail = trail + [TrailEntry(backend: name, verdict: verdict, requestedDelay: answer.requestedDelay)]
             switch verdict {
             case .accepted:
                 return eventLoop.makeSucceededFuture(CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail))

@@ -5,15 +5,20 @@ public struct AuthmuxConfig: Sendable {
     public var listeners: [ListenerConfig]
     public var realms: RealmRules
     public var limits: LimitsConfig
+    public var failureDelay: FailureDelay
     /// In the order written.
     public var backends: [BackendDefinition]
     public var routes: [Route]
 
-    public init(file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, backends: [BackendDefinition], routes: [Route]) {
+    public init(
+        file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, failureDelay: FailureDelay = FailureDelay(),
+        backends: [BackendDefinition], routes: [Route]
+    ) {
         self.file = file
         self.listeners = listeners
         self.realms = realms
         self.limits = limits
+        self.failureDelay = failureDelay
         self.backends = backends
         self.routes = routes
     }

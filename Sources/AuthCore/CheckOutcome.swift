@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// The end of one check: what the client is told and what the log records.
 public struct CheckOutcome: Sendable, Equatable {
     public enum Result: String, Sendable {
@@ -15,6 +17,8 @@ public struct CheckOutcome: Sendable, Equatable {
     public var trail: [TrailEntry]
     /// Why the chain did not run at all (no route matched, internal error), for the log.
     public var note: String?
+    /// How long the answer was held back (failed checks only; see `FailureDelay`).
+    public var delay: TimeAmount = .zero
 
     public init(result: Result, backend: String?, route: Int?, trail: [TrailEntry], note: String? = nil) {
         self.result = result

@@ -6,10 +6,11 @@ import Yams
 public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
-    static let topKeys: Set<String> = ["listen", "realms", "limits", "backends", "routes"]
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "backends", "routes"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
+    static let failureDelayKeys: Set<String> = ["floor", "cap"]
     static let routeKeys: Set<String> = ["match", "use"]
     static let matchKeys: Set<String> = ["realm", "service"]
 
@@ -45,6 +46,7 @@ public enum ConfigLoader {
         let listeners = try section("listen").map(parseListeners) ?? [ListenerConfig()]
         let realms = try section("realms").map(parseRealms) ?? RealmRules()
         let limits = try section("limits").map(parseLimits) ?? LimitsConfig()
+        let failureDelay = try section("failure_delay").map(parseFailureDelay) ?? FailureDelay()
         guard let backendsNode = section("backends") else {
             throw top.error("backends: missing; at least one backend is required (for example `backends: { mailusers: { type: sasldb, path: /etc/sasldb2 } }`)")
         }
@@ -58,7 +60,8 @@ public enum ConfigLoader {
         } else {
             throw top.error("routes: missing; with more than one backend, say which checks go where")
         }
-        return AuthmuxConfig(file: file, listeners: listeners, realms: realms, limits: limits, backends: backends, routes: routes)
+        return AuthmuxConfig(
+            file: file, listeners: listeners, realms: realms, limits: limits, failureDelay: failureDelay, backends: backends, routes: routes)
     }
 
     // MARK: Sections
@@ -158,6 +161,24 @@ public enum ConfigLoader {
             }
         }
         return limits
+    }
+
+    static func parseFailureDelay(_ node: ConfigNode) throws(ConfigError) -> FailureDelay {
+        var delay = FailureDelay()
+        var capNode: ConfigNode?
+        for (key, value) in try node.mapping(allowed: failureDelayKeys) {
+            switch key {
+            case "floor": delay.floor = try value.duration(in: .nanoseconds(0) ... .seconds(60))
+            case "cap":
+                delay.cap = try value.duration(in: .nanoseconds(0) ... .seconds(60))
+                capNode = value
+            default: break
+            }
+        }
+        guard delay.cap >= delay.floor else {
+            throw (capNode ?? node).error("cap (\(ConfigNode.format(delay.cap))) is below floor (\(ConfigNode.format(delay.floor)))")
+        }
+        return delay
     }
 
     static func parseBackends(_ node: ConfigNode, catalog: BackendCatalog) throws(ConfigError) -> [BackendDefinition] {

@@ -9,9 +9,10 @@ struct StubBackendKind: BackendKind {
 
     func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
         var settings = StubSettings()
-        for (key, value) in try node.mapping(allowed: ["type", "verdict", "identity"]) {
+        for (key, value) in try node.mapping(allowed: ["type", "verdict", "identity", "asks_delay"]) {
             switch key {
             case "verdict": settings.verdict = try value.nonEmptyString()
+            case "asks_delay": settings.asksDelay = try value.duration()
             case "identity":
                 guard let style = IdentityStyle(rawValue: try value.string()) else { throw value.error("bad identity") }
                 settings.identity = style
@@ -29,6 +30,8 @@ struct StubBackendKind: BackendKind {
 struct StubSettings: BackendSettings {
     var verdict = "accept"
     var identity = IdentityStyle.bare
+    /// The failure delay this stub reports on anything but an acceptance, as a PAM module would.
+    var asksDelay = TimeAmount.zero
     var type: String { "stub" }
     var summary: String { "stub answering \(verdict)" }
     var usesClientAddress: Bool { false }
@@ -54,6 +57,12 @@ final class StubBackend: AuthBackend {
         default: verdict = .rejected(reason: "locked")
         }
         return eventLoop.makeSucceededFuture(verdict)
+    }
+
+    func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        check(request, eventLoop: eventLoop).map { verdict in
+            BackendAnswer(verdict: verdict, requestedDelay: verdict == .accepted ? .zero : self.stub.asksDelay)
+        }
     }
 
     func problems() async -> [String] { [] }
