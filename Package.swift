@@ -28,6 +28,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBerkeleyDB", path: "Sources/CBerkeleyDB"),
+        .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .target(
             name: "AuthCore",
             dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
             dependencies: [
                 "AuthCore",
                 "CBerkeleyDB",
+                "CPAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,77 @@
+public import AuthCore
+public import Logging
+public import NIOCore
+import Foundation
+import NIOPosix
+
+/// Checks passwords through the host's Linux-PAM stacks.
+///
+/// Each check is one whole PAM transaction on one thread of this backend's own pool; no PAM
+/// call ever runs on an event loop. Modules' failure delays (pam_unix asks for about two
+/// seconds) are caught by a `PAM_FAIL_DELAY` callback instead of being slept, and reported with
+/// the verdict, so the engine delays that one answer on its event loop and the thread goes back
+/// to real users at once.
+public final class PAMBackend: AuthBackend {
+    public let name: String
+    public let pam: PAMSettings
+    public var settings: any BackendSettings { pam }
+    private let pool: NIOThreadPool
+    private let logger: Logger
+
+    public init(name: String, settings: PAMSettings, logger: Logger) {
+        self.name = name
+        self.pam = settings
+        self.logger = logger
+        self.pool = NIOThreadPool(numberOfThreads: settings.threads)
+        pool.start()
+    }
+
+    public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
+        evaluate(request, eventLoop: eventLoop).map(\.verdict)
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        guard let service = pam.service.resolve(requestService: request.service) else {
+            return eventLoop.makeSucceededFuture(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
+        }
+        let transaction = PAMTransaction(service: service, user: pam.identity.render(request.identity), remoteHost: request.clientAddress)
+        let password = request.password
+        return pool.runIfActive(eventLoop: eventLoop) { () -> BackendAnswer in
+            let result = transaction.run(password: password)
+            if !result.moduleMessages.isEmpty {
+                self.logger.debug("PAM messages", metadata: [
+                    "backend": "\(self.name)", "service": "\(service)", "messages": "\(result.moduleMessages.joined(separator: " | "))",
+                ])
+            }
+            return BackendAnswer(
+                verdict: PAMVerdictMap.verdict(for: result),
+                requestedDelay: .microseconds(Int64(result.requestedDelayMicros)))
+        }
+        .recover { error in BackendAnswer(verdict: .unavailable(reason: "PAM worker: \(error)")) }
+    }
+
+    public func problems() async -> [String] {
+        var problems: [String] = []
+        if geteuid() != 0 {
+            problems.append("not running as root: pam_unix can then check only the daemon user's own password; stacks that read /etc/shadow need root")
+        }
+        if case .fixed(let service) = pam.service {
+            let directory = Self.serviceDirectory()
+            if !FileManager.default.fileExists(atPath: "\(directory)/\(service)") {
+                problems.append("\(directory)/\(service) does not exist: PAM will use \(directory)/other for this backend")
+            }
+        }
+        return problems
+    }
+
+    /// Where PAM reads service files: /etc/pam.d, or pam_wrapper's folder in tests.
+    static func serviceDirectory() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["PAM_WRAPPER"] == "1", let directory = environment["PAM_WRAPPER_SERVICE_DIR"] { return directory }
+        return "/etc/pam.d"
+    }
+
+    public func shutdown() async {
+        try? await pool.shutdownGracefully()
+    }
+}
