@@ -21,7 +21,7 @@ struct ReloadTests {
                 // An invalid file: refused, located, and the old rules still answer.
                 _ = try sandbox.write(config.yaml + "bogus_section: 1\n", to: "authmux.yaml")
                 daemon.send(signal: SIGHUP)
-                try await waitForLog(daemon, containing: "reload refused")
+                try await daemon.waitForLog(containing: "reload refused")
                 #expect(daemon.log.contains("\(configPath):"), "\(daemon.logTail)")
                 #expect(daemon.log.contains("bogus_section"), "\(daemon.logTail)")
                 #expect(try await bare("pw").termination == .exited(0))
@@ -30,21 +30,11 @@ struct ReloadTests {
                 config.defaultRealm = "other.org"
                 _ = try config.write(into: sandbox)
                 daemon.send(signal: SIGHUP)
-                try await waitForLog(daemon, containing: "configuration reloaded")
+                try await daemon.waitForLog(containing: "configuration reloaded")
                 #expect(try await bare("pw2").termination == .exited(0))
                 #expect(try await bare("pw").termination == .exited(1))
                 #expect(try await daemon.stop() == .exited(0))
             }
-        }
-    }
-
-    private func waitForLog(_ daemon: TestDaemon, containing text: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !daemon.log.contains(text) {
-            guard ContinuousClock.now < deadline else {
-                throw IntegrationError("the log never said \"\(text)\"\n\(daemon.logTail)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 }

@@ -47,6 +47,7 @@ final class TestDaemon {
         socketPath: String,
         logName: String = "authmuxd.stderr",
         extraArguments: [String] = [],
+        environment: [String: String] = [:],
         readyTimeout: Duration = .seconds(20)
     ) async throws -> TestDaemon {
         let logDirectory = (configPath as NSString).deletingLastPathComponent
@@ -58,6 +59,9 @@ final class TestDaemon {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.authmuxd())
         process.arguments = ["--config", configPath, "--foreground", "--debug"] + extraArguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardInput = FileHandle.nullDevice
         // One handle for both streams: they share one file offset and never overwrite each other.
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
@@ -77,9 +81,10 @@ final class TestDaemon {
         configPath: String,
         socketPath: String,
         extraArguments: [String] = [],
+        environment: [String: String] = [:],
         _ body: (TestDaemon) async throws -> T
     ) async throws -> T {
-        let daemon = try await start(configPath: configPath, socketPath: socketPath, extraArguments: extraArguments)
+        let daemon = try await start(configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment)
         let result: T
         do {
             result = try await body(daemon)
@@ -127,6 +132,18 @@ final class TestDaemon {
         kill(process.processIdentifier, SIGKILL)
         _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(20))
         termination = ProcessRunner.termination(of: process)
+    }
+
+    /// Waits until the log holds `text`. The daemon writes its log in batches, so a line about
+    /// a check that was just answered may reach the file a moment later.
+    func waitForLog(containing text: String, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !log.contains(text) {
+            guard ContinuousClock.now < deadline else {
+                throw IntegrationError("the log never said \"\(text)\"\n\(logTail)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Stops the daemon if a test left it running; never throws.
