@@ -7,7 +7,9 @@ public struct LimitsConfig: Sendable, Equatable {
     /// holding anything but their own socket.
     public var readTimeout: TimeAmount
     /// How long to wait for a fifth field (client address) after the realm, when a backend on
-    /// the route uses the address. Routes whose backends do not use it never wait.
+    /// the route uses the address. Routes whose backends do not use it never wait. Zero by
+    /// default: clients that send the address write it with the rest of the request in one
+    /// call, and libsasl2 2.1.28 never sends it, so any wait would only delay every PAM check.
     public var clientAddressGrace: TimeAmount
 
     /// Event-loop threads. With one, each connection is accepted, read, checked (when the
@@ -17,7 +19,7 @@ public struct LimitsConfig: Sendable, Equatable {
     /// hand-off per connection. Read at start only.
     public var eventLoops: Int
 
-    public init(readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .milliseconds(10), eventLoops: Int = 1) {
+    public init(readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .zero, eventLoops: Int = 1) {
         self.readTimeout = readTimeout
         self.clientAddressGrace = clientAddressGrace
         self.eventLoops = eventLoops

@@ -133,7 +133,7 @@ struct PAMBackendTests {
             try stack.addMatrixService("smtp", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_succeed_if.so")) rhost = 192.0.2.7"])
             try await Self.withDaemon(sandbox, stack: stack, body: "backends: { system: { type: pam } }") { daemon in
                 let allowed = try RawSaslauthdClient.exchange(
-                    socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.7"])
+                    socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.7;40123"])
                 #expect(allowed.isOK, "\(allowed)")
                 let elsewhere = try RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.8"])
