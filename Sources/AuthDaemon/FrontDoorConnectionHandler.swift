@@ -7,9 +7,10 @@ import NIOExtras
 ///
 /// Both clients read until the server closes, so the answer is followed by a half-close of our
 /// side. The connection is then kept, reading and discarding, until the client closes its side
-/// (or the read deadline passes): closing a Unix socket with unread bytes makes Linux report
-/// ECONNRESET to the peer, and libsasl2's authdaemond client, which sends an empty line after
-/// its request and then reads to the end, would take that reset for a failed check.
+/// (or the read deadline passes): closing a Unix socket with bytes still unread makes Linux
+/// report ECONNRESET to the peer, and a client reading to the end (libsasl2's authdaemond
+/// client, whose trailing empty line may arrive after the request was read) would take that
+/// reset for a failed check.
 final class FrontDoorConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
