@@ -7,7 +7,7 @@ public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
     static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "backends", "routes"]
-    static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group"]
+    static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
@@ -73,6 +73,8 @@ public enum ConfigLoader {
         guard !items.isEmpty else { throw node.error("at least one listener is required") }
         for item in items {
             var listener = ListenerConfig()
+            var pathGiven = false
+            var serviceNode: ConfigNode?
             for (key, value) in try item.mapping(allowed: listenerKeys) {
                 switch key {
                 case "protocol":
@@ -88,6 +90,12 @@ public enum ConfigLoader {
                     // sockaddr_un.sun_path holds 108 bytes including the terminating NUL.
                     guard path.utf8.count < 108 else { throw value.error("too long for a Unix socket path (at most 107 bytes)") }
                     listener.path = path
+                    pathGiven = true
+                case "service":
+                    let service = try value.nonEmptyString()
+                    guard !IdentityNormalizer.containsControlCharacter(service) else { throw value.error("not a service name") }
+                    listener.service = service
+                    serviceNode = value
                 case "mode":
                     listener.mode = try parseMode(value)
                 case "group":
@@ -95,6 +103,19 @@ public enum ConfigLoader {
                     listener.groupError = value.error("group \"\(listener.group!)\" does not exist")
                 default:
                     break
+                }
+            }
+            // Keys may come in any order, so what depends on the protocol is checked afterwards.
+            if let serviceNode, !listener.protocolName.takesServiceFromListener {
+                throw serviceNode.error("only pwcheck listeners take a service: \(listener.protocolName.rawValue) requests name their own")
+            }
+            if !pathGiven {
+                switch listener.protocolName {
+                case .saslauthd: break
+                case .pwcheck: listener.path = ListenerConfig.defaultPwcheckPath
+                case .authdaemond:
+                    // libsasl2's built-in authdaemond_path is /dev/null: there is no default to match.
+                    throw item.error("an authdaemond listener needs a path (the consumer's authdaemond_path)")
                 }
             }
             guard paths.insert(listener.path).inserted else { throw item.error("two listeners on the same path \(listener.path)") }

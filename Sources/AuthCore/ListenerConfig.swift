@@ -3,6 +3,12 @@ public struct ListenerConfig: Sendable, Equatable {
     /// What Debian's libsasl2 connects to when a consumer sets no `saslauthd_path`; listening
     /// here is what makes authmux a drop-in replacement.
     public static let defaultSaslauthdPath = "/run/saslauthd/mux"
+    /// Where a libsasl2 built with pwcheck support looks: `PWCHECKDIR` (configure's
+    /// `--with-pwcheck`, `/var/pwcheck` when given no directory) plus `/pwcheck`. It is fixed at
+    /// compile time; no SASL option moves it.
+    public static let defaultPwcheckPath = "/var/pwcheck/pwcheck"
+    /// The service a pwcheck request is routed under unless the listener names one.
+    public static let defaultPwcheckService = "pwcheck"
 
     public var protocolName: ListenerProtocol
     public var path: String
@@ -13,14 +19,20 @@ public struct ListenerConfig: Sendable, Equatable {
     /// Where `group` was written, so a group that does not exist can be reported as a located
     /// configuration error when the daemon resolves it.
     public var groupError: ConfigError?
+    /// `service:` as written; only pwcheck listeners take one (see `takesServiceFromListener`).
+    public var service: String?
 
-    public init(protocolName: ListenerProtocol = .saslauthd, path: String = ListenerConfig.defaultSaslauthdPath, mode: UInt32 = 0o660, group: String? = nil, groupError: ConfigError? = nil) {
+    public init(protocolName: ListenerProtocol = .saslauthd, path: String = ListenerConfig.defaultSaslauthdPath, mode: UInt32 = 0o660, group: String? = nil, groupError: ConfigError? = nil, service: String? = nil) {
         self.protocolName = protocolName
         self.path = path
         self.mode = mode
         self.group = group
         self.groupError = groupError
+        self.service = service
     }
+
+    /// The service name a pwcheck request is checked under (its wire format has none).
+    public var pwcheckService: String { service ?? ListenerConfig.defaultPwcheckService }
 
     /// The mode for a directory authmux creates: owner rwx, and group search+read when the socket is
     /// group-accessible (0750 for the default 0660), nothing for others unless the socket is

@@ -18,7 +18,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
         Console.out("listen:")
         for listener in config.listeners {
             let group = listener.group.map { ", group \($0)" } ?? ""
-            Console.out("  \(listener.protocolName.rawValue) on \(listener.path) (mode \(ListenerConfig.octal(listener.mode)), directory mode \(ListenerConfig.octal(listener.directoryMode)) if created\(group))")
+            let service = listener.protocolName.takesServiceFromListener ? ", service \(listener.pwcheckService)" : ""
+            Console.out("  \(listener.protocolName.rawValue) on \(listener.path) (mode \(ListenerConfig.octal(listener.mode)), directory mode \(ListenerConfig.octal(listener.directoryMode)) if created\(group)\(service))")
         }
         let rules = config.realms
         Console.out("realms:")

@@ -8,8 +8,8 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// The saslauthd front door: one Unix-socket listener per `listen:` entry, all answering from
-/// the same engine. On graceful shutdown it stops accepting, lets the requests in flight finish,
+/// The front doors: one Unix-socket listener per `listen:` entry, each speaking its own
+/// protocol (saslauthd, pwcheck or authdaemond), all answering from the same engine. On graceful shutdown it stops accepting, lets the requests in flight finish,
 /// and removes its socket files.
 final class SaslauthdServer: Service {
     private let listeners: [ListenerConfig]
@@ -74,7 +74,7 @@ final class SaslauthdServer: Service {
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SaslauthdConnectionHandler(server: server))
+                    try channel.pipeline.syncOperations.addHandler(Self.connectionHandler(for: listener, server: server))
                 }
             }
         // The socket file is created under a umask that already yields at most `mode`, so it is
@@ -89,6 +89,14 @@ final class SaslauthdServer: Service {
             "event_loops": "\(loopCount)",
         ])
         return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
+    }
+
+    private static func connectionHandler(for listener: ListenerConfig, server: ServerContext) -> any ChannelHandler {
+        switch listener.protocolName {
+        case .saslauthd: return SaslauthdConnectionHandler(server: server)
+        case .pwcheck: return FrontDoorConnectionHandler(server: server, wire: PwcheckWire(service: listener.pwcheckService))
+        case .authdaemond: return FrontDoorConnectionHandler(server: server, wire: AuthdaemondWire())
+        }
     }
 
     private func drain(_ bound: [Bound]) async {

@@ -8,7 +8,7 @@ import Glibc
 struct Authtest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authtest",
-        abstract: "Check a password against a saslauthd-protocol server, or load-test it.",
+        abstract: "Check a password against a saslauthd, pwcheck or authdaemond server, or load-test a saslauthd one.",
         subcommands: [CheckCommand.self, BenchCommand.self],
         defaultSubcommand: CheckCommand.self
     )

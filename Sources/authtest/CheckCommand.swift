@@ -4,11 +4,12 @@ import NIOCore
 import NIOPosix
 
 /// `authtest USER REALM PASSWORD`, or testsaslauthd's `-u -r -p -s -f` flags: one check,
-/// the server's answer printed, exit 0 for OK and 1 for NO.
+/// the server's answer printed, exit 0 for OK and 1 for NO (or FAIL). `--protocol` picks the
+/// front door: saslauthd (the default), pwcheck or authdaemond.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Ask a saslauthd-protocol server to check one password (the default)."
+        abstract: "Ask a saslauthd, pwcheck or authdaemond server to check one password (the default)."
     )
 
     @Argument(help: "User (login) to check.") var positionalUser: String?
@@ -19,7 +20,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: [.customShort("r"), .customLong("realm")], help: "Realm (as testsaslauthd -r).") var realm: String?
     @Option(name: [.customShort("p"), .customLong("password")], help: "Password (as testsaslauthd -p).") var password: String?
     @Option(name: [.customShort("s"), .customLong("service")], help: "Service name.") var service: String = "imap"
-    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = ListenerConfig.defaultSaslauthdPath
+    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket (default: /run/saslauthd/mux for saslauthd, /var/pwcheck/pwcheck for pwcheck; required for authdaemond).") var socketOption: String?
+    @Option(name: .customLong("protocol"), help: "Wire protocol: saslauthd, pwcheck or authdaemond.") var wireProtocol: WireProtocol = .saslauthd
     @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Option(name: .long, help: "Request form: 4 fields (released Cyrus SASL) or 5 (with client address).") var fields: RequestForm?
     @Option(name: .long, help: "Client address for the fifth field, as ip;port (implies --fields 5).") var clientAddress: String?
@@ -30,6 +32,12 @@ struct CheckCommand: AsyncParsableCommand {
         if (user ?? positionalUser) == nil { throw ValidationError("missing user: authtest USER [REALM] [PASSWORD], or -u USER") }
         if passwordStdin && (password ?? positionalPassword) != nil { throw ValidationError("--password-stdin and a password argument exclude each other") }
         if fields == .four && clientAddress != nil { throw ValidationError("--client-address needs --fields 5") }
+        if wireProtocol != .saslauthd && (fields != nil || clientAddress != nil) {
+            throw ValidationError("--fields and --client-address are saslauthd options")
+        }
+        if socketOption == nil && wireProtocol.defaultSocket == nil {
+            throw ValidationError("\(wireProtocol.rawValue) has no default socket: give -f PATH (the consumer's authdaemond_path)")
+        }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
@@ -39,6 +47,10 @@ struct CheckCommand: AsyncParsableCommand {
         guard let secret = readPassword() else {
             Console.error("authtest: no password (give -p, --password-stdin, or run on a terminal to be asked)")
             throw ExitCode(2)
+        }
+        if wireProtocol != .saslauthd {
+            try await askReadToClose(login: login, realm: realmField, password: secret)
+            return
         }
         let form = fields ?? (clientAddress != nil ? .five : .four)
         let address: String? = form == .five ? (clientAddress ?? "") : nil
@@ -59,6 +71,51 @@ struct CheckCommand: AsyncParsableCommand {
         }
         Console.out(answer)
         if !SaslauthdCodec.isSuccess(answer) { throw ExitCode(1) }
+    }
+
+    private var socket: String { socketOption ?? wireProtocol.defaultSocket ?? "" }
+
+    /// pwcheck and authdaemond have no realm field: a realm given is appended to a login that
+    /// names none, as libsasl2 does with its consumer's `user_realm`.
+    private func askReadToClose(login: String, realm: String, password: Secret) async throws {
+        let user = realm.isEmpty || login.contains("@") ? login : "\(login)@\(realm)"
+        var request = ByteBuffer()
+        do {
+            switch wireProtocol {
+            case .pwcheck: try PwcheckCodec.encodeRequest(login: user, password: password, into: &request)
+            case .authdaemond: try AuthdaemondCodec.encodeRequest(service: service, login: user, password: password, into: &request)
+            case .saslauthd: preconditionFailure("saslauthd uses counted answers")
+            }
+        } catch {
+            Console.error("authtest: \(error.reason)")
+            throw ExitCode(2)
+        }
+        let client = ReadToCloseClient(group: MultiThreadedEventLoopGroup.singleton, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
+        let bytes: [UInt8]
+        do {
+            bytes = try await client.ask(request).get()
+        } catch {
+            Console.error("authtest: \(socket): \(error)")
+            throw ExitCode(2)
+        }
+        if wireProtocol == .pwcheck {
+            let answer = PwcheckCodec.decodeAnswer(bytes)
+            guard !bytes.isEmpty else {
+                Console.error("authtest: \(socket): \(ClientError.closedWithoutAnswer)")
+                throw ExitCode(2)
+            }
+            Console.out(answer)
+            if !PwcheckCodec.isSuccess(answer) { throw ExitCode(1) }
+            return
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard !bytes.isEmpty else {
+            // Courier's daemon says "temporary failure" by closing without an answer.
+            Console.error("authtest: \(socket): \(ClientError.closedWithoutAnswer) (authdaemond's temporary failure)")
+            throw ExitCode(2)
+        }
+        Console.out(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+        if AuthdaemondCodec.decodeAnswer(text) != .accepted { throw ExitCode(1) }
     }
 
     private func readPassword() -> Secret? {

@@ -67,6 +67,13 @@ struct ConfigValidationTests {
                          badLine: 11, mustMention: "read_timeout"),
             BrokenConfig(name: "unknown backend type", lines: replacing(14, with: "    type: sasldbx"),
                          badLine: 14, mustMention: "type"),
+            BrokenConfig(name: "unknown listener protocol", lines: replacing(2, with: "  - protocol: pwchek"),
+                         badLine: 2, mustMention: "listen[1].protocol"),
+            BrokenConfig(name: "service on a saslauthd listener", lines: inserting("    service: imap", after: 4),
+                         badLine: 5, mustMention: "listen[1].service"),
+            BrokenConfig(name: "authdaemond listener without a path",
+                         lines: replacing(2, with: "  - protocol: authdaemond").enumerated().filter { $0.offset != 2 }.map(\.element),
+                         badLine: 2, mustMention: "path"),
         ]
     }
 

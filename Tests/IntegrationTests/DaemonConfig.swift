@@ -12,6 +12,14 @@ struct DaemonConfig: Sendable {
     var socketMode = "0660"
     /// `limits.event_loops`; nil leaves the default (one loop).
     var eventLoops: Int?
+    /// More `listen:` entries after the saslauthd one (pwcheck, authdaemond front doors).
+    var extraListeners: [ExtraListener] = []
+
+    struct ExtraListener: Sendable {
+        var protocolName: String
+        var path: String
+        var service: String?
+    }
 
     init(sandbox: Sandbox) {
         socketPath = sandbox.socketPath
@@ -24,8 +32,12 @@ struct DaemonConfig: Sendable {
             "  - protocol: saslauthd",
             "    path: \(socketPath)",
             "    mode: \"\(socketMode)\"",
-            "realms:",
         ]
+        for extra in extraListeners {
+            lines += ["  - protocol: \(extra.protocolName)", "    path: \(extra.path)"]
+            if let service = extra.service { lines.append("    service: \(service)") }
+        }
+        lines.append("realms:")
         if let defaultRealm { lines.append("  default: \(defaultRealm)") }
         if !aliases.isEmpty {
             let pairs = aliases.map { "\($0.from): \($0.to)" }.joined(separator: ", ")

@@ -10,6 +10,9 @@ final class Sandbox {
 
     /// Where the standard daemon of this sandbox listens.
     var socketPath: String { file("mux") }
+    /// Where the sandbox's pwcheck and authdaemond listeners go when a test adds them.
+    var pwcheckPath: String { file("pwcheck") }
+    var authdaemondPath: String { file("authdaemon") }
     /// Where the standard sasldb of this sandbox lives.
     var sasldbPath: String { file("sasldb2") }
 

@@ -1,0 +1,12 @@
+extension TestDaemon {
+    /// Waits until the log holds `text`: routine lines reach the file in batches (every 50 ms),
+    /// so a line for a check just answered may not be there yet. False after `timeout`.
+    func waitUntilLogContains(_ text: String, timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !log.contains(text) {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+}
