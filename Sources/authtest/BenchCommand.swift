@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = ListenerConfig.defaultSaslauthdPath
     @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Simultaneous connections.") var concurrency: Int = 16
-    @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to measure (ignored with --requests).") var duration: Double = 10
+    @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to measure (ignored with --requests). SIGINT or SIGTERM ends the run early: requests in flight finish and the report covers what was measured.") var duration: Double = 10
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Measure this many requests instead of a duration.") var requests: Int?
     @Option(name: .long, help: "Seconds of load before measuring.") var warmup: Double = 1
     @Option(name: .long, help: "File of users: one `login password [realm]` per line.") var users: String?
@@ -52,6 +52,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let timeoutSeconds = max(1, Int(timeout.rounded(.up)))
+        let interrupt = InterruptFlag()
         // Fail fast with a clear message when nothing answers.
         do {
             _ = try BlockingSaslauthdExchange.exchange(socketPath: socket, request: workload.good[0], timeoutSeconds: timeoutSeconds)
@@ -61,7 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if warmup > 0 {
             let end = NIODeadline.now() + .nanoseconds(Int64(warmup * 1e9))
-            _ = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end }
+            _ = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end && !interrupt.isRaised }
         }
         let cpuBefore = ProcessCPU.seconds()
         let started = NIODeadline.now()
@@ -70,14 +71,14 @@ struct BenchCommand: AsyncParsableCommand {
             let remaining = NIOLockedValueBox(requests)
             tally = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) {
                 remaining.withLockedValue { count in
-                    guard count > 0 else { return false }
+                    guard count > 0, !interrupt.isRaised else { return false }
                     count -= 1
                     return true
                 }
             }
         } else {
             let end = started + .nanoseconds(Int64(duration * 1e9))
-            tally = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end }
+            tally = runPhase(workload: workload, timeoutSeconds: timeoutSeconds) { NIODeadline.now() < end && !interrupt.isRaised }
         }
         let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
         let cpu = ProcessCPU.seconds() - cpuBefore
