@@ -1,12 +1,13 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
-# every test; `make bench` compares authmux with Cyrus saslauthd. Each installs what it needs.
+# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, then PAM). Each installs
+# what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 VAR := $(CURDIR)/var
 HOST := $(shell hostname -f 2>/dev/null || hostname)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build run test bench deps-run deps-test deps-bench clean
+.PHONY: all build run test bench bench-pam deps-run deps-test deps-bench clean
 
 all: build
 
@@ -38,8 +39,12 @@ test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --disable-xctest
 
+# Both scripts run even if the first reports a problem; the target fails if either did.
 bench: deps-bench
-	bench/run.sh
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; exit $$rc
+
+bench-pam: deps-bench
+	bench/pam.sh
 
 clean:
 	rm -rf .build var

@@ -518,6 +518,23 @@ def limits_section(w, table, cores):
     w("")
 
 
+def carried_sections(path):
+    """The `<!-- BEGIN section … -->` … `<!-- END section … -->` blocks of the existing file."""
+    if not os.path.exists(path):
+        return []
+    blocks, current = [], None
+    with open(path, encoding="utf-8") as handle:
+        for line in handle.read().splitlines():
+            if line.startswith("<!-- BEGIN section "):
+                current = [line]
+            elif current is not None:
+                current.append(line)
+                if line.startswith("<!-- END section "):
+                    blocks.extend([""] + current)
+                    current = None
+    return blocks
+
+
 def cmd_report(args):
     runs = load_runs(args.results)
     with open(args.rss, encoding="utf-8") as handle:
@@ -792,6 +809,10 @@ def cmd_report(args):
     w("- Loopback only: Unix sockets in a temporary folder.")
     w("- Raw results: `var/bench-results/%s.jsonl` (one JSON object per run; not committed)." % args.stamp)
     w("")
+
+    # Sections written by the other benchmark scripts (bench/pam.sh…) are carried over, so
+    # each script can be rerun alone without losing the others' figures.
+    out.extend(carried_sections(args.out))
 
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write("\n".join(out) + "\n")

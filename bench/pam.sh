@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# bench/pam.sh: authmuxd's pam backend against Cyrus `saslauthd -a pam -n 5`, on the same
+# throwaway account and the same PAM service (Debian's common-auth/common-account: pam_unix,
+# yescrypt), in one run; writes its section of BENCHMARKS.md. `make bench` runs it after
+# bench/run.sh; `make bench-pam` runs it alone.
+#
+# Two scenarios, each against both daemons in alternation:
+#   throughput  checks/s and latency of right passwords at each of PAM_CONCURRENCIES
+#   spray       SPRAYERS clients send wrong passwords without pause (pam_unix asks for a
+#               2 s delay after each) while one client checks the real user REAL_REQUESTS
+#               times, one after the other; that client's p50/p99 is the figure that matters
+#
+# Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 PAM_CONCURRENCIES="1 16"
+#   SPRAYERS=50 SPRAY_HEADSTART=3 REAL_REQUESTS=5 KEEP_TMP=1
+#
+# Needs root: it creates a system user and /etc/pam.d/authmux-bench, and removes both at the
+# end, however the script ends. Exit status: 0 when every run went through; 1 on a setup
+# failure; 3 when the section was written but some run had errors or unexpected answers.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="/opt/swift/usr/bin:$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export LC_ALL=C
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+PAM_CONCURRENCIES=${PAM_CONCURRENCIES:-"1 16"}
+SPRAYERS=${SPRAYERS:-50}
+SPRAY_HEADSTART=${SPRAY_HEADSTART:-3}
+REAL_REQUESTS=${REAL_REQUESTS:-5}
+KEEP_TMP=${KEEP_TMP:-0}
+SASLAUTHD=/usr/sbin/saslauthd
+SERVICE=authmux-bench
+PAM_FILE=/etc/pam.d/$SERVICE
+BENCH_USER=amxbench0              # authtest's generated user 0 with --user-prefix amxbench
+PASSWORD=pw-amxbench0             # and --password-prefix pw-amxbench
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'bench/pam: error: %s\n' "$*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "needs root: it creates a system user and $PAM_FILE (and saslauthd -a pam needs root to read /etc/shadow)"
+for n in $ROUNDS $SPRAYERS $REAL_REQUESTS $PAM_CONCURRENCIES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
+
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
+command -v useradd >/dev/null 2>&1 && command -v chpasswd >/dev/null 2>&1 || missing+=(passwd)
+[ -e /etc/pam.d/common-auth ] || missing+=(libpam-runtime)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing: ${missing[*]}"
+  env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+say "building authmuxd and authtest (release)"
+swift build -c release --product authmuxd
+swift build -c release --product authtest
+BIN=$(swift build -c release --show-bin-path)
+COMMIT=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+TMP=$(mktemp -d /tmp/amp.XXXXXX)
+chmod 755 "$TMP"
+SASL_RUN="$TMP/saslauthd"
+SASL_SOCK="$SASL_RUN/mux"
+MUX_SOCK="$TMP/authmux/mux"
+CONFIG="$TMP/authmux.yaml"
+MUX_LOG="$TMP/authmuxd.log"
+RESULTS="$TMP/results.jsonl"
+SASLAUTHD_PID=""
+AUTHMUXD_PID=""
+CREATED_USER=0
+SUCCEEDED=0
+
+alive() { [ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  # Sprayers and measurers are children of this script; take them down first.
+  for job in $(jobs -p); do kill -TERM "$job" 2>/dev/null; done
+  if [ -n "$AUTHMUXD_PID" ] && alive "$AUTHMUXD_PID"; then kill -TERM "$AUTHMUXD_PID"; wait "$AUTHMUXD_PID" 2>/dev/null; fi
+  # saslauthd's master signals its process group (the workers) on SIGTERM.
+  if [ -n "$SASLAUTHD_PID" ] && alive "$SASLAUTHD_PID"; then kill -TERM "$SASLAUTHD_PID"; sleep 0.5; fi
+  rm -f "$PAM_FILE"
+  [ "$CREATED_USER" -eq 1 ] && userdel "$BENCH_USER" 2>/dev/null
+  if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then rm -rf "$TMP"; else echo "bench/pam: files kept in $TMP" >&2; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# The account and the service: what /etc/pam.d/smtp holds on a stock Debian host.
+if id "$BENCH_USER" >/dev/null 2>&1; then die "user $BENCH_USER already exists (left by an interrupted run? remove it with userdel $BENCH_USER)"; fi
+[ -e "$PAM_FILE" ] && die "$PAM_FILE already exists (left by an interrupted run? remove it)"
+useradd --system --no-create-home --shell /usr/sbin/nologin "$BENCH_USER"
+CREATED_USER=1
+printf '%s:%s\n' "$BENCH_USER" "$PASSWORD" | chpasswd
+printf '@include common-auth\n@include common-account\n' > "$PAM_FILE"
+HASH_KIND=$(getent shadow "$BENCH_USER" | cut -d: -f2 | cut -d'$' -f2)
+say "user $BENCH_USER (password hash \$$HASH_KIND\$…), service $PAM_FILE (common-auth, common-account)"
+
+# ---------------------------------------------------------------------------------------------
+mkdir -p "$SASL_RUN" "$(dirname "$MUX_SOCK")"
+SASLAUTHD_CMD="$SASLAUTHD -a pam -n 5 -m $SASL_RUN"
+say "starting Cyrus saslauthd: $SASLAUTHD_CMD"
+$SASLAUTHD_CMD || die "saslauthd did not start"
+for _ in $(seq 1 100); do [ -s "$SASL_RUN/saslauthd.pid" ] && [ -S "$SASL_SOCK" ] && break; sleep 0.1; done
+SASLAUTHD_PID=$(tr -dc 0-9 < "$SASL_RUN/saslauthd.pid" 2>/dev/null || true)
+alive "$SASLAUTHD_PID" && [ -S "$SASL_SOCK" ] || die "saslauthd is not running or has no socket"
+
+cat > "$CONFIG" <<EOF
+listen:
+  - protocol: saslauthd
+    path: $MUX_SOCK
+backends:
+  system: { type: pam }
+EOF
+AUTHMUXD_CMD="$BIN/authmuxd --config $CONFIG --foreground"
+say "starting authmuxd: $AUTHMUXD_CMD (pam backend, default settings)"
+setsid "$BIN/authmuxd" --config "$CONFIG" --foreground 2>"$MUX_LOG" &
+AUTHMUXD_PID=$!
+for _ in $(seq 1 300); do [ -S "$MUX_SOCK" ] && break; alive "$AUTHMUXD_PID" || break; sleep 0.1; done
+[ -S "$MUX_SOCK" ] || { tail -n 20 "$MUX_LOG" >&2; die "authmuxd did not start"; }
+
+check() {  # check SOCKET PASSWORD EXPECTED-EXIT
+  local rc=0 out
+  out=$(testsaslauthd -f "$1" -u "$BENCH_USER" -p "$2" -s "$SERVICE" 2>&1) || rc=$?
+  [ "$rc" -eq "$3" ] || die "testsaslauthd on $1: '$out' (exit $rc); expected exit $3"
+}
+for sock in "$SASL_SOCK" "$MUX_SOCK"; do
+  check "$sock" "$PASSWORD" 0
+  check "$sock" "$PASSWORD-wrong" 255
+done
+say "both daemons answer OK for the right password and NO for a wrong one"
+
+# ---------------------------------------------------------------------------------------------
+load() {  # load SOCKET CONCURRENCY WRONG-SHARE ARGS...: one authtest bench run, JSON on stdout
+  local sock=$1 conc=$2 share=$3; shift 3
+  "$BIN/authtest" bench -f "$sock" -c "$conc" --generated-users 1 --user-prefix amxbench \
+    --password-prefix pw-amxbench -s "$SERVICE" --wrong-share "$share" --json "$@"
+}
+record() {  # record SCENARIO SERVER ROUND CONCURRENCY ROLE JSON-FILE EXIT
+  python3 - "$@" >>"$RESULTS" <<'EOF'
+import json, sys
+scenario, server, rnd, conc, role, path, rc = sys.argv[1:8]
+try:
+    with open(path, encoding="utf-8") as handle:
+        report = json.load(handle)
+except (OSError, ValueError) as error:
+    report = {"first_error": "no report: %s" % error}
+print(json.dumps({"scenario": scenario, "server": server, "round": int(rnd), "concurrency": int(conc),
+                  "role": role, "exit": int(rc), "report": report}))
+EOF
+}
+server_socket() { if [ "$1" = saslauthd ]; then echo "$SASL_SOCK"; else echo "$MUX_SOCK"; fi; }
+
+say "throughput: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $PAM_CONCURRENCIES, saslauthd then authmux"
+for conc in $PAM_CONCURRENCIES; do
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for server in saslauthd authmux; do
+      out="$TMP/throughput-$server-c$conc-r$round.json"; rc=0
+      load "$(server_socket $server)" "$conc" 0 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>"$out.err" || rc=$?
+      record throughput "$server" "$round" "$conc" real "$out" "$rc"
+    done
+  done
+done
+
+# The sprayers run until stopped; the real user's client makes REAL_REQUESTS checks in a row
+# after SPRAY_HEADSTART seconds, once the sprayers have filled the daemon's queue.
+say "spray: $SPRAYERS clients with wrong passwords, one real user making $REAL_REQUESTS checks; $ROUNDS round(s)"
+for ((round = 1; round <= ROUNDS; round++)); do
+  for server in saslauthd authmux; do
+    sock=$(server_socket $server)
+    spray="$TMP/spray-$server-r$round.json"; real="$TMP/real-$server-r$round.json"; rc=0 src=0
+    load "$sock" "$SPRAYERS" 1 --duration 3600 --warmup 0 --timeout 600 --seed "$round" >"$spray" 2>"$spray.err" &
+    spray_pid=$!
+    sleep "$SPRAY_HEADSTART"
+    load "$sock" 1 0 --requests "$REAL_REQUESTS" --warmup 0 --timeout 600 >"$real" 2>"$real.err" || rc=$?
+    # authtest prints its report on SIGINT (the measured part so far), like Ctrl-C.
+    kill -INT "$spray_pid" 2>/dev/null || true
+    wait "$spray_pid" || src=$?
+    record spray "$server" "$round" 1 real "$real" "$rc"
+    record spray "$server" "$round" "$SPRAYERS" sprayer "$spray" "$src"
+    # Let the daemon drain the sprayers' last requests before the next run.
+    for _ in $(seq 1 300); do
+      [ "$(ss -xH state connected src "$sock" 2>/dev/null | wc -l)" -eq 0 ] && break
+      sleep 0.1
+    done
+  done
+done
+
+say "writing the PAM section of BENCHMARKS.md"
+problems=0
+python3 "$ROOT/bench/pam_report.py" --results "$RESULTS" --out "$ROOT/BENCHMARKS.md" \
+  --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$COMMIT" --rounds "$ROUNDS" --duration "$DURATION" \
+  --warmup "$WARMUP" --sprayers "$SPRAYERS" --real-requests "$REAL_REQUESTS" --headstart "$SPRAY_HEADSTART" \
+  --hash "$HASH_KIND" --saslauthd-cmd "$SASLAUTHD_CMD" --authmuxd-cmd "$AUTHMUXD_CMD" --config "$CONFIG" || problems=$?
+SUCCEEDED=1
+[ "$problems" -eq 0 ] || { KEEP_TMP=1; say "some runs had problems: see the PAM section of BENCHMARKS.md"; exit 3; }
+say "done"
