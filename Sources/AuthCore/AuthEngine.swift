@@ -7,11 +7,14 @@ public final class AuthEngine: Sendable {
     public let rules: RealmRules
     public let router: Router
     public let backends: [String: any AuthBackend]
+    /// nil with `cache: { enabled: false }`.
+    public let cache: CredentialCache?
 
-    public init(rules: RealmRules, router: Router, backends: [any AuthBackend]) {
+    public init(rules: RealmRules, router: Router, backends: [any AuthBackend], cache: CredentialCache? = nil) {
         self.rules = rules
         self.router = router
         self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.cache = cache
     }
 
     /// Builds every configured backend through the catalog.
@@ -25,7 +28,9 @@ public final class AuthEngine: Sendable {
             backendLogger[metadataKey: "backend"] = "\(definition.name)"
             built.append(try kind.makeBackend(name: definition.name, settings: definition.settings, logger: backendLogger))
         }
-        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built)
+        let uncached = Set(config.backends.filter { !$0.cacheable }.map(\.name))
+        let cache = config.cache.enabled ? CredentialCache(settings: config.cache, uncachedBackends: uncached) : nil
+        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built, cache: cache)
     }
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
@@ -44,7 +49,19 @@ public final class AuthEngine: Sendable {
             return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
         }
         let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
-        return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+        guard let cache else {
+            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+        }
+        let generations = route.chain.map { backends[$0]?.storeGeneration() }
+        switch cache.lookup(identity: prepared.identity, service: prepared.service, route: route, password: password, generations: generations) {
+        case .hit(let outcome):
+            return eventLoop.makeSucceededFuture(outcome)
+        case .miss(let ticket):
+            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop).map { outcome in
+                cache.record(outcome, ticket: ticket)
+                return outcome
+            }
+        }
     }
 
     private func step(
@@ -77,6 +94,7 @@ public final class AuthEngine: Sendable {
 
     /// Stops every backend's threads.
     public func shutdown() async {
+        cache?.close()
         for backend in backends.values { await backend.shutdown() }
     }
 }

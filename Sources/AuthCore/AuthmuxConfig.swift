@@ -8,6 +8,7 @@ public struct AuthmuxConfig: Sendable {
     /// In the order written.
     public var backends: [BackendDefinition]
     public var routes: [Route]
+    public var cache = CacheSettings()
 
     public init(file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, backends: [BackendDefinition], routes: [Route]) {
         self.file = file

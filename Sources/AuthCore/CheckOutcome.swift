@@ -15,6 +15,8 @@ public struct CheckOutcome: Sendable, Equatable {
     public var trail: [TrailEntry]
     /// Why the chain did not run at all (no route matched, internal error), for the log.
     public var note: String?
+    /// Answered from the credential cache, without asking a backend.
+    public var cached = false
 
     public init(result: Result, backend: String?, route: Int?, trail: [TrailEntry], note: String? = nil) {
         self.result = result

@@ -185,6 +185,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         ]
         if let address = request.clientAddress ?? lateAddress { metadata["client"] = "\(address)" }
         if let route = outcome.route { metadata["route"] = "\(route)" }
+        if outcome.cached { metadata["cached"] = "yes" }
         if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
         server.logger.info("check", metadata: metadata)
     }
