@@ -14,6 +14,7 @@
 #   CACHE_CONCURRENCIES="16 64"   the cached-checks scenario: `saslauthd -a sasldb -c` against
 #                      authmux with its credential cache, every request for one user; "" skips it
 #   CACHE_ROUNDS=$ROUNDS          rounds of that scenario
+#   CACHE_EVENT_LOOPS=1           authmuxd's limits.event_loops in that scenario
 #   CONCURRENCIES=""   skips the uncached scenarios and leaves their part of BENCHMARKS.md alone
 #
 # Needs root (or passwordless sudo): Cyrus saslauthd's sasldb mechanism reads only its
@@ -40,6 +41,7 @@ WRONG_SHARES=${WRONG_SHARES:-"0 0.5"}
 KEEP_TMP=${KEEP_TMP:-0}
 CACHE_CONCURRENCIES=${CACHE_CONCURRENCIES-"16 64"}
 CACHE_ROUNDS=${CACHE_ROUNDS:-$ROUNDS}
+CACHE_EVENT_LOOPS=${CACHE_EVENT_LOOPS:-1}
 REALM=bench.example
 USER_PREFIX=bench
 PASSWORD_PREFIX=pw-bench
@@ -61,6 +63,7 @@ for c in $CONCURRENCIES; do is_uint "$c" && [ "$c" -ge 1 ] || die "bad concurren
 for w in $WRONG_SHARES; do is_number "$w" || die "bad wrong-password share '$w'"; done
 for c in $CACHE_CONCURRENCIES; do is_uint "$c" && [ "$c" -ge 1 ] || die "bad cache concurrency '$c'"; done
 is_uint "$CACHE_ROUNDS" && [ "$CACHE_ROUNDS" -ge 1 ] || die "CACHE_ROUNDS must be a whole number >= 1 (got '$CACHE_ROUNDS')"
+is_uint "$CACHE_EVENT_LOOPS" && [ "$CACHE_EVENT_LOOPS" -ge 1 ] || die "CACHE_EVENT_LOOPS must be a whole number >= 1"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 
@@ -521,6 +524,7 @@ listen:
 backends:
   mailusers: { type: sasldb, path: $DB }
 cache: { ttl: 10m, negative_ttl: 30s, max_entries: 10000 }
+limits: { event_loops: $CACHE_EVENT_LOOPS }
 EOF
   MUXC_CMD="setsid $BIN/authmuxd --config $MUXC_CONFIG --foreground 2>$MUXC_LOG &"
   say "starting authmuxd with its cache: $MUXC_CMD"
