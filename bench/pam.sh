@@ -138,10 +138,15 @@ done
 say "both daemons answer OK for the right password and NO for a wrong one"
 
 # ---------------------------------------------------------------------------------------------
-load() {  # load SOCKET CONCURRENCY WRONG-SHARE ARGS...: one authtest bench run, JSON on stdout
+load_args() {  # load_args SOCKET CONCURRENCY WRONG-SHARE ARGS...: arguments of one authtest bench run
   local sock=$1 conc=$2 share=$3; shift 3
-  "$BIN/authtest" bench -f "$sock" -c "$conc" --generated-users 1 --user-prefix amxbench \
+  printf '%s\n' bench -f "$sock" -c "$conc" --generated-users 1 --user-prefix amxbench \
     --password-prefix pw-amxbench -s "$SERVICE" --wrong-share "$share" --json "$@"
+}
+load() {  # load SOCKET CONCURRENCY WRONG-SHARE ARGS...: one authtest bench run, JSON on stdout
+  local args
+  mapfile -t args < <(load_args "$@")
+  "$BIN/authtest" "${args[@]}"
 }
 record() {  # record SCENARIO SERVER ROUND CONCURRENCY ROLE JSON-FILE EXIT
   python3 - "$@" >>"$RESULTS" <<'EOF'
@@ -176,7 +181,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
   for server in saslauthd authmux; do
     sock=$(server_socket $server)
     spray="$TMP/spray-$server-r$round.json"; real="$TMP/real-$server-r$round.json"; rc=0 src=0
-    load "$sock" "$SPRAYERS" 1 --duration 3600 --warmup 0 --timeout 600 --seed "$round" >"$spray" 2>"$spray.err" &
+    # Started directly (not through a function, which would fork a subshell), so that $! is
+    # authtest itself and the signals below reach it.
+    mapfile -t spray_args < <(load_args "$sock" "$SPRAYERS" 1 --duration 3600 --warmup 0 --timeout 600 --seed "$round")
+    "$BIN/authtest" "${spray_args[@]}" >"$spray" 2>"$spray.err" &
     spray_pid=$!
     sleep "$SPRAY_HEADSTART"
     load "$sock" 1 0 --requests "$REAL_REQUESTS" --warmup 0 --timeout 600 >"$real" 2>"$real.err" || rc=$?

@@ -11,6 +11,11 @@
 #   USERS=10000        users in the generated sasldb (cached in var/bench-cache/)
 #   CONCURRENCIES="1 16 64"   WRONG_SHARES="0 0.5"   the scenarios
 #   KEEP_TMP=1         keep the temporary folder (logs, sockets, sasldb) even on success
+#   CACHE_CONCURRENCIES="16 64"   the cached-checks scenario: `saslauthd -a sasldb -c` against
+#                      authmux with its credential cache, every request for one user; "" skips it
+#   CACHE_ROUNDS=$ROUNDS          rounds of that scenario
+#   CACHE_EVENT_LOOPS=1           authmuxd's limits.event_loops in that scenario
+#   CONCURRENCIES=""   skips the uncached scenarios and leaves their part of BENCHMARKS.md alone
 #
 # Needs root (or passwordless sudo): Cyrus saslauthd's sasldb mechanism reads only its
 # compiled-in /etc/sasldb2, so it runs in a private mount namespace where the generated file
@@ -31,9 +36,12 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 USERS=${USERS:-10000}
-CONCURRENCIES=${CONCURRENCIES:-"1 16 64"}
+CONCURRENCIES=${CONCURRENCIES-"1 16 64"}
 WRONG_SHARES=${WRONG_SHARES:-"0 0.5"}
 KEEP_TMP=${KEEP_TMP:-0}
+CACHE_CONCURRENCIES=${CACHE_CONCURRENCIES-"16 64"}
+CACHE_ROUNDS=${CACHE_ROUNDS:-$ROUNDS}
+CACHE_EVENT_LOOPS=${CACHE_EVENT_LOOPS:-1}
 REALM=bench.example
 USER_PREFIX=bench
 PASSWORD_PREFIX=pw-bench
@@ -53,6 +61,9 @@ is_number "$WARMUP" || die "WARMUP must be a number of seconds (got '$WARMUP')"
 is_uint "$USERS" && [ "$USERS" -ge 2 ] || die "USERS must be a whole number >= 2 (got '$USERS')"
 for c in $CONCURRENCIES; do is_uint "$c" && [ "$c" -ge 1 ] || die "bad concurrency '$c'"; done
 for w in $WRONG_SHARES; do is_number "$w" || die "bad wrong-password share '$w'"; done
+for c in $CACHE_CONCURRENCIES; do is_uint "$c" && [ "$c" -ge 1 ] || die "bad cache concurrency '$c'"; done
+is_uint "$CACHE_ROUNDS" && [ "$CACHE_ROUNDS" -ge 1 ] || die "CACHE_ROUNDS must be a whole number >= 1 (got '$CACHE_ROUNDS')"
+is_uint "$CACHE_EVENT_LOOPS" && [ "$CACHE_EVENT_LOOPS" -ge 1 ] || die "CACHE_EVENT_LOOPS must be a whole number >= 1"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 
@@ -118,6 +129,18 @@ FLOOR_PID=""        # the floor's first process, leader of its own session and p
 FLOOR_PIDS=()       # the processes it forked
 LOAD_PID=""
 SUCCEEDED=0
+# The cached-checks scenario's own daemons (see "Cached checks" below).
+SASLC_RUN="$TMP/saslauthd-c"
+SASLC_SOCK="$SASLC_RUN/mux"
+SASLC_PID=""
+SASLC_PIDS=()
+MUXC_SOCK="$TMP/authmux-c/mux"
+MUXC_CONFIG="$TMP/authmux-cached.yaml"
+MUXC_LOG="$TMP/authmuxd-cached.log"
+MUXC_PID=""
+CACHE_RESULTS="$RESULTS_DIR/$STAMP.cache.jsonl"
+CACHE_CHECK_LINES=-1
+CACHE_HIT_LINES=-1
 
 alive() {  # a zombie (State Z) counts as dead: an exited daemon may wait for a reaper
   local pid=$1
@@ -189,10 +212,35 @@ stop_daemons() {
   fi
 }
 
+stop_cached_daemons() {
+  local pid
+  if [ -n "$MUXC_PID" ]; then
+    if alive "$MUXC_PID"; then kill -TERM "$MUXC_PID" 2>/dev/null || true; fi
+    if ! wait_gone 10 "$MUXC_PID"; then
+      echo "bench: authmuxd ($MUXC_PID) ignored SIGTERM for 10 s; killing it" >&2
+      kill -KILL "$MUXC_PID" 2>/dev/null || true
+    fi
+    wait "$MUXC_PID" 2>/dev/null || true
+    MUXC_PID=""
+  fi
+  if [ -n "$SASLC_PID" ]; then
+    if alive "$SASLC_PID"; then "${SUDO[@]}" kill -TERM "$SASLC_PID" 2>/dev/null || true; fi
+    if ! wait_gone 10 "$SASLC_PID" "${SASLC_PIDS[@]}"; then
+      echo "bench: saslauthd -c processes still alive 10 s after SIGTERM; killing them" >&2
+      for pid in "$SASLC_PID" "${SASLC_PIDS[@]}"; do
+        alive "$pid" && "${SUDO[@]}" kill -KILL "$pid" 2>/dev/null || true
+      done
+    fi
+    SASLC_PID=""
+    SASLC_PIDS=()
+  fi
+}
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
+  stop_cached_daemons
   stop_daemons
   if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then
     rm -rf "$TMP"
@@ -287,6 +335,9 @@ listen:
     path: $MUX_SOCK
 backends:
   mailusers: { type: sasldb, path: $DB }
+# saslauthd runs without -c here, so authmux answers every check from the backend too; the
+# cache is measured against saslauthd -c in its own scenario below.
+cache: { enabled: false }
 EOF
 AUTHMUXD_CMD="setsid $BIN/authmuxd --config $CONFIG --foreground 2>$MUX_LOG &"
 say "starting authmuxd: $AUTHMUXD_CMD"
@@ -379,7 +430,7 @@ machine_ticks() {  # "IDLE TOTAL": idle + iowait ticks and all ticks of the whol
 
 authtest_args() {  # authtest_args SOCKET CONCURRENCY SHARE SEED
   printf '%s\n' bench -f "$1" -c "$2" --duration "$DURATION" --warmup "$WARMUP" \
-    --generated-users "$USERS" --user-prefix "$USER_PREFIX" --password-prefix "$PASSWORD_PREFIX" \
+    --generated-users "${RUN_USERS:-$USERS}" --user-prefix "$USER_PREFIX" --password-prefix "$PASSWORD_PREFIX" \
     --realm "$REALM" --wrong-share "$3" --seed "$4" --json
 }
 AUTHTEST_CMD="$BIN/authtest $(authtest_args SOCKET CONCURRENCY SHARE ROUND | tr '\n' ' ')"
@@ -391,6 +442,8 @@ run_one() {  # run_one SERVER CONCURRENCY SHARE ROUND
     saslauthd) sock=$SASL_SOCK; pids=("$SASLAUTHD_PID" "${SASLAUTHD_PIDS[@]}");;
     authmux) sock=$MUX_SOCK; pids=("$AUTHMUXD_PID");;
     floor) sock=$FLOOR_SOCK; pids=("$FLOOR_PID" "${FLOOR_PIDS[@]}");;   # CPU summed over all of them
+    saslauthd-c) sock=$SASLC_SOCK; pids=("$SASLC_PID" "${SASLC_PIDS[@]}");;
+    authmux-c) sock=$MUXC_SOCK; pids=("$MUXC_PID");;
     *) die "unknown server '$server'";;
   esac
   out="$TMP/authtest-$server-c$conc-w$share-r$round.out"
@@ -407,7 +460,7 @@ run_one() {  # run_one SERVER CONCURRENCY SHARE ROUND
   m1=$(machine_ticks)
   c1=$(cpu_ticks "${pids[@]}")
   for pid in "${pids[@]}"; do alive "$pid" || alive_after=0; done
-  python3 "$ROOT/bench/summarize.py" record --out "$RESULTS" --server "$server" --concurrency "$conc" \
+  python3 "$ROOT/bench/summarize.py" record --out "${RUN_RESULTS:-$RESULTS}" --server "$server" --concurrency "$conc" \
     --wrong-share "$share" --round "$round" --exit-code "$rc" --stdout-file "$out" --stderr-file "$err" \
     --wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
     --daemon-cpu "$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')" \
@@ -437,12 +490,75 @@ python3 "$ROOT/bench/summarize.py" rss --authmuxd "$AUTHMUXD_PID" --saslauthd "$
 cp "$RSS_JSON" "$RESULTS_DIR/$STAMP.rss.json"
 stop_daemons
 
+# ---------------------------------------------------------------------------------------------
+# Cached checks (issue 6): Cyrus saslauthd with its cache (-c) against authmuxd with its
+# credential cache, every request for the same user with the right password, so after the first
+# check both answer from memory. They get daemons of their own, started only now, so the
+# scenarios above measured servers without a cache.
+CACHE_USER="${USER_PREFIX}0"
+if [ -n "$CACHE_CONCURRENCIES" ]; then
+  mkdir -p "$SASLC_RUN" "$(dirname "$MUXC_SOCK")" "$TMP/etc-overlay-c/upper" "$TMP/etc-overlay-c/work"
+  cp "$DB" "$TMP/etc-overlay-c/upper/$(basename "$SASLAUTHD_DB")"
+  SASLC_CMD="${SASLAUTHD_CMD//$SASL_RUN/$SASLC_RUN}"
+  SASLC_CMD="${SASLC_CMD/-a sasldb/-a sasldb -c}"
+  say "starting Cyrus saslauthd with its cache: $SASLC_CMD"
+  "${SUDO[@]}" unshare --mount --propagation private sh -c "$NS_SCRIPT -c" sh \
+    "$DB" "$SASLAUTHD_DB" "$SASLAUTHD" "$SASLAUTHD_PROCS" "$SASLC_RUN" "$TMP/etc-overlay-c" \
+    || die "saslauthd -c did not start"
+  for _ in $(seq 1 100); do [ -s "$SASLC_RUN/saslauthd.pid" ] && [ -S "$SASLC_SOCK" ] && break; sleep 0.1; done
+  [ -s "$SASLC_RUN/saslauthd.pid" ] && [ -S "$SASLC_SOCK" ] || die "saslauthd -c wrote no pid file or socket in $SASLC_RUN"
+  SASLC_PID=$(tr -dc 0-9 < "$SASLC_RUN/saslauthd.pid")
+  alive "$SASLC_PID" || die "saslauthd -c (pid $SASLC_PID) is not running"
+  for _ in $(seq 1 50); do
+    mapfile -t SASLC_PIDS < <(children_of "$SASLC_PID")
+    [ ${#SASLC_PIDS[@]} -ge $((SASLAUTHD_PROCS - 1)) ] && break
+    sleep 0.1
+  done
+  out=$(testsaslauthd -f "$SASLC_SOCK" -u "$CACHE_USER" -r "$REALM" -p "${PASSWORD_PREFIX}0" 2>&1 || true)
+  case "$out" in *"OK "*|*OK) ;; *) die "saslauthd -c answered '$out' for $CACHE_USER";; esac
+
+  cat > "$MUXC_CONFIG" <<EOF
+listen:
+  - protocol: saslauthd
+    path: $MUXC_SOCK
+backends:
+  mailusers: { type: sasldb, path: $DB }
+cache: { ttl: 10m, negative_ttl: 30s, max_entries: 10000 }
+limits: { event_loops: $CACHE_EVENT_LOOPS }
+EOF
+  MUXC_CMD="setsid $BIN/authmuxd --config $MUXC_CONFIG --foreground 2>$MUXC_LOG &"
+  say "starting authmuxd with its cache: $MUXC_CMD"
+  setsid "$BIN/authmuxd" --config "$MUXC_CONFIG" --foreground 2>"$MUXC_LOG" &
+  MUXC_PID=$!
+  for _ in $(seq 1 300); do
+    [ -S "$MUXC_SOCK" ] && break
+    alive "$MUXC_PID" || { tail -n 20 "$MUXC_LOG" >&2; die "authmuxd (cached) exited during start-up"; }
+    sleep 0.1
+  done
+  [ -S "$MUXC_SOCK" ] || die "authmuxd (cached) socket $MUXC_SOCK did not appear"
+  "$BIN/authtest" -f "$MUXC_SOCK" -u "$CACHE_USER" -r "$REALM" -p "${PASSWORD_PREFIX}0" >/dev/null \
+    || die "authmuxd (cached) refused $CACHE_USER"
+
+  say "measuring cached checks: concurrency $CACHE_CONCURRENCIES; $CACHE_ROUNDS round(s) of saslauthd -c, authmux with cache"
+  for conc in $CACHE_CONCURRENCIES; do
+    echo "--- cached checks, concurrency $conc, user $CACHE_USER"
+    for ((round = 1; round <= CACHE_ROUNDS; round++)); do
+      RUN_USERS=1 RUN_RESULTS=$CACHE_RESULTS run_one saslauthd-c "$conc" 0 "$round"
+      RUN_USERS=1 RUN_RESULTS=$CACHE_RESULTS run_one authmux-c "$conc" 0 "$round"
+    done
+  done
+  stop_cached_daemons   # flushes authmuxd's batched log before it is counted
+  CACHE_CHECK_LINES=$(grep -c ' check ' "$MUXC_LOG" || true)
+  CACHE_HIT_LINES=$(grep -c 'cached=yes' "$MUXC_LOG" || true)
+fi
+
 SOURCE_CHANGED=0
 if [ "$(source_id)" != "$BUILD_SOURCE_ID" ]; then
   SOURCE_CHANGED=1
   say "warning: the sources changed during the run; the figures are for $BUILD_DESCRIBE as built at the start"
 fi
 
+if [ -n "$CONCURRENCIES" ]; then
 say "writing BENCHMARKS.md"
 # shellcheck disable=SC2086
 python3 "$ROOT/bench/summarize.py" report --results "$RESULTS" --rss "$RSS_JSON" --out "$ROOT/BENCHMARKS.md" \
@@ -452,6 +568,18 @@ python3 "$ROOT/bench/summarize.py" report --results "$RESULTS" --rss "$RSS_JSON"
   --authmuxd-cmd "$AUTHMUXD_CMD" --authtest-cmd "$AUTHTEST_CMD" \
   --floor-build-cmd "$FLOOR_BUILD_CMD" --floor-cmd "$FLOOR_CMD" --floor-procs "$FLOOR_PROCS" \
   --commit "$BUILD_COMMIT" --describe "$BUILD_DESCRIBE" --source-changed "$SOURCE_CHANGED"
+fi
+if [ -n "$CACHE_CONCURRENCIES" ]; then
+  say "writing the cached-checks section of BENCHMARKS.md"
+  # shellcheck disable=SC2086
+  python3 "$ROOT/bench/summarize.py" cache-report --results "$CACHE_RESULTS" --out "$ROOT/BENCHMARKS.md" \
+    --date "$DATE" --rounds "$CACHE_ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
+    --concurrencies $CACHE_CONCURRENCIES --user "$CACHE_USER" --saslauthd-cmd "$SASLC_CMD" \
+    --authmuxd-cmd "$MUXC_CMD" --config "$MUXC_CONFIG" \
+    --authtest-cmd "$BIN/authtest $(RUN_USERS=1 authtest_args SOCKET CONCURRENCY 0 ROUND | tr '\n' ' ')" \
+    --hit-lines "$CACHE_HIT_LINES" --check-lines "$CACHE_CHECK_LINES" --describe "$BUILD_DESCRIBE" \
+    || PROBLEMS=$((PROBLEMS + 1))
+fi
 
 if [ "$PROBLEMS" -gt 0 ]; then
   printf '\n%s\n!!! %d run(s) had errors, unexpected answers or failed: see "Problems" in BENCHMARKS.md\n%s\n' \

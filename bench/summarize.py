@@ -5,6 +5,7 @@ Subcommands:
   record  wrap one `authtest bench --json` result (or its failure) into a JSON line
   rss     read peak and current memory of the daemons from /proc, before they are stopped
   report  turn the JSON lines and the run's facts into BENCHMARKS.md
+  cache-report  put the cached-checks scenario's section into BENCHMARKS.md
 """
 
 import argparse
@@ -18,6 +19,10 @@ import sys
 
 SERVERS = ("saslauthd", "authmux", "floor")
 LABELS = {"saslauthd": "saslauthd", "authmux": "authmux", "floor": "floor"}
+# The cached-checks scenario (issue 6): saslauthd -c against authmux's credential cache.
+CACHED_SERVERS = ("saslauthd-c", "authmux-c")
+CACHE_MARK_START = "<!-- cache-benchmark:start -->"
+CACHE_MARK_END = "<!-- cache-benchmark:end -->"
 
 # Targets of issue 3, checked in the report so that a miss is visible at a glance.
 TARGET_RATIO = 2.0
@@ -837,13 +842,80 @@ def cmd_report(args):
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# cache-report
+
+def cmd_cache_report(args):
+    """Medians of checks/s per concurrency for saslauthd -c and authmux with its cache, on one
+    user (every check after the first is a cache hit on both sides), as a section of its own."""
+    runs = load_runs(args.results) if os.path.exists(args.results) else []
+    problems = [run for run in runs if run.get("problems")]
+    lines = [CACHE_MARK_START, "", "## Cached checks: authmux's credential cache against `saslauthd -c`", ""]
+    lines.append("Measured %s on %s (%s), %d round(s) of %g s after %g s of warm-up, the servers in "
+                 "alternation. Every request asks for the same user, `%s`, with the right password, so"
+                 " after the first check every answer comes from each server's cache." % (
+                     args.date, platform.node() or "this machine", args.describe or "this build", args.rounds,
+                     args.duration, args.warmup, args.user))
+    lines += ["", "| concurrency | saslauthd -c checks/s | authmux cache checks/s | ratio | target | p99 ms saslauthd / authmux |",
+              "|---|---|---|---|---|---|"]
+    verdicts = []
+    for conc in args.concurrencies:
+        row = {}
+        for server in CACHED_SERVERS:
+            group = [run for run in runs if run["server"] == server and run["concurrency"] == conc and run.get("result")]
+            row[server] = (median([run["result"]["checks_per_s"] for run in group]),
+                           median([run["result"].get("latency_ms", {}).get("p99") for run in group]))
+        s_rate, a_rate = row["saslauthd-c"][0], row["authmux-c"][0]
+        ratio = a_rate / s_rate if s_rate and a_rate else None
+        met = ratio is not None and ratio >= TARGET_RATIO
+        verdicts.append(met)
+        lines.append("| %d | %s | %s | %s | %s | %s / %s |" % (
+            conc, num(s_rate), num(a_rate), times(ratio), "≥ %g× %s" % (TARGET_RATIO, "met" if met else "**missed**"),
+            num(row["saslauthd-c"][1], 3), num(row["authmux-c"][1], 3)))
+    lines.append("")
+    if args.check_lines >= 0:
+        lines.append("authmuxd logged %s check lines during these runs, %s of them `cached=yes` (the rest are the"
+                     " first check of the run and any check that found the entry being written)." % (
+                         num(args.check_lines), num(args.hit_lines)))
+        lines.append("")
+    lines += ["Commands:", "", "```", args.saslauthd_cmd, args.authmuxd_cmd, args.authtest_cmd, "```", "",
+              "authmuxd configuration:", "", "```yaml"]
+    with open(args.config, encoding="utf-8") as handle:
+        lines += handle.read().rstrip("\n").splitlines()
+    lines += ["```", ""]
+    if problems:
+        lines.append("Problems:")
+        lines.append("")
+        for run in problems:
+            lines.append("- %s c=%d round %d: %s" % (run["server"], run["concurrency"], run["round"], "; ".join(run["problems"])))
+        lines.append("")
+    lines.append(CACHE_MARK_END)
+    section = "\n".join(lines) + "\n"
+
+    try:
+        with open(args.out, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        text = "# Benchmarks\n"
+    start, end = text.find(CACHE_MARK_START), text.find(CACHE_MARK_END)
+    if start >= 0 and end > start:
+        text = text[:start] + section + text[end + len(CACHE_MARK_END):].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    for conc, met in zip(args.concurrencies, verdicts):
+        print("cache scenario c=%d: target %s" % (conc, "met" if met else "MISSED"))
+    return 3 if problems else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     rec = sub.add_parser("record")
     rec.add_argument("--out", required=True)
-    rec.add_argument("--server", required=True, choices=SERVERS)
+    rec.add_argument("--server", required=True, choices=SERVERS + CACHED_SERVERS)
     rec.add_argument("--concurrency", type=int, required=True)
     rec.add_argument("--wrong-share", type=float, required=True)
     rec.add_argument("--round", type=int, required=True)
@@ -888,8 +960,25 @@ def main():
     rep.add_argument("--describe", default="")
     rep.add_argument("--source-changed", type=int, default=0)
 
+    cache = sub.add_parser("cache-report")
+    cache.add_argument("--results", required=True)
+    cache.add_argument("--out", required=True)
+    cache.add_argument("--date", required=True)
+    cache.add_argument("--rounds", type=int, required=True)
+    cache.add_argument("--duration", type=float, required=True)
+    cache.add_argument("--warmup", type=float, required=True)
+    cache.add_argument("--concurrencies", type=int, nargs="+", required=True)
+    cache.add_argument("--user", required=True)
+    cache.add_argument("--saslauthd-cmd", required=True)
+    cache.add_argument("--authmuxd-cmd", required=True)
+    cache.add_argument("--config", required=True)
+    cache.add_argument("--authtest-cmd", required=True)
+    cache.add_argument("--hit-lines", type=int, default=-1)
+    cache.add_argument("--check-lines", type=int, default=-1)
+    cache.add_argument("--describe", default="")
+
     args = parser.parse_args()
-    handler = {"record": cmd_record, "rss": cmd_rss, "report": cmd_report}[args.command]
+    handler = {"record": cmd_record, "rss": cmd_rss, "report": cmd_report, "cache-report": cmd_cache_report}[args.command]
     return handler(args)
 
 

@@ -21,6 +21,18 @@ public protocol AuthBackend: AnyObject, Sendable {
 
     /// Releases threads and handles; called once, after the last check.
     func shutdown() async
+
+    /// A number that moves whenever the store may answer differently (a sasldb file was
+    /// written), so the credential cache can drop what this backend told it. nil when the
+    /// backend cannot tell without blocking; its answers are then not cached. Called on the
+    /// event loop for every cached route's check: it must be cheap and never block.
+    func storeGeneration() -> UInt64?
+}
+
+extension AuthBackend {
+    /// Stores authmux cannot watch (PAM, LDAP) never report a change; their entries live for
+    /// the cache's TTL.
+    public func storeGeneration() -> UInt64? { 0 }
 }
 
 extension AuthBackend {

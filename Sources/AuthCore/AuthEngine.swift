@@ -8,12 +8,17 @@ public final class AuthEngine: Sendable {
     public let router: Router
     public let backends: [String: any AuthBackend]
     public let failureDelay: FailureDelay
+    /// nil with `cache: { enabled: false }`.
+    public let cache: CredentialCache?
 
-    public init(rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay()) {
+    public init(
+        rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay(), cache: CredentialCache? = nil
+    ) {
         self.rules = rules
         self.router = router
         self.failureDelay = failureDelay
         self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.cache = cache
     }
 
     /// Builds every configured backend through the catalog.
@@ -27,7 +32,10 @@ public final class AuthEngine: Sendable {
             backendLogger[metadataKey: "backend"] = "\(definition.name)"
             built.append(try kind.makeBackend(name: definition.name, settings: definition.settings, logger: backendLogger))
         }
-        self.init(rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay)
+        let uncached = Set(config.backends.filter { !$0.cacheable }.map(\.name))
+        let cache = config.cache.enabled ? CredentialCache(settings: config.cache, uncachedBackends: uncached) : nil
+        self.init(
+            rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay, cache: cache)
     }
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
@@ -39,18 +47,34 @@ public final class AuthEngine: Sendable {
         }
     }
 
-    /// Walks the route's chain: unknown user and unavailable pass to the next backend, an
-    /// acceptance or a rejection ends it. A failed outcome completes only after the failure
-    /// delay, scheduled on `eventLoop` (no thread waits for it).
+    /// Answers from the cache or walks the route's chain: unknown user and unavailable pass to
+    /// the next backend, an acceptance or a rejection ends it. A failed outcome, cached or not,
+    /// completes only after the failure delay, scheduled on `eventLoop` (no thread waits for it).
     public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
-        let outcome: EventLoopFuture<CheckOutcome>
-        if let route = prepared.route {
-            let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
-            outcome = step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
-        } else {
-            outcome = eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
+        decide(prepared, password: password, clientAddress: clientAddress, on: eventLoop).flatMap { self.delayIfFailed($0, on: eventLoop) }
+    }
+
+    private func decide(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
+        guard let route = prepared.route else {
+            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
         }
-        return outcome.flatMap { self.delayIfFailed($0, on: eventLoop) }
+        let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
+        guard let cache else {
+            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+        }
+        let generations = route.chain.map { backends[$0]?.storeGeneration() }
+        let clientHost = prepared.wantsClientAddress ? request.clientHost : nil
+        switch cache.lookup(
+            identity: prepared.identity, service: prepared.service, clientHost: clientHost, route: route, password: password, generations: generations
+        ) {
+        case .hit(let outcome):
+            return eventLoop.makeSucceededFuture(outcome)
+        case .miss(let ticket):
+            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop).map { outcome in
+                cache.record(outcome, ticket: ticket)
+                return outcome
+            }
+        }
     }
 
     private func delayIfFailed(_ outcome: CheckOutcome, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
@@ -94,6 +118,7 @@ public final class AuthEngine: Sendable {
 
     /// Stops every backend's threads.
     public func shutdown() async {
+        cache?.close()
         for backend in backends.values { await backend.shutdown() }
     }
 }

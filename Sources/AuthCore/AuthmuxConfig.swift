@@ -9,6 +9,7 @@ public struct AuthmuxConfig: Sendable {
     /// In the order written.
     public var backends: [BackendDefinition]
     public var routes: [Route]
+    public var cache = CacheSettings()
 
     public init(
         file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, failureDelay: FailureDelay = FailureDelay(),

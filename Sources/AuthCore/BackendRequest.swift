@@ -12,4 +12,13 @@ public struct BackendRequest: Sendable {
         self.password = password
         self.clientAddress = clientAddress
     }
+
+    /// The host part of the client address: Cyrus SASL sends `ip;port`, and what a store judges
+    /// (PAM_RHOST) is the host.
+    public var clientHost: String? { clientAddress.map(Self.host(ofClientAddress:)) }
+
+    public static func host(ofClientAddress address: String) -> String {
+        guard let separator = address.lastIndex(of: ";") else { return address }
+        return String(address[..<separator])
+    }
 }

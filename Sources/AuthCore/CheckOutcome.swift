@@ -19,6 +19,8 @@ public struct CheckOutcome: Sendable, Equatable {
     public var note: String?
     /// How long the answer was held back (failed checks only; see `FailureDelay`).
     public var delay: TimeAmount = .zero
+    /// Answered from the credential cache, without asking a backend.
+    public var cached = false
 
     public init(result: Result, backend: String?, route: Int?, trail: [TrailEntry], note: String? = nil) {
         self.result = result

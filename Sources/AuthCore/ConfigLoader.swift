@@ -6,7 +6,7 @@ import Yams
 public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
-    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "backends", "routes"]
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "cache", "backends", "routes"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
@@ -60,8 +60,10 @@ public enum ConfigLoader {
         } else {
             throw top.error("routes: missing; with more than one backend, say which checks go where")
         }
-        return AuthmuxConfig(
+        var config = AuthmuxConfig(
             file: file, listeners: listeners, realms: realms, limits: limits, failureDelay: failureDelay, backends: backends, routes: routes)
+        config.cache = try section("cache").map(parseCache) ?? CacheSettings()
+        return config
     }
 
     // MARK: Sections
@@ -218,7 +220,10 @@ public enum ConfigLoader {
             guard let kind = catalog.kind(type) else {
                 throw typeNode.error("unknown backend type \"\(type)\" (this build knows: \(catalog.typeNames.joined(separator: ", ")))")
             }
-            definitions.append(BackendDefinition(name: name, settings: try kind.decodeSettings(value), line: value.line))
+            let (settingsNode, cacheable) = try splitCacheFlag(value)
+            var definition = BackendDefinition(name: name, settings: try kind.decodeSettings(settingsNode), line: value.line)
+            definition.cacheable = cacheable
+            definitions.append(definition)
         }
         return definitions
     }

@@ -7,7 +7,7 @@ public import Yams
 /// Yams' `Decodable` support cannot report line numbers or reject unknown keys, which the
 /// configuration contract requires, so the tree is walked by hand through these accessors.
 public struct ConfigNode {
-    public let node: Node
+    public private(set) var node: Node
     public let keyPath: String
     public let file: String
 
@@ -106,6 +106,18 @@ public struct ConfigNode {
             throw error("must be between \(ConfigNode.format(range.lowerBound)) and \(ConfigNode.format(range.upperBound))")
         }
         return amount
+    }
+
+    /// The same mapping without `key`, keeping this node's key path and positions.
+    public func removing(key: String) -> ConfigNode {
+        guard case .mapping(let mapping) = node else { return self }
+        let kept = mapping.filter { pair in
+            if case .scalar(let scalar) = pair.key { return scalar.string != key }
+            return true
+        }
+        var copy = self
+        copy.node = .mapping(Node.Mapping(kept.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
+        return copy
     }
 
     /// Points errors about a key (rather than its value) at the key's own position.

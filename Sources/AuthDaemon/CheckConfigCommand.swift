@@ -34,12 +34,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
         Console.out("backends:")
         for definition in config.backends {
-            Console.out("  \(definition.name): \(definition.settings.summary)")
+            Console.out("  \(definition.name): \(definition.settings.summary)\(definition.cacheable ? "" : ", cache: false")")
             if let backend = engine.backends[definition.name] {
                 for problem in await backend.problems() { Console.out("    warning: \(problem)") }
             }
         }
         await engine.shutdown()
+        Console.out("cache: \(config.cache.summary)")
         Console.out("routes (first match wins):")
         for route in config.routes { Console.out("  \(route.description)") }
         if config.routes.last?.match != nil {

@@ -131,6 +131,8 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
             "time_ms": "\(Double(elapsed.nanoseconds / 1000) / 1000)",
         ]
         if let route = outcome.route { metadata["route"] = "\(route)" }
+        if outcome.delay > .zero { metadata["delay_ms"] = "\(outcome.delay.nanoseconds / 1_000_000)" }
+        if outcome.cached { metadata["cached"] = "yes" }
         if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
         server.logger.info("check", metadata: metadata)
     }

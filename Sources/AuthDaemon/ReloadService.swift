@@ -53,6 +53,9 @@ struct ReloadService: Service {
             }
         }
         let previous = active.replace(engine: engine, limits: config.limits)
+        // The new engine starts with an empty cache under a new key; the old one's entries go
+        // now rather than when its threads retire, and its late checks cannot refill it.
+        previous.engine.cache?.close()
         logger.notice("configuration reloaded", metadata: ["backends": "\(config.backends.map(\.name).joined(separator: ", "))", "routes": "\(config.routes.count)"])
         Task {
             try? await Task.sleep(for: Self.retirementDelay)

@@ -35,7 +35,7 @@ public final class PAMBackend: AuthBackend {
             return eventLoop.makeSucceededFuture(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
         }
         let transaction = PAMTransaction(
-            service: service, user: pam.identity.render(request.identity), remoteHost: request.clientAddress.map(Self.host(ofClientAddress:)))
+            service: service, user: pam.identity.render(request.identity), remoteHost: request.clientHost)
         let password = request.password
         return pool.runIfActive(eventLoop: eventLoop) { () -> BackendAnswer in
             let result = transaction.run(password: password)
@@ -49,12 +49,6 @@ public final class PAMBackend: AuthBackend {
                 requestedDelay: .microseconds(Int64(result.requestedDelayMicros)))
         }
         .recover { error in BackendAnswer(verdict: .unavailable(reason: "PAM worker: \(error)")) }
-    }
-
-    /// Cyrus SASL sends the client address as `ip;port`; PAM_RHOST names the host only.
-    static func host(ofClientAddress address: String) -> String {
-        guard let separator = address.lastIndex(of: ";") else { return address }
-        return String(address[..<separator])
     }
 
     public func problems() async -> [String] {

@@ -48,6 +48,13 @@ public final class SASLDBBackend: AuthBackend {
             .recover { error in .unavailable(reason: "sasldb worker: \(error)") }
     }
 
+    /// The inotify watch's change count: every write to the file (or its replacement) moves it,
+    /// so cached answers from the old file are dropped. Without inotify, proving the file
+    /// unchanged would take a `stat` on the event loop, so answers are not cached at all.
+    public func storeGeneration() -> UInt64? {
+        watch.map { UInt64($0.poll()) }
+    }
+
     /// Runs on a pool thread.
     func checkBlocking(_ request: BackendRequest) -> BackendVerdict {
         switch freshSnapshot() {
