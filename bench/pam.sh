@@ -4,14 +4,17 @@
 # yescrypt), in one run; writes its section of BENCHMARKS.md. `make bench` runs it after
 # bench/run.sh; `make bench-pam` runs it alone.
 #
-# Two scenarios, each against both daemons in alternation:
-#   throughput  checks/s and latency of right passwords at each of PAM_CONCURRENCIES
+# Three scenarios, each against both daemons in alternation:
+#   throughput  checks/s and latency of right passwords at each of PAM_CONCURRENCIES, no cache
+#               on either side
 #   spray       SPRAYERS clients send wrong passwords without pause (pam_unix asks for a
 #               2 s delay after each) while one client checks the real user REAL_REQUESTS
 #               times, one after the other; that client's p50/p99 is the figure that matters
+#   cached      right passwords again at each of CACHED_CONCURRENCIES, against
+#               `saslauthd -a pam -c` and authmuxd with its credential cache: cache hits
 #
 # Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 PAM_CONCURRENCIES="1 16"
-#   SPRAYERS=50 SPRAY_HEADSTART=3 REAL_REQUESTS=5 KEEP_TMP=1
+#   SPRAYERS=50 SPRAY_HEADSTART=3 REAL_REQUESTS=5 CACHED_CONCURRENCIES="16 64" KEEP_TMP=1
 #
 # Needs root: it creates a system user and /etc/pam.d/authmux-bench, and removes both at the
 # end, however the script ends. Exit status: 0 when every run went through; 1 on a setup
@@ -30,6 +33,7 @@ PAM_CONCURRENCIES=${PAM_CONCURRENCIES:-"1 16"}
 SPRAYERS=${SPRAYERS:-50}
 SPRAY_HEADSTART=${SPRAY_HEADSTART:-3}
 REAL_REQUESTS=${REAL_REQUESTS:-5}
+CACHED_CONCURRENCIES=${CACHED_CONCURRENCIES:-"16 64"}
 KEEP_TMP=${KEEP_TMP:-0}
 SASLAUTHD=/usr/sbin/saslauthd
 SERVICE=authmux-bench
@@ -40,7 +44,7 @@ PASSWORD=pw-amxbench0             # and --password-prefix pw-amxbench
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench/pam: error: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root: it creates a system user and $PAM_FILE (and saslauthd -a pam needs root to read /etc/shadow)"
-for n in $ROUNDS $SPRAYERS $REAL_REQUESTS $PAM_CONCURRENCIES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
+for n in $ROUNDS $SPRAYERS $REAL_REQUESTS $PAM_CONCURRENCIES $CACHED_CONCURRENCIES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
@@ -67,12 +71,25 @@ MUX_SOCK="$TMP/authmux/mux"
 CONFIG="$TMP/authmux.yaml"
 MUX_LOG="$TMP/authmuxd.log"
 RESULTS="$TMP/results.jsonl"
+CSASL_RUN="$TMP/saslauthd-c"
+CSASL_SOCK="$CSASL_RUN/mux"
+CMUX_SOCK="$TMP/authmux-c/mux"
+CCONFIG="$TMP/authmux-cached.yaml"
+CMUX_LOG="$TMP/authmuxd-cached.log"
 SASLAUTHD_PID=""
 AUTHMUXD_PID=""
+CSASLAUTHD_PID=""
+CAUTHMUXD_PID=""
 CREATED_USER=0
 SUCCEEDED=0
 
 alive() { [ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+stop_pid() {  # SIGTERM, then wait up to 10 s (the daemons are not this shell's children)
+  [ -n "$1" ] && alive "$1" || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 1 100); do alive "$1" || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
 
 cleanup() {
   local rc=$?
@@ -80,9 +97,11 @@ cleanup() {
   set +e
   # Sprayers and measurers are children of this script; take them down first.
   for job in $(jobs -p); do kill -TERM "$job" 2>/dev/null; done
-  if [ -n "$AUTHMUXD_PID" ] && alive "$AUTHMUXD_PID"; then kill -TERM "$AUTHMUXD_PID"; wait "$AUTHMUXD_PID" 2>/dev/null; fi
+  for pid in "$AUTHMUXD_PID" "$CAUTHMUXD_PID"; do stop_pid "$pid"; done
   # saslauthd's master signals its process group (the workers) on SIGTERM.
-  if [ -n "$SASLAUTHD_PID" ] && alive "$SASLAUTHD_PID"; then kill -TERM "$SASLAUTHD_PID"; sleep 0.5; fi
+  for pid in "$SASLAUTHD_PID" "$CSASLAUTHD_PID"; do
+    if [ -n "$pid" ] && alive "$pid"; then kill -TERM "$pid"; sleep 0.5; fi
+  done
   rm -f "$PAM_FILE"
   [ "$CREATED_USER" -eq 1 ] && userdel "$BENCH_USER" 2>/dev/null
   if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then rm -rf "$TMP"; else echo "bench/pam: files kept in $TMP" >&2; fi
@@ -104,27 +123,35 @@ HASH_KIND=$(getent shadow "$BENCH_USER" | cut -d: -f2 | cut -d'$' -f2)
 say "user $BENCH_USER (password hash \$$HASH_KIND\$…), service $PAM_FILE (common-auth, common-account)"
 
 # ---------------------------------------------------------------------------------------------
-mkdir -p "$SASL_RUN" "$(dirname "$MUX_SOCK")"
+start_saslauthd() {  # start_saslauthd RUN-DIR EXTRA-FLAGS: prints the master's pid
+  local run=$1 extra=$2 pid
+  mkdir -p "$run"
+  # shellcheck disable=SC2086  # EXTRA-FLAGS is empty or -c
+  "$SASLAUTHD" -a pam -n 5 $extra -m "$run" >&2 || die "saslauthd did not start"
+  for _ in $(seq 1 100); do [ -s "$run/saslauthd.pid" ] && [ -S "$run/mux" ] && break; sleep 0.1; done
+  pid=$(tr -dc 0-9 < "$run/saslauthd.pid" 2>/dev/null || true)
+  alive "$pid" && [ -S "$run/mux" ] || die "saslauthd ($run) is not running or has no socket"
+  echo "$pid"
+}
+start_authmuxd() {  # start_authmuxd CONFIG SOCKET LOG CACHE(true|false): prints its pid
+  local config=$1 sock=$2 log=$3 cache=$4 pid
+  mkdir -p "$(dirname "$sock")"
+  printf 'listen:\n  - protocol: saslauthd\n    path: %s\ncache: { enabled: %s }\nbackends:\n  system: { type: pam }\n' \
+    "$sock" "$cache" > "$config"
+  # Its stdout must not be this function's: the caller reads that until it closes.
+  setsid "$BIN/authmuxd" --config "$config" --foreground >/dev/null 2>"$log" &
+  pid=$!
+  for _ in $(seq 1 300); do [ -S "$sock" ] && break; alive "$pid" || break; sleep 0.1; done
+  [ -S "$sock" ] || { tail -n 20 "$log" >&2; die "authmuxd ($config) did not start"; }
+  echo "$pid"
+}
+
 SASLAUTHD_CMD="$SASLAUTHD -a pam -n 5 -m $SASL_RUN"
 say "starting Cyrus saslauthd: $SASLAUTHD_CMD"
-$SASLAUTHD_CMD || die "saslauthd did not start"
-for _ in $(seq 1 100); do [ -s "$SASL_RUN/saslauthd.pid" ] && [ -S "$SASL_SOCK" ] && break; sleep 0.1; done
-SASLAUTHD_PID=$(tr -dc 0-9 < "$SASL_RUN/saslauthd.pid" 2>/dev/null || true)
-alive "$SASLAUTHD_PID" && [ -S "$SASL_SOCK" ] || die "saslauthd is not running or has no socket"
-
-cat > "$CONFIG" <<EOF
-listen:
-  - protocol: saslauthd
-    path: $MUX_SOCK
-backends:
-  system: { type: pam }
-EOF
+SASLAUTHD_PID=$(start_saslauthd "$SASL_RUN" "")
 AUTHMUXD_CMD="$BIN/authmuxd --config $CONFIG --foreground"
-say "starting authmuxd: $AUTHMUXD_CMD (pam backend, default settings)"
-setsid "$BIN/authmuxd" --config "$CONFIG" --foreground 2>"$MUX_LOG" &
-AUTHMUXD_PID=$!
-for _ in $(seq 1 300); do [ -S "$MUX_SOCK" ] && break; alive "$AUTHMUXD_PID" || break; sleep 0.1; done
-[ -S "$MUX_SOCK" ] || { tail -n 20 "$MUX_LOG" >&2; die "authmuxd did not start"; }
+say "starting authmuxd: $AUTHMUXD_CMD (pam backend with its defaults; cache off, as saslauthd runs without -c)"
+AUTHMUXD_PID=$(start_authmuxd "$CONFIG" "$MUX_SOCK" "$MUX_LOG" false)
 
 check() {  # check SOCKET PASSWORD EXPECTED-EXIT
   local rc=0 out
@@ -201,12 +228,37 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
+# Cache hits: a second pair of daemons, both with their caches. The check below fills each
+# cache, so the measured checks are all answered from memory.
+CSASLAUTHD_CMD="$SASLAUTHD -a pam -n 5 -c -m $CSASL_RUN"
+say "cached: starting $CSASLAUTHD_CMD and authmuxd with its cache"
+CSASLAUTHD_PID=$(start_saslauthd "$CSASL_RUN" -c)
+CAUTHMUXD_PID=$(start_authmuxd "$CCONFIG" "$CMUX_SOCK" "$CMUX_LOG" true)
+for sock in "$CSASL_SOCK" "$CMUX_SOCK"; do check "$sock" "$PASSWORD" 0; done
+say "cached: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $CACHED_CONCURRENCIES"
+for conc in $CACHED_CONCURRENCIES; do
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for server in saslauthd authmux; do
+      if [ $server = saslauthd ]; then sock=$CSASL_SOCK; else sock=$CMUX_SOCK; fi
+      out="$TMP/cached-$server-c$conc-r$round.json"; rc=0
+      load "$sock" "$conc" 0 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>"$out.err" || rc=$?
+      record cached "$server" "$round" "$conc" real "$out" "$rc"
+    done
+  done
+done
+# Only authmuxd's last lines may still be in its 50 ms log batch; stop it to flush them.
+stop_pid "$CAUTHMUXD_PID"; CAUTHMUXD_PID=""
+CACHED_HITS=$(grep -c 'cached=yes' "$CMUX_LOG" || true)
+CACHED_LINES=$(grep -c ' check ' "$CMUX_LOG" || true)
+
 say "writing the PAM section of BENCHMARKS.md"
 problems=0
 python3 "$ROOT/bench/pam_report.py" --results "$RESULTS" --out "$ROOT/BENCHMARKS.md" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$COMMIT" --rounds "$ROUNDS" --duration "$DURATION" \
   --warmup "$WARMUP" --sprayers "$SPRAYERS" --real-requests "$REAL_REQUESTS" --headstart "$SPRAY_HEADSTART" \
-  --hash "$HASH_KIND" --saslauthd-cmd "$SASLAUTHD_CMD" --authmuxd-cmd "$AUTHMUXD_CMD" --config "$CONFIG" || problems=$?
+  --hash "$HASH_KIND" --saslauthd-cmd "$SASLAUTHD_CMD" --authmuxd-cmd "$AUTHMUXD_CMD" --config "$CONFIG" \
+  --cached-saslauthd-cmd "$CSASLAUTHD_CMD" --cached-config "$CCONFIG" --cached-hits "$CACHED_HITS" \
+  --cached-lines "$CACHED_LINES" || problems=$?
 SUCCEEDED=1
 [ "$problems" -eq 0 ] || { KEEP_TMP=1; say "some runs had problems: see the PAM section of BENCHMARKS.md"; exit 3; }
 say "done"

@@ -53,7 +53,8 @@ def section(runs, args):
     w("Written by `bench/pam.sh` (part of `make bench`) on %s, build `%s`. Both daemons check the same" % (args.date, args.commit))
     w("throwaway account (password hash `$%s$`, Debian's default) through the same service file," % args.hash)
     w("`@include common-auth` + `@include common-account` (pam_unix), as a stock `/etc/pam.d/smtp` does.")
-    w("saslauthd: `%s` (no cache). authmux: the pam backend with its defaults (4 threads)." % args.saslauthd_cmd)
+    w("saslauthd: `%s` (no cache). authmux: the pam backend with its defaults (4 threads), its" % args.saslauthd_cmd)
+    w("credential cache off so that both sides run PAM for every check (the last table has both caches on).")
     w("Ratios compare runs made in alternation in this one run; absolute numbers are this machine's.")
     w("")
     w("### Right passwords (medians of %d rounds of %s + %s s)" % (args.rounds, args.warmup, args.duration))
@@ -101,6 +102,26 @@ def section(runs, args):
         w("stalling everyone, and authmux's per-answer delay does not limit how many connections guess at once.")
         w("Per-user and per-client throttling (the hardening issue) is what slows guessing itself.")
     w("")
+    w("### Cache hits: `saslauthd -a pam -c` against authmux's credential cache (medians of %d rounds)" % args.rounds)
+    w("")
+    w("saslauthd: `%s`; authmux: the same pam backend with `cache: { enabled: true }` (ttl 10m)." % args.cached_saslauthd_cmd)
+    w("One right-password check fills each cache before the measured runs; %s of authmuxd's %s check" % (
+        "{:,}".format(args.cached_hits), "{:,}".format(args.cached_lines)))
+    w("lines in this scenario say `cached=yes`.")
+    w("")
+    w("| concurrency | saslauthd -c checks/s | authmux cached checks/s | authmux / saslauthd | saslauthd p99 ms | authmux p99 ms |")
+    w("|---:|---:|---:|---:|---:|---:|")
+    cached = [r for r in runs if r["scenario"] == "cached"]
+    for conc in sorted({r["concurrency"] for r in cached}):
+        cells = {}
+        for server in ("saslauthd", "authmux"):
+            mine = [r["report"] for r in cached if r["server"] == server and r["concurrency"] == conc]
+            cells[server] = (median([m.get("checks_per_s") for m in mine]),
+                             median([m.get("latency_ms", {}).get("p99") for m in mine]))
+        w("| %d | %s | %s | %s | %s | %s |" % (
+            conc, num(cells["saslauthd"][0], 1), num(cells["authmux"][0], 1),
+            ratio(cells["authmux"][0], cells["saslauthd"][0]), num(cells["saslauthd"][1], 3), num(cells["authmux"][1], 3)))
+    w("")
     bad = [r for r in runs if problem(r)]
     if bad:
         w("**Problems** (runs with errors, unexpected answers or a failed exit):")
@@ -122,9 +143,10 @@ def section(runs, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    for name in ("--results", "--out", "--date", "--commit", "--hash", "--saslauthd-cmd", "--authmuxd-cmd", "--config"):
+    for name in ("--results", "--out", "--date", "--commit", "--hash", "--saslauthd-cmd", "--authmuxd-cmd", "--config",
+                 "--cached-saslauthd-cmd", "--cached-config"):
         parser.add_argument(name, required=True)
-    for name in ("--rounds", "--sprayers", "--real-requests"):
+    for name in ("--rounds", "--sprayers", "--real-requests", "--cached-hits", "--cached-lines"):
         parser.add_argument(name, type=int, required=True)
     for name in ("--duration", "--warmup", "--headstart"):
         parser.add_argument(name, required=True)
