@@ -28,16 +28,6 @@ public struct CacheSettings: Sendable, Equatable {
     /// One line for `check-config`.
     public var summary: String {
         guard enabled else { return "disabled (every check asks the backends)" }
-        return "ttl \(Self.format(ttl)), negative_ttl \(Self.format(negativeTTL)), max_entries \(maxEntries)"
-    }
-
-    /// `10m` rather than `600s`: the spelling an administrator would have written.
-    static func format(_ amount: TimeAmount) -> String {
-        let nanos = amount.nanoseconds
-        let units: [(suffix: String, nanos: Int64)] = [("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
-        for unit in units where nanos >= unit.nanos && nanos % unit.nanos == 0 {
-            return "\(nanos / unit.nanos)\(unit.suffix)"
-        }
-        return nanos == 0 ? "0s" : ConfigNode.format(amount)
+        return "ttl \(ConfigNode.format(ttl)), negative_ttl \(ConfigNode.format(negativeTTL)), max_entries \(maxEntries)"
     }
 }

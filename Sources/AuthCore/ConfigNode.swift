@@ -143,10 +143,14 @@ public struct ConfigNode {
         return .nanoseconds(Int64(seconds * 1e9))
     }
 
+    /// The largest whole unit (`10m`, `5s`, `250ms`), as the administrator would write it.
     public static func format(_ amount: TimeAmount) -> String {
         let nanos = amount.nanoseconds
-        if nanos % 1_000_000_000 == 0 { return "\(nanos / 1_000_000_000)s" }
-        if nanos % 1_000_000 == 0 { return "\(nanos / 1_000_000)ms" }
+        if nanos == 0 { return "0s" }
+        let units: [(suffix: String, nanos: Int64)] = [("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
+        for unit in units where nanos % unit.nanos == 0 {
+            return "\(nanos / unit.nanos)\(unit.suffix)"
+        }
         return "\(Double(nanos) / 1e9)s"
     }
 }

@@ -237,9 +237,6 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
 
     /// The buffer held the password; overwrite it before the memory is reused.
     private func wipeBuffer() {
-        buffer.moveReaderIndex(to: 0)
-        let written = buffer.writerIndex
-        if written > 0 { buffer.setRepeatingByte(0, count: written, at: 0) }
-        buffer.clear()
+        buffer.wipe()
     }
 }

@@ -61,10 +61,9 @@ struct CheckCommand: AsyncParsableCommand {
             Console.error("authtest: \(error.reason)")
             throw ExitCode(2)
         }
-        let client = SaslauthdClient(group: MultiThreadedEventLoopGroup.singleton, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
         let answer: String
         do {
-            answer = try await client.ask(request).get()
+            answer = try await client.exchange(request) { AnswerHandler(promise: $0) }.get()
         } catch {
             Console.error("authtest: \(socket): \(error)")
             throw ExitCode(2)
@@ -74,6 +73,10 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private var socket: String { socketOption ?? wireProtocol.defaultSocket ?? "" }
+
+    private var client: OneShotClient {
+        OneShotClient(group: MultiThreadedEventLoopGroup.singleton, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
+    }
 
     /// pwcheck and authdaemond have no realm field: a realm given is appended to a login that
     /// names none, as libsasl2 does with its consumer's `user_realm`.
@@ -90,10 +93,9 @@ struct CheckCommand: AsyncParsableCommand {
             Console.error("authtest: \(error.reason)")
             throw ExitCode(2)
         }
-        let client = ReadToCloseClient(group: MultiThreadedEventLoopGroup.singleton, socketPath: socket, timeout: .nanoseconds(Int64(timeout * 1e9)))
         let bytes: [UInt8]
         do {
-            bytes = try await client.ask(request).get()
+            bytes = try await client.exchange(request) { CloseAnswerHandler(promise: $0) }.get()
         } catch {
             Console.error("authtest: \(socket): \(error)")
             throw ExitCode(2)

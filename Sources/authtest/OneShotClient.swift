@@ -1,24 +1,28 @@
-import AuthCore
 import NIOCore
 import NIOPosix
 
-/// One saslauthd exchange per connection, as libsasl2 does it: connect, write the whole
-/// request at once, read the answer, close.
-struct SaslauthdClient: Sendable {
+/// One exchange per connection, as libsasl2's clients do it: connect, write the whole request
+/// at once, let `makeHandler`'s handler read the answer (a counted saslauthd string, or text
+/// up to the server's close for pwcheck and authdaemond), close. The same time limit covers
+/// connecting and answering.
+struct OneShotClient: Sendable {
     let group: any EventLoopGroup
     let socketPath: String
     let timeout: TimeAmount
 
-    func ask(_ request: ByteBuffer, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<String> {
+    func exchange<Answer: Sendable>(
+        _ request: ByteBuffer, on eventLoop: (any EventLoop)? = nil,
+        makeHandler: @escaping @Sendable (EventLoopPromise<Answer>) -> any ChannelHandler
+    ) -> EventLoopFuture<Answer> {
         let loop = eventLoop ?? group.next()
-        let promise = loop.makePromise(of: String.self)
+        let promise = loop.makePromise(of: Answer.self)
         let timer = loop.scheduleTask(in: timeout) { promise.fail(ClientError.timedOut) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AnswerHandler(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(makeHandler(promise))
                 }
             }
             .connect(unixDomainSocketPath: socketPath)
