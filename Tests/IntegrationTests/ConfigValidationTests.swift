@@ -74,6 +74,15 @@ struct ConfigValidationTests {
             BrokenConfig(name: "authdaemond listener without a path",
                          lines: replacing(2, with: "  - protocol: authdaemond").enumerated().filter { $0.offset != 2 }.map(\.element),
                          badLine: 2, mustMention: "path"),
+            BrokenConfig(name: "pam identity outside the allowed set",
+                         lines: replacing(14, with: "    type: pam").enumerated().map { $0.offset == 14 ? "    identity: sideways" : $0.element },
+                         badLine: 15, mustMention: "backends.mailusers.identity"),
+            BrokenConfig(name: "pam service that could leave /etc/pam.d",
+                         lines: replacing(14, with: "    type: pam").enumerated().map { $0.offset == 14 ? "    service: ../shadow" : $0.element },
+                         badLine: 15, mustMention: "backends.mailusers.service"),
+            BrokenConfig(name: "failure delay cap below its floor",
+                         lines: inserting("failure_delay: { floor: 2s, cap: 1s }", after: 11),
+                         badLine: 12, mustMention: "failure_delay.cap"),
         ]
     }
 
