@@ -162,27 +162,56 @@ struct PAMBackendTests {
             // A long delay leaves the good check seconds of margin on a loaded machine.
             let yaml = "failure_delay: { cap: 10s }\nbackends: { system: { type: pam, threads: 1 } }"
             try await Self.withDaemon(sandbox, stack: stack, body: yaml) { daemon in
-                let socketPath = daemon.socketPath
-                let failing = Task.detached { () throws -> (SaslauthdReply, ContinuousClock.Instant, Duration) in
-                    let started = ContinuousClock.now
-                    let reply = try RawSaslauthdClient.exchange(socketPath: socketPath, fields: ["frank", "wrong", "slow", ""])
-                    let ended = ContinuousClock.now
-                    return (reply, ended, ended - started)
+                // Both exchanges run on one thread of their own, outside Swift's cooperative pool,
+                // which other tests' blocking calls can fill: the good check must be sent while
+                // the failing one is pending, whatever else the test process is doing.
+                let observation = try await Self.onOwnThread { [socketPath = daemon.socketPath] in
+                    let failing = try RawSaslauthdClient(socketPath: socketPath, receiveTimeout: .seconds(30))
+                    let sent = ContinuousClock.now
+                    try failing.send(RawSaslauthdClient.encode(["frank", "wrong", "slow", ""]))
+                    // A head start, so the failing request reaches the one PAM thread first.
+                    Thread.sleep(forTimeInterval: 0.2)
+                    let good = try RawSaslauthdClient.exchange(socketPath: socketPath, fields: ["gina", "gina-pw", "smtp", ""])
+                    // The good answer is in; the failing one must still be held back.
+                    let failingStillPending = failing.isOpenAndSilent()
+                    let reply = try failing.readReply()
+                    return (good, failingStillPending, reply, ContinuousClock.now - sent)
                 }
-                // Give the failing request a head start so it reaches the PAM thread first.
-                try await Task.sleep(for: .milliseconds(200))
-                let good = try RawSaslauthdClient.exchange(socketPath: socketPath, fields: ["gina", "gina-pw", "smtp", ""])
-                let goodAnswered = ContinuousClock.now
-                let (reply, failingAnswered, failingTook) = try await failing.value
+                let (good, failingStillPending, reply, failingTook) = observation
                 #expect(good.isOK, "\(good)")
                 #expect(reply.isNO, "\(reply)")
-                #expect(goodAnswered < failingAnswered, "the good check waited for the failing one's delay")
+                #expect(failingStillPending, "the good check waited for the failing one's delay")
                 try await daemon.waitForLog(containing: "delay_ms=")
                 let applied = try #require(Self.delayMilliseconds(in: daemon.log), "no delay_ms in the log\n\(daemon.logTail)")
                 // pam_faildelay asked for 4 s; Linux-PAM varies it by up to a quarter.
                 #expect(applied >= 3000, "\(daemon.logTail)")
                 #expect(failingTook >= .milliseconds(applied), "answered after \(failingTook), delay \(applied) ms")
             }
+        }
+    }
+
+    /// Runs blocking socket work on a new thread and returns its result.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    @Test func checkConfigDescribesThePAMBackendAndTheFailureDelay() async throws {
+        try await Sandbox.with { sandbox in
+            let config = """
+                listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
+                failure_delay: { floor: 250ms, cap: 5s }
+                backends:
+                  system: { type: pam, service: nosuchservice, identity: qualified, threads: 3 }
+                """
+            let path = try sandbox.write(config, to: "authmux.yaml")
+            let result = try await ProcessRunner.run(try IntegrationEnvironment.authmuxd(), ["check-config", "--config", path])
+            #expect(result.termination == .exited(0), "\(result)")
+            #expect(result.stdout.contains("PAM service nosuchservice, identity qualified, 3 threads"), "\(result)")
+            #expect(result.stdout.contains("failure_delay: floor 250ms, cap 5s"), "\(result)")
+            // A fixed service without a file falls back to PAM's `other` stack: worth a warning.
+            #expect(result.stdout.contains("/etc/pam.d/nosuchservice does not exist"), "\(result)")
         }
     }
 
