@@ -7,7 +7,8 @@ public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
     static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "cache", "backends", "routes"]
-    static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service"]
+    static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
+    static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
@@ -103,6 +104,8 @@ public enum ConfigLoader {
                 case "group":
                     listener.group = try value.nonEmptyString()
                     listener.groupError = value.error("group \"\(listener.group!)\" does not exist")
+                case "allow":
+                    listener.allow = try parseAllow(value)
                 default:
                     break
                 }
@@ -124,6 +127,26 @@ public enum ConfigLoader {
             listeners.append(listener)
         }
         return listeners
+    }
+
+    static func parseAllow(_ node: ConfigNode) throws(ConfigError) -> PeerAllowList {
+        var allow = PeerAllowList()
+        for (key, value) in try node.mapping(allowed: allowKeys) {
+            var entries: [PeerAllowList.Entry] = []
+            for item in try conditionNodes(value) {
+                let name = try item.nonEmptyString()
+                guard !IdentityNormalizer.containsControlCharacter(name), !name.contains(" ") else {
+                    throw item.error("not a \(key == "users" ? "user" : "group") name")
+                }
+                let kind = key == "users" ? "user" : "group"
+                entries.append(PeerAllowList.Entry(name: name, unknownError: item.error("no \(kind) \"\(name)\" on this host")))
+            }
+            if key == "users" { allow.users = entries } else { allow.groups = entries }
+        }
+        guard !allow.users.isEmpty || !allow.groups.isEmpty else {
+            throw node.error("names no users and no groups, so it would refuse everyone; leave allow out to admit anyone who can reach the socket")
+        }
+        return allow
     }
 
     /// An octal permission string such as "0660". Quoting is recommended because YAML readers

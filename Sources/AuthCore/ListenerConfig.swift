@@ -21,6 +21,9 @@ public struct ListenerConfig: Sendable, Equatable {
     public var groupError: ConfigError?
     /// `service:` as written; only pwcheck listeners take one (see `takesServiceFromListener`).
     public var service: String?
+    /// Who may connect, checked with SO_PEERCRED on accept; nil admits anyone who can reach
+    /// the socket file, as saslauthd does.
+    public var allow: PeerAllowList?
 
     public init(protocolName: ListenerProtocol = .saslauthd, path: String = ListenerConfig.defaultSaslauthdPath, mode: UInt32 = 0o660, group: String? = nil, groupError: ConfigError? = nil, service: String? = nil) {
         self.protocolName = protocolName

@@ -20,6 +20,18 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let group = listener.group.map { ", group \($0)" } ?? ""
             let service = listener.protocolName.takesServiceFromListener ? ", service \(listener.pwcheckService)" : ""
             Console.out("  \(listener.protocolName.rawValue) on \(listener.path) (mode \(ListenerConfig.octal(listener.mode)), directory mode \(ListenerConfig.octal(listener.directoryMode)) if created\(group)\(service))")
+            if let allow = listener.allow {
+                // Names that do not exist on this host stop the start: say so here too.
+                do {
+                    _ = try PeerPolicy.resolve(allow)
+                } catch {
+                    Console.error("authmuxd: invalid configuration: \(error)")
+                    throw ExitCode(2)
+                }
+                Console.out("    allow: \(allow.summary) (checked with SO_PEERCRED on accept)")
+            } else {
+                Console.out("    allow: anyone who can reach the socket file")
+            }
         }
         let rules = config.realms
         Console.out("realms:")

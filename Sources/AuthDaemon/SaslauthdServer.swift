@@ -54,8 +54,10 @@ final class SaslauthdServer: Service {
     /// all loops.
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
+        let policy = try listener.allow.map(PeerPolicy.resolve)
         try SocketPreparer.prepare(listener, group: gid)
         let server = context
+        let logger = self.logger
         let quiesce = ServerQuiescingHelper(group: group)
         let acceptLoop = group.next()
         let base = loopCount == 1 ? ServerBootstrap(group: acceptLoop, childGroup: acceptLoop) : ServerBootstrap(group: group)
@@ -72,8 +74,13 @@ final class SaslauthdServer: Service {
             // Clients write the whole request at once: one read per readiness event spares the
             // read that would only return EAGAIN.
             .childChannelOption(.maxMessagesPerRead, value: 1)
+            // With an allow list, nothing is read before PeerCredentialGate has admitted the peer.
+            .childChannelOption(.autoRead, value: policy == nil)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let policy {
+                        try channel.pipeline.syncOperations.addHandler(PeerCredentialGate(policy: policy, listenerPath: listener.path, logger: logger))
+                    }
                     try channel.pipeline.syncOperations.addHandler(Self.connectionHandler(for: listener, server: server))
                 }
             }
@@ -86,7 +93,7 @@ final class SaslauthdServer: Service {
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
-            "event_loops": "\(loopCount)",
+            "event_loops": "\(loopCount)", "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
         ])
         return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
     }
