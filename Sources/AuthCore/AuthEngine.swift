@@ -8,12 +8,15 @@ public final class AuthEngine: Sendable {
     public let router: Router
     public let backends: [String: any AuthBackend]
     public let failureDelay: FailureDelay
+    private let queues: [String: BackendQueue]
     /// nil with `cache: { enabled: false }`.
     public let cache: CredentialCache?
 
     public init(
-        rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay(), cache: CredentialCache? = nil
+        rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay(), cache: CredentialCache? = nil,
+        maxQueue: Int = LimitsConfig.defaultMaxQueue
     ) {
+        self.queues = Dictionary(backends.map { ($0.name, BackendQueue(limit: maxQueue)) }, uniquingKeysWith: { first, _ in first })
         self.rules = rules
         self.router = router
         self.failureDelay = failureDelay
@@ -35,7 +38,8 @@ public final class AuthEngine: Sendable {
         let uncached = Set(config.backends.filter { !$0.cacheable }.map(\.name))
         let cache = config.cache.enabled ? CredentialCache(settings: config.cache, uncachedBackends: uncached) : nil
         self.init(
-            rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay, cache: cache)
+            rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay, cache: cache,
+            maxQueue: config.limits.maxQueue)
     }
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
@@ -100,7 +104,14 @@ public final class AuthEngine: Sendable {
             let trail = trail + [TrailEntry(backend: name, verdict: .unavailable(reason: "not configured"))]
             return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
         }
-        return backend.evaluate(request, eventLoop: eventLoop).flatMap { answer in
+        guard let queue = queues[name], queue.enter() else {
+            let verdict = BackendVerdict.unavailable(reason: "queue full (\(queues[name]?.limit ?? 0) checks waiting or running)")
+            let trail = trail + [TrailEntry(backend: name, verdict: verdict)]
+            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+        }
+        let answered = backend.evaluate(request, eventLoop: eventLoop)
+        answered.whenComplete { _ in queue.leave() }
+        return answered.flatMap { answer in
             let verdict = answer.verdict
             let trail = trail + [TrailEntry(backend: name, verdict: verdict, requestedDelay: answer.requestedDelay)]
             switch verdict {

@@ -10,7 +10,7 @@ public enum ConfigLoader {
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
-    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops"]
+    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "max_queue", "max_connections"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
     static let routeKeys: Set<String> = ["match", "use"]
     static let matchKeys: Set<String> = ["realm", "service"]
@@ -203,6 +203,8 @@ public enum ConfigLoader {
             case "read_timeout": limits.readTimeout = try value.duration(in: .milliseconds(100) ... .hours(1))
             case "client_address_grace": limits.clientAddressGrace = try value.duration(in: .nanoseconds(0) ... .seconds(1))
             case "event_loops": limits.eventLoops = try value.int(in: 1...64)
+            case "max_queue": limits.maxQueue = try value.int(in: 1...1_000_000)
+            case "max_connections": limits.maxConnections = try value.int(in: 1...1_000_000)
             default: break
             }
         }

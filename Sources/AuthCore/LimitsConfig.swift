@@ -18,10 +18,24 @@ public struct LimitsConfig: Sendable, Equatable {
     /// for hosts that need more than one core's worth of checks, at the price of a cross-thread
     /// hand-off per connection. Read at start only.
     public var eventLoops: Int
+    /// Checks one backend may hold at once, waiting for one of its threads or running; past
+    /// it, a check is answered "temporarily unavailable" at once (see `BackendQueue`).
+    public var maxQueue: Int
+    /// Open connections over all listeners; at the cap, accepting pauses (new clients wait in
+    /// the socket's backlog) until a connection ends. Read at start only.
+    public var maxConnections: Int
 
-    public init(readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .zero, eventLoops: Int = 1) {
+    public static let defaultMaxQueue = 1024
+    public static let defaultMaxConnections = 4096
+
+    public init(
+        readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .zero, eventLoops: Int = 1,
+        maxQueue: Int = LimitsConfig.defaultMaxQueue, maxConnections: Int = LimitsConfig.defaultMaxConnections
+    ) {
         self.readTimeout = readTimeout
         self.clientAddressGrace = clientAddressGrace
         self.eventLoops = eventLoops
+        self.maxQueue = maxQueue
+        self.maxConnections = maxConnections
     }
 }

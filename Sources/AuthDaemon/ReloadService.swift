@@ -12,6 +12,7 @@ struct ReloadService: Service {
     let socketOverride: String?
     let listeners: [ListenerConfig]
     let eventLoops: Int
+    let maxConnections: Int
     let active: ActiveEngine
     let logger: Logger
 
@@ -39,6 +40,9 @@ struct ReloadService: Service {
         }
         if config.limits.eventLoops != eventLoops {
             logger.warning("limits.event_loops: a change is not applied by a reload; restart authmuxd to apply it")
+        }
+        if config.limits.maxConnections != maxConnections {
+            logger.warning("limits.max_connections: a change is not applied by a reload; restart authmuxd to apply it")
         }
         let engine: AuthEngine
         do {

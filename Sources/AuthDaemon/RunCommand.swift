@@ -50,8 +50,10 @@ struct RunCommand: AsyncParsableCommand {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops)
         let active = ActiveEngine(engine: engine, limits: config.limits)
         let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
-        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops, logger: logger)
-        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops, active: active, logger: logger)
+        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops,
+            maxConnections: config.limits.maxConnections, logger: logger)
+        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
+            maxConnections: config.limits.maxConnections, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -17,8 +17,11 @@ final class SaslauthdServer: Service {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let loopCount: Int
+    /// Shared by every listener: `limits.max_connections` counts all of them together.
+    private let budget: ConnectionBudget
 
-    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, logger: Logger) {
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, maxConnections: Int, logger: Logger) {
+        self.budget = ConnectionBudget(limit: maxConnections)
         self.listeners = listeners
         self.context = context
         self.group = group
@@ -58,6 +61,7 @@ final class SaslauthdServer: Service {
         try SocketPreparer.prepare(listener, group: gid)
         let server = context
         let logger = self.logger
+        let budget = self.budget
         let quiesce = ServerQuiescingHelper(group: group)
         let acceptLoop = group.next()
         let base = loopCount == 1 ? ServerBootstrap(group: acceptLoop, childGroup: acceptLoop) : ServerBootstrap(group: group)
@@ -68,6 +72,7 @@ final class SaslauthdServer: Service {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(budget: budget, listenerPath: listener.path, logger: logger))
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)

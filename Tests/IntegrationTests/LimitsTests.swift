@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// `limits.max_connections` and `limits.max_queue`, each driven past its bound for real.
+@Suite("Connection and queue limits", .timeLimit(.minutes(2)))
+struct LimitsTests {
+    typealias S = StandardSetup
+
+    /// Three silent connections spend a budget of three: a fourth client waits in the backlog,
+    /// unanswered, and is served as soon as one of the silent ones goes away.
+    @Test func pastMaxConnectionsAcceptingPausesUntilAConnectionEnds() async throws {
+        try await Sandbox.with { sandbox in
+            try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+            let config = """
+                listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
+                limits: { max_connections: 3, read_timeout: 60s }
+                backends: { mailusers: { type: sasldb, path: \(sandbox.sasldbPath) } }
+                """
+            let path = try sandbox.write(config, to: "authmux.yaml")
+            try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
+                var idle = try (0..<3).map { _ in try RawSaslauthdClient(socketPath: daemon.socketPath) }
+                try await daemon.waitForLog(containing: "connection limit reached: accepting paused")
+                let waiting = try RawSaslauthdClient(socketPath: daemon.socketPath, receiveTimeout: .seconds(20))
+                try waiting.send(RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm]))
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(waiting.isOpenAndSilent(), "a connection past the cap was served")
+                idle.removeFirst().close()
+                let reply = try waiting.readReply()
+                #expect(reply.isOK, "\(reply)")
+                withExtendedLifetime(idle) {}
+            }
+        }
+    }
+
+    /// One PAM thread held by a stack that sleeps, and a queue of two: the third check is
+    /// answered "temporarily unavailable" at once, and the backend serves again once it drains.
+    @Test func aFullBackendQueueAnswersUnavailableAtOnce() async throws {
+        try await Sandbox.with { sandbox in
+            let stack = try PAMWrapperStack(sandbox: sandbox)
+            let passdb = try stack.passdb("passdb", [("slow1", "pw-1", "slow"), ("slow2", "pw-2", "slow"), ("quick", "pw-q", "smtp")])
+            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet /bin/sleep 3"])
+            try stack.addMatrixService("smtp", passdb: passdb)
+            let config = """
+                listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
+                limits: { max_queue: 2 }
+                cache: { enabled: false }
+                backends: { system: { type: pam, threads: 1 } }
+                """
+            let path = try sandbox.write(config, to: "authmux.yaml")
+            try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in
+                let slow = try [("slow1", "pw-1"), ("slow2", "pw-2")].map { user, password in
+                    let client = try RawSaslauthdClient(socketPath: daemon.socketPath, receiveTimeout: .seconds(30))
+                    try client.send(RawSaslauthdClient.encode([user, password, "slow", ""]))
+                    return client
+                }
+                // Both slow checks are in the backend's queue once the first has started.
+                try await Task.sleep(for: .milliseconds(500))
+                let refused = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
+                #expect(refused == .answer("NO temporarily unavailable"), "\(refused)")
+                try await daemon.waitForLog(containing: "queue full (2 checks waiting or running)")
+                for client in slow {
+                    let reply = try client.readReply()
+                    #expect(reply.isOK, "\(reply)")
+                }
+                let served = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
+                #expect(served.isOK, "\(served)")
+            }
+        }
+    }
+}
