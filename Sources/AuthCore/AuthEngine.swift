@@ -9,13 +9,16 @@ public final class AuthEngine: Sendable {
     public let backends: [String: any AuthBackend]
     public let failureDelay: FailureDelay
     private let queues: [String: BackendQueue]
+    /// nil with `throttle: { enabled: false }`.
+    public let throttle: FailureThrottle?
     /// nil with `cache: { enabled: false }`.
     public let cache: CredentialCache?
 
     public init(
         rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay(), cache: CredentialCache? = nil,
-        maxQueue: Int = LimitsConfig.defaultMaxQueue
+        maxQueue: Int = LimitsConfig.defaultMaxQueue, throttle: FailureThrottle? = nil
     ) {
+        self.throttle = throttle
         self.queues = Dictionary(backends.map { ($0.name, BackendQueue(limit: maxQueue)) }, uniquingKeysWith: { first, _ in first })
         self.rules = rules
         self.router = router
@@ -39,7 +42,7 @@ public final class AuthEngine: Sendable {
         let cache = config.cache.enabled ? CredentialCache(settings: config.cache, uncachedBackends: uncached) : nil
         self.init(
             rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay, cache: cache,
-            maxQueue: config.limits.maxQueue)
+            maxQueue: config.limits.maxQueue, throttle: config.throttle.enabled ? FailureThrottle(settings: config.throttle) : nil)
     }
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
@@ -55,7 +58,9 @@ public final class AuthEngine: Sendable {
     /// the next backend, an acceptance or a rejection ends it. A failed outcome, cached or not,
     /// completes only after the failure delay, scheduled on `eventLoop` (no thread waits for it).
     public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
-        decide(prepared, password: password, clientAddress: clientAddress, on: eventLoop).flatMap { self.delayIfFailed($0, on: eventLoop) }
+        decide(prepared, password: password, clientAddress: clientAddress, on: eventLoop).flatMap { outcome in
+            self.delayIfFailed(outcome, prepared: prepared, clientAddress: clientAddress, on: eventLoop)
+        }
     }
 
     private func decide(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
@@ -81,11 +86,23 @@ public final class AuthEngine: Sendable {
         }
     }
 
-    private func delayIfFailed(_ outcome: CheckOutcome, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
+    /// A failed answer waits the longer of the failure delay and the throttle's delay.
+    private func delayIfFailed(
+        _ outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<CheckOutcome> {
         guard outcome.result == .failed else { return eventLoop.makeSucceededFuture(outcome) }
         let requested = outcome.trail.map(\.requestedDelay).max() ?? .zero
         var withDelay = outcome
         withDelay.delay = failureDelay.delay(requested: requested)
+        if let throttle {
+            var keys: [FailureThrottle.Key] = [.user(prepared.identity.qualified)]
+            if let address = clientAddress, !address.isEmpty { keys.append(.client(BackendRequest.host(ofClientAddress: address))) }
+            let (delay, key) = throttle.recordFailure(keys: keys)
+            if delay > withDelay.delay {
+                withDelay.delay = delay
+                withDelay.throttledBy = key
+            }
+        }
         let delayed = withDelay
         guard delayed.delay > .zero else { return eventLoop.makeSucceededFuture(delayed) }
         return eventLoop.scheduleTask(in: delayed.delay) { delayed }.futureResult

@@ -10,6 +10,7 @@ public struct AuthmuxConfig: Sendable {
     public var backends: [BackendDefinition]
     public var routes: [Route]
     public var cache = CacheSettings()
+    public var throttle = ThrottleSettings()
 
     public init(
         file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, failureDelay: FailureDelay = FailureDelay(),

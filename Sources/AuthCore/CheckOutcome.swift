@@ -21,6 +21,8 @@ public struct CheckOutcome: Sendable, Equatable {
     public var delay: TimeAmount = .zero
     /// Answered from the credential cache, without asking a backend.
     public var cached = false
+    /// Set when the throttle, not the failure delay, decided how long the answer waited.
+    public var throttledBy: FailureThrottle.Key?
 
     public init(result: Result, backend: String?, route: Int?, trail: [TrailEntry], note: String? = nil) {
         self.result = result

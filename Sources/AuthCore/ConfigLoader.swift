@@ -6,12 +6,13 @@ import Yams
 public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
-    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "cache", "backends", "routes"]
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "throttle", "cache", "backends", "routes"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "max_queue", "max_connections"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
+    static let throttleKeys: Set<String> = ["enabled", "free_failures", "initial", "max", "half_life", "max_entries"]
     static let routeKeys: Set<String> = ["match", "use"]
     static let matchKeys: Set<String> = ["realm", "service"]
 
@@ -64,6 +65,7 @@ public enum ConfigLoader {
         var config = AuthmuxConfig(
             file: file, listeners: listeners, realms: realms, limits: limits, failureDelay: failureDelay, backends: backends, routes: routes)
         config.cache = try section("cache").map(parseCache) ?? CacheSettings()
+        config.throttle = try section("throttle").map(parseThrottle) ?? ThrottleSettings()
         return config
     }
 
@@ -227,6 +229,28 @@ public enum ConfigLoader {
             throw (capNode ?? node).error("cap (\(ConfigNode.format(delay.cap))) is below floor (\(ConfigNode.format(delay.floor)))")
         }
         return delay
+    }
+
+    static func parseThrottle(_ node: ConfigNode) throws(ConfigError) -> ThrottleSettings {
+        var throttle = ThrottleSettings()
+        var maxNode: ConfigNode?
+        for (key, value) in try node.mapping(allowed: throttleKeys) {
+            switch key {
+            case "enabled": throttle.enabled = try value.bool()
+            case "free_failures": throttle.freeFailures = try value.int(in: 0...1000)
+            case "initial": throttle.initial = try value.duration(in: .milliseconds(1) ... .seconds(60))
+            case "max":
+                throttle.max = try value.duration(in: .milliseconds(1) ... .minutes(10))
+                maxNode = value
+            case "half_life": throttle.halfLife = try value.duration(in: .seconds(1) ... .hours(24))
+            case "max_entries": throttle.maxEntries = try value.int(in: 100...10_000_000)
+            default: break
+            }
+        }
+        guard throttle.max >= throttle.initial else {
+            throw (maxNode ?? node).error("max (\(ConfigNode.format(throttle.max))) is below initial (\(ConfigNode.format(throttle.initial)))")
+        }
+        return throttle
     }
 
     static func parseBackends(_ node: ConfigNode, catalog: BackendCatalog) throws(ConfigError) -> [BackendDefinition] {

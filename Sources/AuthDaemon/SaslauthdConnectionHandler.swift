@@ -186,6 +186,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         if let address = request.clientAddress ?? lateAddress { metadata["client"] = "\(address)" }
         if let route = outcome.route { metadata["route"] = "\(route)" }
         if outcome.delay > .zero { metadata["delay_ms"] = "\(outcome.delay.nanoseconds / 1_000_000)" }
+        if let key = outcome.throttledBy { metadata["throttle"] = "\(key.logName)" }
         if outcome.cached { metadata["cached"] = "yes" }
         if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
         server.logger.info("check", metadata: metadata)

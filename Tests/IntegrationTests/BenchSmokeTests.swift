@@ -15,6 +15,8 @@ struct BenchSmokeTests {
             }
             var config = DaemonConfig(sandbox: sandbox)
             config.eventLoops = eventLoops
+            // A load of wrong passwords for five users is exactly what the throttle slows down.
+            config.throttle = false
             let configPath = try config.write(into: sandbox)
             try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
                 let result = try await SaslClients.authtest([
@@ -42,7 +44,7 @@ struct BenchSmokeTests {
     @Test func benchReportsWrongAnswersAsUnexpected() async throws {
         // Users the sasldb does not hold: every answer is NO where OK was expected, and the
         // tool must say so (exit 1) rather than report a clean run.
-        try await StandardSetup.run { _, _, daemon in
+        try await StandardSetup.run(configure: { $0.throttle = false }) { _, _, daemon in
             let result = try await SaslClients.authtest([
                 "bench", "-f", daemon.socketPath, "-c", "2", "-n", "50", "--warmup", "0",
                 "--generated-users", "3", "--user-prefix", "ghost", "--json",

@@ -12,6 +12,8 @@ struct DaemonConfig: Sendable {
     var socketMode = "0660"
     /// `limits.event_loops`; nil leaves the default (one loop).
     var eventLoops: Int?
+    /// `throttle.enabled`; nil leaves the default (on).
+    var throttle: Bool?
     /// More `listen:` entries after the saslauthd one (pwcheck, authdaemond front doors).
     var extraListeners: [ExtraListener] = []
 
@@ -50,6 +52,7 @@ struct DaemonConfig: Sendable {
             "  read_timeout: \(readTimeout)",
         ]
         if let eventLoops { lines.append("  event_loops: \(eventLoops)") }
+        if let throttle { lines.append("throttle: { enabled: \(throttle) }") }
         lines += [
             "backends:",
             "  mailusers: { type: sasldb, path: \(sasldbPath) }",

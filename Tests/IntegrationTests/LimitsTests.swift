@@ -53,8 +53,10 @@ struct LimitsTests {
                     try client.send(RawSaslauthdClient.encode([user, password, "slow", ""]))
                     return client
                 }
-                // Both slow checks are in the backend's queue once the first has started.
-                try await Task.sleep(for: .milliseconds(500))
+                // With --debug the daemon logs each request's realm-rule steps just before the
+                // check enters its backend's queue, in the same event-loop turn.
+                try await daemon.waitForLog(containing: "received login \"slow1\"")
+                try await daemon.waitForLog(containing: "received login \"slow2\"")
                 let refused = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
                 #expect(refused == .answer("NO temporarily unavailable"), "\(refused)")
                 try await daemon.waitForLog(containing: "queue full (2 checks waiting or running)")
