@@ -32,13 +32,14 @@ struct LimitsTests {
         }
     }
 
-    /// One PAM thread held by a stack that sleeps, and a queue of two: the third check is
-    /// answered "temporarily unavailable" at once, and the backend serves again once it drains.
+    /// One PAM thread held by a stack that sleeps (6 s, a margin for a loaded machine), and a
+    /// queue of two: the third check is answered "temporarily unavailable" at once, and the
+    /// backend serves again once it drains.
     @Test func aFullBackendQueueAnswersUnavailableAtOnce() async throws {
         try await Sandbox.with { sandbox in
             let stack = try PAMWrapperStack(sandbox: sandbox)
             let passdb = try stack.passdb("passdb", [("slow1", "pw-1", "slow"), ("slow2", "pw-2", "slow"), ("quick", "pw-q", "smtp")])
-            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet /bin/sleep 3"])
+            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet /bin/sleep 6"])
             try stack.addMatrixService("smtp", passdb: passdb)
             let config = """
                 listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
