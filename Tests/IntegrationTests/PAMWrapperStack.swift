@@ -23,7 +23,8 @@ struct PAMWrapperStack {
 
     /// Writes a pam_matrix password file (`user:password:allowed service` per line).
     func passdb(_ name: String, _ entries: [(user: String, password: String, service: String)]) throws -> String {
-        try sandbox.write(entries.map { "\($0.user):\($0.password):\($0.service)\n" }.joined(), to: name)
+        for entry in entries { TestSecrets.register(entry.password) }
+        return try sandbox.write(entries.map { "\($0.user):\($0.password):\($0.service)\n" }.joined(), to: name)
     }
 
     /// A service whose auth and account stages are pam_matrix on `passdb`, after `before`

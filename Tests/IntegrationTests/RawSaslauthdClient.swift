@@ -45,6 +45,7 @@ final class RawSaslauthdClient {
     /// One complete exchange: connect, send `fields` as counted strings in a single write,
     /// read the answer.
     static func exchange(socketPath: String, fields: [String]) throws -> SaslauthdReply {
+        if fields.count >= 2 { TestSecrets.register(fields[1]) }
         let client = try RawSaslauthdClient(socketPath: socketPath)
         try client.send(encode(fields))
         return try client.readReply()

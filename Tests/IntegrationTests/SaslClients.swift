@@ -14,6 +14,7 @@ enum SaslClients {
         socketPath: String,
         timeout: Duration = .seconds(10)
     ) async throws -> ProcessResult {
+        TestSecrets.register(password)
         var arguments = ["-u", user, "-p", password]
         if let realm { arguments += ["-r", realm] }
         if let service { arguments += ["-s", service] }

@@ -11,6 +11,7 @@ struct SaslDB: Sendable {
     /// Creates the user or replaces its password. `realm: nil` leaves the realm to
     /// saslpasswd2, which uses the host's name.
     func setPassword(_ password: String, user: String, realm: String?) async throws {
+        TestSecrets.register(password)
         var arguments = ["-f", path, "-p", "-c"]
         if let realm { arguments += ["-u", realm] }
         arguments.append(user)

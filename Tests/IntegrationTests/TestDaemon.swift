@@ -93,6 +93,12 @@ final class TestDaemon {
             throw IntegrationError("\(error)\n\(daemon.logTail)")
         }
         await daemon.cleanUp()
+        // Every test that runs a daemon (always with --debug) is also a check that no password
+        // it used reached the log, error messages included.
+        let leaked = TestSecrets.leaked(in: daemon.log)
+        guard leaked.isEmpty else {
+            throw IntegrationError("passwords reached authmuxd's log: \(leaked)\n\(daemon.logTail)")
+        }
         return result
     }
 
