@@ -100,7 +100,7 @@ def section(runs, args):
     if rate["saslauthd"] and rate["authmux"]:
         w("The sprayers get %.1f× as many answers from authmux as from saslauthd: saslauthd slows them only by" % (rate["authmux"] / rate["saslauthd"]))
         w("stalling everyone, and authmux's per-answer delay does not limit how many connections guess at once.")
-        w("Per-user and per-client throttling (the hardening issue) is what slows guessing itself.")
+        w("authmux's throttle (`throttle:`, off in this comparison because saslauthd has none) lengthens the delays of a user's repeated failures.")
     w("")
     w("### Cache hits: `saslauthd -a pam -c` against authmux's credential cache (medians of %d rounds)" % args.rounds)
     w("")
