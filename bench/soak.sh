@@ -190,7 +190,7 @@ check() {  # check SOCKET USER PASSWORD: prints testsaslauthd's answer
 
 soak_one() {  # soak_one DAEMON: one soak against a fresh daemon; appends its JSON line to RESULTS
   local daemon=$1 sock log cmd pids start end holder_pid spray_pid real_pid t0 elapsed
-  local backlog pre_real pre_wrong pre_sasl post_real post_wrong killed=()
+  local backlog pre_real pre_wrong pre_sasl post_real post_wrong post_sasl killed=()
   local dir="$TMP/$daemon"
   mkdir -p "$dir"
   log="$dir/daemon.log"
@@ -265,6 +265,8 @@ soak_one() {  # soak_one DAEMON: one soak against a fresh daemon; appends its JS
 
   post_real=$(check "$sock" soakreal0 pw-soakreal0)
   post_wrong=$(check "$sock" soakreal0 wrong-password)
+  post_sasl=-
+  [ "$daemon" = authmux ] && post_sasl=$(check "$sock" soaksasl0 pw-soaksasl0)
   sleep "$QUIET"
   end=$(sample "${pids[@]}")
   kill -KILL "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
@@ -272,9 +274,9 @@ soak_one() {  # soak_one DAEMON: one soak against a fresh daemon; appends its JS
   stop_daemon   # flushes authmuxd's log batch
 
   python3 - "$daemon" "$cmd" "$dir" "$start" "$end" "$elapsed" "${#killed[@]}" "$pre_real" "$pre_wrong" "$pre_sasl" \
-    "$post_real" "$post_wrong" "${#pids[@]}" "${backlog:--}" >>"$RESULTS" <<'EOF'
+    "$post_real" "$post_wrong" "$post_sasl" "${#pids[@]}" "${backlog:--}" >>"$RESULTS" <<'EOF'
 import json, sys
-daemon, cmd, d, start, end, elapsed, killed, pre_real, pre_wrong, pre_sasl, post_real, post_wrong, procs, backlog = sys.argv[1:15]
+daemon, cmd, d, start, end, elapsed, killed, pre_real, pre_wrong, pre_sasl, post_real, post_wrong, post_sasl, procs, backlog = sys.argv[1:16]
 def report(name):
     try:
         with open("%s/%s" % (d, name), encoding="utf-8") as handle:
@@ -299,7 +301,7 @@ print(json.dumps({
     "start": {"fds": fds, "rss_kb": rss}, "end": {"fds": efds, "rss_kb": erss},
     "peak": {"fds": max([s[1] for s in samples] + [fds]), "rss_kb": max([s[2] for s in samples] + [rss])},
     "samples": samples,
-    "checks": {"before": [pre_real, pre_wrong, pre_sasl], "after": [post_real, post_wrong]},
+    "checks": {"before": [pre_real, pre_wrong, pre_sasl], "after": [post_real, post_wrong, post_sasl]},
     "holder": report("holder.json"), "spray": report("spray.json"), "real": report("real.json"),
     "stderr": {"holder": text("holder.err"), "spray": text("spray.err"), "real": text("real.err")},
     "log": "%s/daemon.log" % d,

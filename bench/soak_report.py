@@ -105,6 +105,15 @@ def section(runs, args):
     def row(label, fn):
         w("| %s | %s |" % (label, " | ".join(fn(by[d]) for d in by)))
 
+    def rss_growth(r):
+        # A leak shows as growth after the first seconds of load, when every kind of connection
+        # has been seen; the allocator's high-water mark does not.
+        load = [s for s in r["samples"] if s[0] <= args.seconds]
+        if len(load) < 4:
+            return "-"
+        quarter = min(load, key=lambda s: abs(s[0] - args.seconds / 4))
+        return "%s / %s" % (kb(quarter[2]), kb(load[-1][2]))
+
     def real(r, key):
         rep = r["real"]
         if rep.get("requests", 0) - rep.get("errors", 0) <= 0:
@@ -122,10 +131,13 @@ def section(runs, args):
     row("idle connect attempts refused (backlog full)", lambda r: "{:,}".format(sum(r["holder"].get("connect_failures", {}).values())))
     row("open fds: start / peak / end", lambda r: "%d / %s / %d" % (r["start"]["fds"], "{:,}".format(r["peak"]["fds"]), r["end"]["fds"]))
     row("RSS: start / peak / end", lambda r: "%s / %s / %s" % (kb(r["start"]["rss_kb"]), kb(r["peak"]["rss_kb"]), kb(r["end"]["rss_kb"])))
+    row("RSS at ¼ of the soak / at its last second", rss_growth)
     row("client errors / unexpected answers", lambda r: "%d / %d" % (
         r["real"].get("errors", 0) + r["spray"].get("errors", 0), r["real"].get("unexpected", 0) + r["spray"].get("unexpected", 0)))
     row("log warnings and errors", lambda r: "{:,}".format(sum(logs[r["daemon"]][0].values())))
-    row("after the soak: real user / wrong password", lambda r: "%s / %s" % (answer(r["checks"]["after"][0]), answer(r["checks"]["after"][1])))
+    row("after the soak (testsaslauthd): real user / wrong password", lambda r: "%s / %s" % (answer(r["checks"]["after"][0]), answer(r["checks"]["after"][1])))
+    if "authmux" in by:
+        row("after the soak: the sasldb user", lambda r: answer(r["checks"]["after"][2]) if len(r["checks"]["after"]) > 2 else "-")
     row("load stopped after (s)", lambda r: "%d%s" % (r["elapsed_s"], " (%d clients killed)" % r["killed"] if r["killed"] else ""))
     w("")
     if "saslauthd" in by:
@@ -133,7 +145,7 @@ def section(runs, args):
         w("for ever, and its listen backlog (%s) fills with more, so every other client" % by["saslauthd"].get("backlog", "-"))
         w("waits in `connect` until the idle connections close. authtest's first exchange is a connectivity")
         w("check outside the measured window; when it is still waiting at the end of the soak, no measured")
-        w("check was sent (\"none answered\").")
+        w("check was sent (\"none answered\"). bench/pam.sh's section above has saslauthd under the spray alone.")
         w("")
     w("Every error, by source:")
     w("")
