@@ -1,13 +1,13 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
-# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, then PAM). Each installs
-# what it needs.
+# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, then PAM); `make soak`
+# holds both under hostile load for a minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 VAR := $(CURDIR)/var
 HOST := $(shell hostname -f 2>/dev/null || hostname)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build run test bench bench-pam deps-run deps-test deps-bench clean
+.PHONY: all build run test bench bench-pam soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -45,6 +45,11 @@ bench: deps-bench
 
 bench-pam: deps-bench
 	bench/pam.sh
+
+# Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
+# user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.
+soak: deps-bench
+	bench/soak.sh
 
 clean:
 	rm -rf .build var

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Turn bench/soak.sh's JSON lines into the soak section of BENCHMARKS.md.
+
+The section sits between two marker comments; it replaces the previous one, or is appended
+(bench/summarize.py carries such marked sections over when it rewrites the file). Every error
+is listed: authtest errors and unexpected answers, idle-holder connect failures, clients killed
+after the grace period, and the daemons' log warnings and errors counted by message. Exit
+status 3 when authmux had any of those (the section is written anyway).
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import sys
+
+BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
+END = "<!-- END section soak -->"
+
+MUX_LINE = re.compile(r"^\S+ (trace|debug|info|notice|warning|error|critical) (.*?)(?= [A-Za-z_][A-Za-z0-9_.]*=|$)")
+SASL_LINE = re.compile(r"^saslauthd\[\d+\] :(.*)$")
+# saslauthd -d logs every accept and answer; these are its routine lines, not problems.
+SASL_ROUTINE = re.compile(r"^(acquired accept lock|released accept lock|auth success:|auth failure:|response: |forked child|"
+                          r"num_procs|mech_option|run_path|auth_mech|using accept lock file|master pid is|listening on socket|"
+                          r"using process model|caught signal|exiting|child exited|master exited|pid file lock removed|accept lock file removed|"
+                          r"socket removed)")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def log_counts(run):
+    """(problems, routine): Counters of log messages; problems are warnings and errors."""
+    problems, routine = collections.Counter(), collections.Counter()
+    try:
+        handle = open(run["log"], encoding="utf-8", errors="replace")
+    except OSError as error:
+        problems["log unreadable: %s" % error] += 1
+        return problems, routine
+    with handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            if run["daemon"] == "authmux":
+                match = MUX_LINE.match(line)
+                if not match:
+                    problems["(unparsed) " + line[:120]] += 1
+                elif match.group(1) in ("warning", "error", "critical"):
+                    problems["%s %s" % (match.group(1), match.group(2))] += 1
+                else:
+                    routine["%s %s" % (match.group(1), match.group(2))] += 1
+            else:
+                match = SASL_LINE.match(line)
+                message = match.group(1) if match else line
+                message = re.sub(r"\[user=[^]]*\]", "[user=…]", message)
+                message = re.sub(r"\d+", "N", message)[:160]
+                if match and SASL_ROUTINE.match(match.group(1)):
+                    routine[message.split(":")[0] if ":" in message else message] += 1
+                else:
+                    problems[message] += 1
+    return problems, routine
+
+
+def ms(value):
+    return "-" if value is None else "{:,.1f}".format(value)
+
+
+def kb(value):
+    return "{:,.1f} MB".format(value / 1024)
+
+
+def answer(text):
+    text = " ".join(text.split())
+    return text if len(text) < 60 else text[:57] + "…"
+
+
+def section(runs, args):
+    out = []
+    w = out.append
+    by = {r["daemon"]: r for r in runs}
+    logs = {r["daemon"]: log_counts(r) for r in runs}
+    w(BEGIN)
+    w("## Soak: idle connections, a password spray and one real user (bench/soak.sh)")
+    w("")
+    w("Written by `bench/soak.sh` (`make soak`) on %s, build `%s`. Each daemon in turn, freshly" % (args.date, args.commit))
+    w("started, for %d s: **%s idle connections** that send nothing (bench/idle_holder.py re-opens at" % (args.seconds, "{:,}".format(args.idle)))
+    w("once any the server closes), **%d clients sending wrong passwords** without pause" % args.sprayers)
+    w("(`authtest bench -c %d --wrong-share 1`, %d users), and **one client checking a real user**, one" % (args.sprayers, args.sprayers))
+    w("check after the other (`authtest bench -c 1 --wrong-share 0`). What was compared: the same PAM")
+    w("service on both daemons, run by pam_wrapper with pam_matrix (a password file) and")
+    w("`pam_faildelay.so delay=2000000`, so every wrong password asks for the 2 s delay pam_unix asks for.")
+    w("authmuxd chains a sasldb backend before PAM (the users here are PAM's, so each check consults both);")
+    w("saslauthd has one mechanism per process, so it runs `-a pam` only. Both without a credential cache.")
+    w("Descriptors and RSS: `/proc/PID/fd` and VmRSS, before the load (start), every second (peak), and")
+    w("%d s after the load stopped and the idle connections closed (end); saslauthd's are summed over its" % args.quiet)
+    w("5 processes (shared pages counted in each). `ulimit -n` was %s for the daemons and clients." % args.nofile)
+    w("Two shared CPU cores: absolute figures are this machine's; both daemons ran in the same run.")
+    w("")
+    w("| | " + " | ".join(by) + " |")
+    w("|---|" + "---:|" * len(by))
+
+    def row(label, fn):
+        w("| %s | %s |" % (label, " | ".join(fn(by[d]) for d in by)))
+
+    def rss_growth(r):
+        # A leak shows as growth after the first seconds of load, when every kind of connection
+        # has been seen; the allocator's high-water mark does not.
+        load = [s for s in r["samples"] if s[0] <= args.seconds]
+        if len(load) < 4:
+            return "-"
+        quarter = min(load, key=lambda s: abs(s[0] - args.seconds / 4))
+        return "%s / %s" % (kb(quarter[2]), kb(load[-1][2]))
+
+    def real(r, key):
+        rep = r["real"]
+        if rep.get("requests", 0) - rep.get("errors", 0) <= 0:
+            return "none answered"
+        return ms(rep.get("latency_ms", {}).get(key))
+    row("real user: checks answered (OK)", lambda r: "%s (%s OK)" % ("{:,}".format(r["real"].get("requests", 0) - r["real"].get("errors", 0)), "{:,}".format(r["real"].get("ok", 0))))
+    row("real user: checks/s", lambda r: "{:,.1f}".format(r["real"].get("checks_per_s", 0)))
+    row("real user: p50 ms", lambda r: real(r, "p50"))
+    row("real user: p99 ms", lambda r: real(r, "p99"))
+    row("real user: max ms", lambda r: real(r, "max"))
+    row("wrong passwords answered (NO)", lambda r: "{:,} ({:,.1f}/s)".format(r["spray"].get("no", 0), r["spray"].get("checks_per_s", 0)))
+    row("idle connections held: median / peak", lambda r: "{:,} / {:,}".format(int(r["holder"].get("median_held", 0)), r["holder"].get("peak_held", 0)))
+    row("idle connections closed by the daemon", lambda r: "{:,}".format(r["holder"].get("closed_by_server", 0)))
+    row("listen backlog (`ss -xl`)", lambda r: r.get("backlog", "-"))
+    row("idle connect attempts refused (backlog full)", lambda r: "{:,}".format(sum(r["holder"].get("connect_failures", {}).values())))
+    row("open fds: start / peak / end", lambda r: "%d / %s / %d" % (r["start"]["fds"], "{:,}".format(r["peak"]["fds"]), r["end"]["fds"]))
+    row("RSS: start / peak / end", lambda r: "%s / %s / %s" % (kb(r["start"]["rss_kb"]), kb(r["peak"]["rss_kb"]), kb(r["end"]["rss_kb"])))
+    row("RSS at ¼ of the soak / at its last second", rss_growth)
+    row("client errors / unexpected answers", lambda r: "%d / %d" % (
+        r["real"].get("errors", 0) + r["spray"].get("errors", 0), r["real"].get("unexpected", 0) + r["spray"].get("unexpected", 0)))
+    row("log warnings and errors", lambda r: "{:,}".format(sum(logs[r["daemon"]][0].values())))
+    row("after the soak (testsaslauthd): real user / wrong password", lambda r: "%s / %s" % (answer(r["checks"]["after"][0]), answer(r["checks"]["after"][1])))
+    if "authmux" in by:
+        row("after the soak: the sasldb user", lambda r: answer(r["checks"]["after"][2]) if len(r["checks"]["after"]) > 2 else "-")
+    row("load stopped after (s)", lambda r: "%d%s" % (r["elapsed_s"], " (%d clients killed)" % r["killed"] if r["killed"] else ""))
+    w("")
+    if "saslauthd" in by:
+        w("saslauthd has no read deadline: each of its 5 processes accepts one idle connection and waits on it")
+        w("for ever, and its listen backlog (%s) fills with more, so every other client" % by["saslauthd"].get("backlog", "-"))
+        w("waits in `connect` until the idle connections close. authtest's first exchange is a connectivity")
+        w("check outside the measured window; when it is still waiting at the end of the soak, no measured")
+        w("check was sent (\"none answered\"). bench/pam.sh's section above has saslauthd under the spray alone.")
+        w("")
+    w("Every error, by source:")
+    w("")
+    bad = []
+    for d, r in by.items():
+        items = []
+        for role in ("real", "spray"):
+            rep = r[role]
+            if rep.get("errors", 0) or rep.get("unexpected", 0) or rep.get("first_error"):
+                items.append("%s client: %d errors, %d unexpected; first: %s" % (
+                    role, rep.get("errors", 0), rep.get("unexpected", 0), rep.get("first_error") or "-"))
+            if r["stderr"].get(role):
+                items.append("%s client stderr: `%s`" % (role, answer(r["stderr"][role])))
+        if r["stderr"].get("holder"):
+            items.append("idle holder stderr: `%s`" % answer(r["stderr"]["holder"]))
+        for name, count in sorted(r["holder"].get("connect_failures", {}).items()):
+            items.append("idle holder: %s connects refused with %s (listen backlog full; retried after 50 ms)" % ("{:,}".format(count), name))
+        if r["killed"]:
+            items.append("%d client(s) still running %d s after the soak, killed" % (r["killed"], args.grace))
+        for message, count in logs[d][0].most_common():
+            items.append("log: %s × `%s`" % ("{:,}".format(count), message))
+        w("- **%s**: %s" % (d, "none" if not items else ""))
+        for item in items:
+            w("  - %s" % item)
+        if d == "authmux":
+            problem = [i for i in items if not i.startswith("idle holder: ")]
+            # The sprayers' SIGINT (sent at the end) is not an error; their errors are.
+            if problem or r["killed"] or r["real"].get("ok", 0) == 0:
+                bad.append(d)
+    w("")
+    w("Routine log lines (not errors), by message:")
+    w("")
+    for d in by:
+        counts = logs[d][1]
+        w("- %s: %s" % (d, ", ".join("%s × `%s`" % ("{:,}".format(c), m) for m, c in counts.most_common(8)) or "none"))
+    w("")
+    w("Commands:")
+    w("")
+    for d, r in by.items():
+        w("- %s: `%s`" % (d, r["cmd"]))
+    w("")
+    w("authmux configuration (`limits.read_timeout` set explicitly; `max_connections` is the default 4096,")
+    w("above %s idle + %d clients):" % ("{:,}".format(args.idle), args.sprayers + 1))
+    w("")
+    w("```yaml")
+    with open(args.config, encoding="utf-8") as handle:
+        for line in handle.read().splitlines():
+            w(line)
+    w("```")
+    w("")
+    w("PAM service (both daemons; paths are the run's temporary folder):")
+    w("")
+    w("```")
+    with open(args.pam_service, encoding="utf-8") as handle:
+        for line in handle.read().splitlines():
+            w(line)
+    w("```")
+    w(END)
+    return out, bad
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    for name in ("--results", "--out", "--date", "--commit", "--config", "--pam-service", "--nofile"):
+        parser.add_argument(name, required=True)
+    for name in ("--seconds", "--idle", "--sprayers", "--quiet", "--grace"):
+        parser.add_argument(name, type=int, required=True)
+    args = parser.parse_args()
+    lines, bad = section(load(args.results), args)
+    text = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else "# Benchmarks\n"
+    block = "\n".join(lines)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    print("\n".join(line for line in lines if line.startswith("|")))
+    return 3 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
