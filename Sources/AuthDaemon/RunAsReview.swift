@@ -1,4 +1,7 @@
 import AuthCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Judges, before root is given up, whether each configured backend can work as the `run_as`
 /// account. The daemon refuses to start (and a reload is refused) rather than keep root
@@ -30,7 +33,11 @@ struct RunAsReview: Sendable {
             }
         }
         for file in need.readsFiles {
-            if let denial = account.denial(file, read: true) {
+            // A file not there yet is the backend's own warning (checks answer "temporarily
+            // unavailable" until it appears); the account must still reach where it will be.
+            let target = access(file, F_OK) != 0 && errno == ENOENT ? SocketPreparer.parentDirectory(of: file) : file
+            let denial = target == file ? account.denial(file, read: true) : account.denial(target, execute: true)
+            if let denial {
                 return "user \(account.userName) cannot read \(file): \(denial)"
             }
         }

@@ -38,6 +38,14 @@ struct RunAsTests {
                     #expect(stat(sandbox.file("run"), &directory) == 0)
                     #expect(directory.st_uid == user.uid, "the created socket directory belongs to uid \(directory.st_uid)")
 
+                    // A reload that adds a backend needing root is refused: root cannot be had back.
+                    _ = try sandbox.write(config.yaml.replacingOccurrences(of: "routes:", with: "  system: { type: pam }\nroutes:")
+                        + "run_as: { user: \(user.name) }\n", to: "authmux.yaml")
+                    daemon.send(signal: SIGHUP)
+                    try await daemon.waitForLog(containing: "reload refused")
+                    #expect(daemon.log.contains("backend \"system\" (pam) cannot run as user \(user.name): needs root"), "\(daemon.logTail)")
+                    try S.expectStillServes(daemon)
+
                     // SIGHUP after the drop: the new engine's threads start unprivileged.
                     _ = try sandbox.write(config.yaml.replacingOccurrences(of: "default: example.com", with: "default: other.org")
                         + "run_as: { user: \(user.name) }\n", to: "authmux.yaml")
@@ -67,6 +75,26 @@ struct RunAsTests {
                 #expect(start.termination == .exited(2), "\(start)")
                 #expect(start.stderr.contains("user \(user.name) cannot read \(sandbox.sasldbPath)"), "\(start)")
                 #expect(start.stderr.contains("\"mailusers\""), "\(start)")
+                #expect(!sandbox.exists("mux"), "a refused start bound its socket")
+            }
+        }
+    }
+
+    /// Without root the switch is impossible: started as another account, authmuxd says so
+    /// (exit 1) instead of serving as the wrong one.
+    @Test func startedAsAnotherUnprivilegedAccountItRefuses() async throws {
+        try await ThrowawayUser.with { user in
+            try await Sandbox.with { sandbox in
+                chmod(sandbox.path, 0o755)
+                try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+                chmod(sandbox.sasldbPath, 0o644)
+                let configPath = try sandbox.write(DaemonConfig(sandbox: sandbox).yaml + "run_as: { user: \(user.name) }\n", to: "authmux.yaml")
+                let start = try await ProcessRunner.run(
+                    try IntegrationEnvironment.systemTool("setpriv"),
+                    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", try IntegrationEnvironment.authmuxd(), "--config", configPath],
+                    timeout: .seconds(20))
+                #expect(start.termination == .exited(1), "\(start)")
+                #expect(start.stderr.contains("run_as names user \(user.name)") && start.stderr.contains("without root"), "\(start)")
                 #expect(!sandbox.exists("mux"), "a refused start bound its socket")
             }
         }
