@@ -11,6 +11,8 @@ public struct AuthmuxConfig: Sendable {
     public var routes: [Route]
     public var cache = CacheSettings()
     public var throttle = ThrottleSettings()
+    /// `run_as`: the account to switch to after binding; nil keeps the starting account.
+    public var runAs: RunAsConfig?
 
     public init(
         file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, failureDelay: FailureDelay = FailureDelay(),

@@ -10,4 +10,11 @@ public protocol BackendSettings: Sendable {
     /// True when the store uses the client address (PAM's `PAM_RHOST`); the daemon then waits
     /// for a possible fifth field before starting the check.
     var usesClientAddress: Bool { get }
+    /// What the backend needs from the account authmuxd runs as (see `run_as`).
+    var privilegeNeed: PrivilegeNeed { get }
+}
+
+extension BackendSettings {
+    /// Most stores need no more than the network or files the administrator hands over.
+    public var privilegeNeed: PrivilegeNeed { .none }
 }

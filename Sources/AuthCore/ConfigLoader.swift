@@ -6,7 +6,7 @@ import Yams
 public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
-    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "throttle", "cache", "backends", "routes"]
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "throttle", "cache", "backends", "routes", "run_as"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
@@ -66,6 +66,7 @@ public enum ConfigLoader {
             file: file, listeners: listeners, realms: realms, limits: limits, failureDelay: failureDelay, backends: backends, routes: routes)
         config.cache = try section("cache").map(parseCache) ?? CacheSettings()
         config.throttle = try section("throttle").map(parseThrottle) ?? ThrottleSettings()
+        config.runAs = try section("run_as").map(parseRunAs)
         return config
     }
 

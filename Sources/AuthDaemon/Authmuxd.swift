@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// `authmuxd`: the daemon, and the administrator's tools to check what it would do.
-@main
+/// `authmuxd`: the daemon, and the administrator's tools to check what it would do. Started by
+/// `AuthmuxdEntry`.
 struct Authmuxd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authmuxd",

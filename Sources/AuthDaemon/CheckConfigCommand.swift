@@ -54,6 +54,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
         }
         await engine.shutdown()
+        let runAsProblem = Self.reportRunAs(config)
         Console.out("cache: \(config.cache.summary)")
         Console.out("routes (first match wins):")
         for route in config.routes { Console.out("  \(route.description)") }
@@ -64,6 +65,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
             for listener in config.listeners { _ = try SocketPreparer.groupID(for: listener) }
         } catch {
             Console.error("authmuxd: invalid configuration: \(error)")
+            throw ExitCode(2)
+        }
+        if let runAsProblem {
+            Console.error("authmuxd: \(runAsProblem)")
             throw ExitCode(2)
         }
     }

@@ -13,6 +13,9 @@ struct ReloadService: Service {
     let listeners: [ListenerConfig]
     let eventLoops: Int
     let maxConnections: Int
+    /// The `run_as` account the daemon switched to at start, if any: a reloaded configuration
+    /// must work as it, since root cannot be had back.
+    var runAs: RunAsAccount? = nil
     let active: ActiveEngine
     let logger: Logger
 
@@ -43,6 +46,19 @@ struct ReloadService: Service {
         }
         if config.limits.maxConnections != maxConnections {
             logger.warning("limits.max_connections: a change is not applied by a reload; restart authmuxd to apply it")
+        }
+        // Compared by ids: a group database edited since the start is not a change of run_as.
+        let wanted = config.runAs.flatMap { try? RunAsAccount.resolve($0) }
+        if let runAs {
+            if wanted?.uid != runAs.uid || wanted?.gid != runAs.gid {
+                logger.warning("run_as: a change is not applied by a reload; restart authmuxd to apply it")
+            }
+            if let refusal = RunAsReview(backends: config.backends, account: runAs).refusal {
+                logger.error("reload refused, the running configuration stays: \(refusal)")
+                return
+            }
+        } else if config.runAs != nil && wanted?.isRoot != true {
+            logger.warning("run_as: a change is not applied by a reload; restart authmuxd to apply it")
         }
         let engine: AuthEngine
         do {

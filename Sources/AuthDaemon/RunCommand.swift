@@ -35,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
             config = config.overridingSocket(socket)
         }
         let logger = Logger(label: "authmuxd")
+        // Judged before any backend starts or socket is bound: a start that cannot honour
+        // run_as stops here instead of running as root.
+        let privileges = try PrivilegePlan.make(config: config, configPath: options.path, logger: logger)
         let engine: AuthEngine
         do {
             engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
@@ -51,9 +54,9 @@ struct RunCommand: AsyncParsableCommand {
         let active = ActiveEngine(engine: engine, limits: config.limits)
         let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
         let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops,
-            maxConnections: config.limits.maxConnections, logger: logger)
+            maxConnections: config.limits.maxConnections, privileges: privileges, logger: logger)
         let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
-            maxConnections: config.limits.maxConnections, active: active, logger: logger)
+            maxConnections: config.limits.maxConnections, runAs: privileges?.account, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -75,6 +78,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         Console.error("authmuxd: \(failure)")
-        throw ExitCode(1)
+        throw ExitCode((failure as? PrivilegeError)?.configProblem == true ? 2 : 1)
     }
 }

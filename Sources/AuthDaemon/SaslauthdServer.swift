@@ -19,9 +19,13 @@ final class SaslauthdServer: Service {
     private let loopCount: Int
     /// Shared by every listener: `limits.max_connections` counts all of them together.
     private let budget: ConnectionBudget
+    /// `run_as`: performed once every socket is bound, before the daemon says it is ready.
+    private let privileges: PrivilegeDrop?
 
-    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, maxConnections: Int, logger: Logger) {
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, maxConnections: Int,
+         privileges: PrivilegeDrop? = nil, logger: Logger) {
         self.budget = ConnectionBudget(limit: maxConnections)
+        self.privileges = privileges
         self.listeners = listeners
         self.context = context
         self.group = group
@@ -41,6 +45,7 @@ final class SaslauthdServer: Service {
             for listener in listeners {
                 bound.append(try await bind(listener))
             }
+            try privileges?.perform(logger: logger)
         } catch {
             await drain(bound)
             throw error
@@ -58,7 +63,8 @@ final class SaslauthdServer: Service {
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
         let policy = try listener.allow.map(PeerPolicy.resolve)
-        try SocketPreparer.prepare(listener, group: gid)
+        // A directory authmux creates goes to the run_as user, who must remove the socket at shutdown.
+        try SocketPreparer.prepare(listener, group: gid, owner: privileges?.account.uid)
         let server = context
         let logger = self.logger
         let budget = self.budget
@@ -100,6 +106,11 @@ final class SaslauthdServer: Service {
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
             "event_loops": "\(loopCount)", "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
         ])
+        if let account = privileges?.account, let denial = account.removalDenial(of: listener.path) {
+            logger.warning("user \(account.userName) will not be able to remove the socket at shutdown; the next start replaces the stale file", metadata: [
+                "path": "\(listener.path)", "reason": "\(denial)",
+            ])
+        }
         return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
     }
 
@@ -116,7 +127,9 @@ final class SaslauthdServer: Service {
             let promise = group.next().makePromise(of: Void.self)
             item.quiesce.initiateShutdown(promise: promise)
             try? await promise.futureResult.get()
-            SocketPreparer.remove(item.listener.path, ifInode: item.inode)
+            if let problem = SocketPreparer.remove(item.listener.path, ifInode: item.inode) {
+                logger.warning("cannot remove the socket; the next start replaces the stale file", metadata: ["path": "\(item.listener.path)", "error": "\(problem)"])
+            }
         }
     }
 }

@@ -16,10 +16,12 @@ enum SocketPreparer {
         return entry.pointee.gr_gid
     }
 
-    static func prepare(_ listener: ListenerConfig, group: gid_t?) throws {
+    /// `owner` (the run_as user) gets a directory authmux creates, so it can remove the socket
+    /// after root is given up.
+    static func prepare(_ listener: ListenerConfig, group: gid_t?, owner: uid_t? = nil) throws {
         let path = listener.path
         let directory = parentDirectory(of: path)
-        try makeDirectory(directory, mode: listener.directoryMode, group: group)
+        try makeDirectory(directory, mode: listener.directoryMode, group: group, owner: owner)
 
         var info = stat()
         guard lstat(path, &info) == 0 else {
@@ -60,9 +62,11 @@ enum SocketPreparer {
         return info.st_ino
     }
 
-    static func remove(_ path: String, ifInode inode: ino_t?) {
-        guard let inode, self.inode(of: path) == inode else { return }
-        unlink(path)
+    /// Why our socket file could not be removed, or nil (also when it is not ours any more).
+    @discardableResult
+    static func remove(_ path: String, ifInode inode: ino_t?) -> String? {
+        guard let inode, self.inode(of: path) == inode else { return nil }
+        return unlink(path) == 0 || errno == ENOENT ? nil : errorText()
     }
 
     /// Whether a process listens on the socket. The probe does not block: a listener whose
@@ -89,7 +93,7 @@ enum SocketPreparer {
         return address
     }
 
-    private static func makeDirectory(_ directory: String, mode: UInt32, group: gid_t?) throws {
+    private static func makeDirectory(_ directory: String, mode: UInt32, group: gid_t?, owner: uid_t? = nil) throws {
         var info = stat()
         if stat(directory, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -106,8 +110,8 @@ enum SocketPreparer {
         }
         // mkdir applies the umask; set the exact mode.
         chmod(directory, mode_t(mode))
-        if let group, chown(directory, uid_t.max, group) != 0 {
-            throw SocketSetupError(description: "cannot give \(directory) to the configured group: \(errorText())")
+        if group != nil || owner != nil, chown(directory, owner ?? uid_t.max, group ?? gid_t.max) != 0 {
+            throw SocketSetupError(description: "cannot give \(directory) to the configured user and group: \(errorText())")
         }
     }
 

@@ -19,6 +19,14 @@ public struct PAMSettings: BackendSettings, Equatable {
     public var type: String { "pam" }
     /// PAM_RHOST is set from the client address when the request carries one.
     public var usesClientAddress: Bool { true }
+    /// authmux cannot tell which modules a stack will load (`%s` picks the file per request),
+    /// so it assumes the common one: pam_unix, which checks other users' passwords only when it
+    /// can read /etc/shadow itself (its unix_chkpwd helper checks just the caller's own).
+    public var privilegeNeed: PrivilegeNeed {
+        PrivilegeNeed(
+            rootReason: "pam_unix checks other users' passwords by reading /etc/shadow, which only root and the shadow group may read",
+            rootUnlessReadable: "/etc/shadow")
+    }
 
     public var summary: String {
         "PAM service \(service), identity \(identity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")"

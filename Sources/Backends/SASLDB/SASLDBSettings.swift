@@ -17,6 +17,9 @@ public struct SASLDBSettings: BackendSettings, Equatable {
 
     public var type: String { "sasldb" }
     public var usesClientAddress: Bool { false }
+    /// The file is re-read whenever it changes, so the account authmuxd runs as must be able
+    /// to read it; nothing else needs root.
+    public var privilegeNeed: PrivilegeNeed { PrivilegeNeed(readsFiles: [path]) }
 
     public var summary: String {
         "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as \"\(emptyRealm)\""
