@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// What saslauthd -a ldap hangs on: a dead first server, a server that accepts and never
+/// answers, and a directory that goes away and comes back. Bounds are generous upper limits
+/// for a loaded two-core machine; the outcomes and the log's reasons are what is asserted.
+@Suite("LDAP failover and outages (real slapd)", .timeLimit(.minutes(3)))
+struct LDAPFaultTests {
+    typealias Setup = LDAPTestSetup
+
+    func backend(servers: [String], timeout: String = "1s") -> String {
+        """
+        backends:
+          directory:
+            type: ldap
+            servers: [ \(servers.map { "\"\($0)\"" }.joined(separator: ", ")) ]
+            search_base: "\(LDAPFixture.example)"
+            filter: "(uid=%u)"
+            timeout: \(timeout)
+            search_timeout: \(timeout)
+        """
+    }
+
+    @Test func aClosedPortFirstFailsOverToTheSecondServer() async throws {
+        try await Sandbox.with { sandbox in
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
+                let closed = "ldap://127.0.0.1:\(try LocalTCP.freePort())/"
+                try await Setup.withDaemon(sandbox, backend(servers: [closed, slapd.url])) { daemon in
+                    let started = ContinuousClock.now
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    #expect(ContinuousClock.now - started < .seconds(10))
+                    try await Setup.expect(daemon, "alice", "wrong", ok: false)
+                    try await daemon.waitForLog(containing: "server=\(closed)")
+                    try await daemon.waitForLog(containing: "Can't contact LDAP server")
+                }
+            }
+        }
+    }
+
+    @Test func aListenerThatNeverAnswersCostsOneTimeoutThenTheSecondServerAnswers() async throws {
+        try await Sandbox.with { sandbox in
+            let stalled = try StalledListener()
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
+                try await Setup.withDaemon(sandbox, backend(servers: [stalled.url, slapd.url])) { daemon in
+                    let started = ContinuousClock.now
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    let first = ContinuousClock.now - started
+                    // One 1 s timeout, then slapd; far below the 5 s read deadline of the client.
+                    #expect(first < .seconds(8), "took \(first)")
+                    try await daemon.waitForLog(containing: "server=\(stalled.url)")
+                    try await daemon.waitForLog(containing: "Timed out")
+                    // The stalled server is now tried last: later checks do not wait for it.
+                    for _ in 0..<3 { try await Setup.expect(daemon, "alice", "alice-pw", ok: true) }
+                    try await Setup.expect(daemon, "bob", "alice-pw", ok: false)
+                    withExtendedLifetime(stalled) {}
+                }
+            }
+        }
+    }
+
+    /// slapd stopped: an immediate `NO temporarily unavailable` (never "authentication failed",
+    /// never a hang); slapd back on the same port: OK again without touching authmuxd.
+    @Test func slapdStoppedAnswersUnavailableFastAndRecoversWhenItIsBack() async throws {
+        try await Sandbox.with { sandbox in
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
+                try await Setup.withDaemon(sandbox, backend(servers: [slapd.url], timeout: "2s")) { daemon in
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    await slapd.stop()
+                    for _ in 0..<2 {
+                        let started = ContinuousClock.now
+                        let reply = try await Setup.ask(daemon, "alice", "alice-pw")
+                        #expect(reply == .answer("NO temporarily unavailable"), "\(reply)")
+                        #expect(ContinuousClock.now - started < .seconds(5))
+                    }
+                    try await daemon.waitForLog(containing: "directory: unavailable (search:")
+                    try await slapd.launch()
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    try await Setup.expect(daemon, "alice", "wrong", ok: false)
+                }
+            }
+        }
+    }
+}
