@@ -58,6 +58,49 @@ struct LDAPFaultTests {
         }
     }
 
+    /// The same stall behind TLS: an ldaps:// server that never sends its half of the
+    /// handshake, and a StartTLS request that is never answered, each cost one timeout.
+    @Test func aStallDuringTheTLSHandshakeOrStartTLSAlsoCostsOneTimeout() async throws {
+        try await Sandbox.with { sandbox in
+            let stalled = try StalledListener()
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
+                let stalledTLS = "ldaps://127.0.0.1:\(stalled.port)/"
+                let yaml = """
+                    backends:
+                      ldaps:
+                        type: ldap
+                        servers: [ "\(stalledTLS)", "\(slapd.url)" ]
+                        search_base: "\(LDAPFixture.example)"
+                        timeout: 1s
+                        search_timeout: 1s
+                      starttls:
+                        type: ldap
+                        servers: [ "\(stalled.url)" ]
+                        start_tls: true
+                        search_base: "\(LDAPFixture.example)"
+                        timeout: 1s
+                        search_timeout: 1s
+                    routes:
+                      - match: { service: starttls }
+                        use: [ starttls ]
+                      - use: [ ldaps ]
+                    """
+                try await Setup.withDaemon(sandbox, yaml) { daemon in
+                    var started = ContinuousClock.now
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    #expect(ContinuousClock.now - started < .seconds(8))
+                    try await daemon.waitForLog(containing: "server=\(stalledTLS)")
+                    started = ContinuousClock.now
+                    let reply = try await Setup.ask(daemon, "alice", "alice-pw", service: "starttls")
+                    #expect(reply == .answer("NO temporarily unavailable"), "\(reply)")
+                    #expect(ContinuousClock.now - started < .seconds(8))
+                    try await daemon.waitForLog(containing: "starttls: unavailable")
+                    withExtendedLifetime(stalled) {}
+                }
+            }
+        }
+    }
+
     /// slapd stopped: an immediate `NO temporarily unavailable` (never "authentication failed",
     /// never a hang); slapd back on the same port: OK again without touching authmuxd.
     @Test func slapdStoppedAnswersUnavailableFastAndRecoversWhenItIsBack() async throws {

@@ -13,6 +13,10 @@ import Glibc
 /// `Sendable`). Every call here blocks and runs only on the backend's own threads.
 final class LDAPConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// The set-up deadline's watch and the callback record libldap points at; both must live
+    /// as long as the handle.
+    private let watch = LDAPConnectWatch()
+    private var callbacks: UnsafeMutablePointer<ldap_conncb>?
     let server: String
     let serverIndex: Int
     let opened: NIODeadline
@@ -39,14 +43,22 @@ final class LDAPConnection: @unchecked Sendable {
         // GnuTLS leaves libldap no text for a refused certificate, so the reason says where
         // to look when TLS was involved.
         let tlsHint = "TCP connection or TLS handshake failed; a server certificate that tls_ca_file does not trust fails here"
+        connection.watch.arm(settings.timeout)
         let connected = ldap_connect(raw)
+        connection.watch.finish()
         if connected != LDAP_SUCCESS {
+            if connection.watch.fired {
+                return .failure(LDAPFailure(
+                    code: -5, message: "connect: Timed out (no TCP or TLS set-up within \(ConfigNode.format(settings.timeout)))", server: server))
+            }
             let isTLS = server.lowercased().hasPrefix("ldaps://")
             return .failure(connection.failure(connected, "connect", hint: isTLS ? tlsHint : nil))
         }
         if settings.startTLS {
             let started = ldap_start_tls_s(raw, nil, nil)
-            if started != LDAP_SUCCESS { return .failure(connection.failure(started, "StartTLS", hint: tlsHint)) }
+            if started != LDAP_SUCCESS {
+                return .failure(connection.failure(started, "StartTLS", hint: started == LDAP_TIMEOUT ? nil : tlsHint))
+            }
         }
         return .success(connection)
     }
@@ -64,6 +76,9 @@ final class LDAPConnection: @unchecked Sendable {
             // A referral would send the user's password to a server nobody configured.
             ("LDAP_OPT_REFERRALS", ldap_set_option(handle, LDAP_OPT_REFERRALS, nil)),
         ]
+        let callbacks = watch.makeCallbacks()
+        self.callbacks = callbacks
+        results.append(("LDAP_OPT_CONNECT_CB", ldap_set_option(handle, LDAP_OPT_CONNECT_CB, callbacks)))
         let usesTLS = settings.startTLS || server.lowercased().hasPrefix("ldaps://")
         if usesTLS {
             if let file = settings.tlsCAFile { results.append(("LDAP_OPT_X_TLS_CACERTFILE", ldap_set_option(handle, LDAP_OPT_X_TLS_CACERTFILE, file))) }
@@ -157,9 +172,15 @@ final class LDAPConnection: @unchecked Sendable {
 
     /// Sends an unbind and frees the handle. Safe to call twice.
     func close() {
-        guard let handle else { return }
-        self.handle = nil
-        ldap_unbind_ext_s(handle, nil, nil)
+        if let handle {
+            self.handle = nil
+            ldap_unbind_ext_s(handle, nil, nil)
+        }
+        if let callbacks {
+            self.callbacks = nil
+            callbacks.deinitialize(count: 1)
+            callbacks.deallocate()
+        }
     }
 
     /// A failure with libldap's text and the server's diagnostic message (which carries the
