@@ -88,6 +88,40 @@ struct LDAPBackendTests {
         }
     }
 
+    /// Two threads, so two pooled connections of each kind serve 16 clients mixing users and
+    /// right and wrong passwords: no answer may follow another check's bind.
+    @Test func pooledConnectionsUnderConcurrentLoadAnswerEveryCheckForItself() async throws {
+        try await Sandbox.with { sandbox in
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
+                try await Setup.withDaemon(sandbox, bindBackend(slapd, extra: "    threads: 2")) { daemon in
+                    let cases: [(login: String, password: String, ok: Bool)] = [
+                        ("alice", "alice-pw", true), ("bob", "bob-pw", true), ("alice", "bob-pw", false),
+                        ("bob", "alice-pw", false), ("nobody", "alice-pw", false), ("x*y(z)", "odd-pw", true),
+                    ]
+                    let socketPath = daemon.socketPath
+                    let wrong = try await withThrowingTaskGroup(of: Int.self) { group in
+                        for client in 0..<16 {
+                            group.addTask {
+                                try await Task.detached {
+                                    var wrong = 0
+                                    for round in 0..<12 {
+                                        let check = cases[(client + round) % cases.count]
+                                        let reply = try RawSaslauthdClient.exchange(
+                                            socketPath: socketPath, fields: [check.login, check.password, "imap", ""])
+                                        if reply.isOK != check.ok || (!reply.isOK && !reply.isNO) { wrong += 1 }
+                                    }
+                                    return wrong
+                                }.value
+                            }
+                        }
+                        return try await group.reduce(0, +)
+                    }
+                    #expect(wrong == 0, "\(wrong) of 192 answers were wrong")
+                }
+            }
+        }
+    }
+
     /// saslauthd kept a connection bound as the user and could accept an old password after a
     /// change; here the very next check after ldapmodify sees the new password.
     @Test func aPasswordChangedWithLdapmodifyCountsOnTheNextCheck() async throws {
