@@ -35,8 +35,12 @@ final class LDAPConnectionPool: Sendable {
                 return .success(value)
             case .failure(let failure) where failure.dropsConnection:
                 // Broken since its last use (server restarted, idle connection cut): replace it.
+                // The server is not marked failed for that: a fresh connection tells whether it
+                // is down, and a restarted server should keep its traffic.
                 pooled.close()
-                if failure.triesNextServer { note(failure, serverIndex: pooled.serverIndex) }
+                logger.debug("LDAP pooled connection broken; opening a new one", metadata: [
+                    "backend": "\(backendName)", "server": "\(pooled.server)", "reason": "\(failure.message)",
+                ])
             case .failure(let failure):
                 giveBack(pooled, role: role)
                 return .failure(failure)
