@@ -61,4 +61,41 @@ struct LDAPTLSTests {
             }
         }
     }
+
+    /// A slapd that demands a client certificate: tls_cert_file/tls_key_file present one.
+    @Test func aClientCertificateIsPresentedWhenTheServerDemandsOne() async throws {
+        try await Sandbox.with { sandbox in
+            let certificates = try await TestCertificates.make(in: sandbox.path, name: "ca")
+            let client = try await certificates.makeClient(name: "authmux")
+            let ldif = [LDAPFixture.example: Setup.exampleLDIF]
+            try await SlapdServer.with(sandbox, ldif: ldif, certificates: certificates, requireClientCertificate: true) { slapd in
+                let yaml = """
+                    backends:
+                      withcert:
+                        type: ldap
+                        servers: [ "\(slapd.ldapsURL)" ]
+                        search_base: "\(LDAPFixture.example)"
+                        tls_ca_file: \(certificates.caFile)
+                        tls_cert_file: \(client.certFile)
+                        tls_key_file: \(client.keyFile)
+                      withoutcert:
+                        type: ldap
+                        servers: [ "\(slapd.ldapsURL)" ]
+                        search_base: "\(LDAPFixture.example)"
+                        tls_ca_file: \(certificates.caFile)
+                    routes:
+                      - match: { service: nocert }
+                        use: [ withoutcert ]
+                      - use: [ withcert ]
+                    """
+                try await Setup.withDaemon(sandbox, yaml) { daemon in
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    try await Setup.expect(daemon, "alice", "wrong", ok: false)
+                    let reply = try await Setup.ask(daemon, "alice", "alice-pw", service: "nocert")
+                    #expect(reply == .answer("NO temporarily unavailable"), "\(reply)")
+                    try await daemon.waitForLog(containing: "withoutcert: unavailable")
+                }
+            }
+        }
+    }
 }

@@ -13,18 +13,21 @@ final class SlapdServer {
     let port: Int
     let tlsPort: Int
     let certificates: TestCertificates?
+    /// `TLSVerifyClient demand`: TLS clients without a certificate from the CA are refused.
+    let requireClientCertificate: Bool
     private var process: Process?
 
     var url: String { "ldap://127.0.0.1:\(port)/" }
     var ldapsURL: String { "ldaps://127.0.0.1:\(tlsPort)/" }
     func adminDN(_ suffix: String) -> String { "cn=admin,\(suffix)" }
 
-    private init(directory: String, suffixes: [String], port: Int, tlsPort: Int, certificates: TestCertificates?) {
+    private init(directory: String, suffixes: [String], port: Int, tlsPort: Int, certificates: TestCertificates?, requireClientCertificate: Bool) {
         self.directory = directory
         self.suffixes = suffixes
         self.port = port
         self.tlsPort = tlsPort
         self.certificates = certificates
+        self.requireClientCertificate = requireClientCertificate
     }
 
     deinit {
@@ -33,9 +36,10 @@ final class SlapdServer {
 
     /// Starts a slapd holding `ldif[suffix]` under each suffix, runs `body`, stops it.
     static func with<T>(
-        _ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates? = nil, _ body: (SlapdServer) async throws -> T
+        _ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates? = nil, requireClientCertificate: Bool = false,
+        _ body: (SlapdServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(sandbox, ldif: ldif, certificates: certificates)
+        let server = try await start(sandbox, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate)
         do {
             let result = try await body(server)
             await server.stop()
@@ -47,12 +51,14 @@ final class SlapdServer {
         }
     }
 
-    static func start(_ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates?) async throws -> SlapdServer {
+    static func start(
+        _ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool
+    ) async throws -> SlapdServer {
         let directory = try sandbox.makeDirectory("slapd")
         let suffixes = ldif.keys.sorted()
         let server = SlapdServer(
             directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
-            certificates: certificates)
+            certificates: certificates, requireClientCertificate: requireClientCertificate)
         try server.writeConfig()
         let slapadd = try IntegrationEnvironment.systemTool("slapadd")
         // slapadd reads the whole slapd.conf, which needs every database's directory.
@@ -80,6 +86,7 @@ final class SlapdServer {
                 "TLSCACertificateFile \(certificates.caFile)", "TLSCertificateFile \(certificates.certFile)",
                 "TLSCertificateKeyFile \(certificates.keyFile)",
             ]
+            if requireClientCertificate { lines.append("TLSVerifyClient demand") }
         }
         for (index, suffix) in suffixes.enumerated() {
             lines += [

@@ -26,6 +26,23 @@ struct TestCertificates {
         return TestCertificates(caFile: "\(base)-ca.pem", certFile: "\(base)-server.pem", keyFile: "\(base)-server.key")
     }
 
+    /// A client certificate signed by this CA: `<name>-client.pem` and `<name>-client.key`.
+    func makeClient(name: String) async throws -> (certFile: String, keyFile: String) {
+        let openssl = try IntegrationEnvironment.systemTool("openssl")
+        let base = ((caFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+        let caKey = caFile.replacingOccurrences(of: "-ca.pem", with: "-ca.key")
+        try await Self.run(openssl, [
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "\(base)-client.key", "-out", "\(base)-client.csr", "-subj", "/CN=authmux client",
+        ])
+        try "extendedKeyUsage=clientAuth\n".write(toFile: "\(base)-client-ext.cnf", atomically: true, encoding: .utf8)
+        try await Self.run(openssl, [
+            "x509", "-req", "-in", "\(base)-client.csr", "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
+            "-out", "\(base)-client.pem", "-days", "2", "-extfile", "\(base)-client-ext.cnf",
+        ])
+        return ("\(base)-client.pem", "\(base)-client.key")
+    }
+
     private static func run(_ tool: String, _ arguments: [String]) async throws {
         let result = try await ProcessRunner.run(tool, arguments)
         guard result.termination == .exited(0) else { throw IntegrationError("openssl failed: \(result)") }
