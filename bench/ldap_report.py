@@ -47,7 +47,7 @@ def section(runs, args):
     w("saslauthd.conf and ask the same throwaway slapd (`%s`, mdb, %d users) on this machine:" % (args.slapd_cmd, args.users))
     w("every check is a search for `(uid=%u)` and a bind as the entry found. 10% of the passwords sent are wrong.")
     w("saslauthd: `%s` (no cache). authmux: the ldap backend with `saslauthd_conf:` pointing at the same" % args.saslauthd_cmd)
-    w("file, its credential cache off, default 4 threads. slapd, both daemons and the load client share")
+    w("file, its credential cache off, default 8 threads. slapd, both daemons and the load client share")
     w("the machine's cores. Ratios compare runs made in alternation in this one run.")
     w("")
     w("| concurrency | daemon | checks/s (median of %d × %s s) | p50 ms | p99 ms | answers OK / NO | errors, unexpected |" % (args.rounds, args.duration))
