@@ -172,27 +172,36 @@ done
 say "both daemons answer OK for a right password and NO for a wrong one or an unknown user"
 
 # ---------------------------------------------------------------------------------------------
-record() {  # record SERVER ROUND CONCURRENCY JSON-FILE EXIT
+record() {  # record SERVER ROUND CONCURRENCY JSON-FILE EXIT SLAPD-TICKS DAEMON-TICKS SECONDS
   python3 - "$@" >>"$RESULTS" <<'EOF'
 import json, sys
-server, rnd, conc, path, rc = sys.argv[1:6]
+server, rnd, conc, path, rc, slapd_ticks, daemon_ticks, seconds = sys.argv[1:9]
 try:
     with open(path, encoding="utf-8") as handle:
         report = json.load(handle)
 except (OSError, ValueError) as error:
     report = {"first_error": "no report: %s" % error}
-print(json.dumps({"server": server, "round": int(rnd), "concurrency": int(conc), "exit": int(rc), "report": report}))
+print(json.dumps({"server": server, "round": int(rnd), "concurrency": int(conc), "exit": int(rc), "report": report,
+                  "slapd_ticks": int(slapd_ticks), "daemon_ticks": int(daemon_ticks), "seconds": float(seconds)}))
 EOF
 }
+# CPU time (clock ticks, user + system) of the given processes so far.
+ticks() { local total=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$total"; }
+# saslauthd's master and its workers share a process group.
+daemon_pids() { if [ "$1" = saslauthd ]; then pgrep -g "$(ps -o pgid= -p "$SASLAUTHD_PID" | tr -d ' ')"; else echo "$AUTHMUXD_PID"; fi; }
 say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY, saslauthd then authmux"
 for ((round = 1; round <= ROUNDS; round++)); do
   for server in saslauthd authmux; do
     if [ "$server" = saslauthd ]; then sock=$SASL_SOCK; else sock=$MUX_SOCK; fi
     out="$TMP/$server-r$round.json"; rc=0
+    mapfile -t pids < <(daemon_pids "$server")
+    slapd0=$(ticks "$SLAPD_PID"); daemon0=$(ticks "${pids[@]}"); start=$(date +%s.%N)
     "$BIN/authtest" bench -f "$sock" -c "$LDAP_CONCURRENCY" --generated-users "$USERS" --user-prefix amxbench \
       --password-prefix pw-amxbench --wrong-share 0.1 --seed "$round" --duration "$DURATION" --warmup "$WARMUP" \
       --json >"$out" 2>"$out.err" || rc=$?
-    record "$server" "$round" "$LDAP_CONCURRENCY" "$out" "$rc"
+    seconds=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
+    record "$server" "$round" "$LDAP_CONCURRENCY" "$out" "$rc" "$(( $(ticks "$SLAPD_PID") - slapd0 ))" \
+      "$(( $(ticks "${pids[@]}") - daemon0 ))" "$seconds"
   done
 done
 
