@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// What saslauthd -a ldap hangs on: a dead first server, a server that accepts and never
@@ -103,12 +104,14 @@ struct LDAPFaultTests {
 
     /// slapd stopped: an immediate `NO temporarily unavailable` (never "authentication failed",
     /// never a hang); slapd back on the same port: OK again without touching authmuxd.
-    @Test func slapdStoppedAnswersUnavailableFastAndRecoversWhenItIsBack() async throws {
+    @Test(arguments: [SIGTERM, SIGKILL])
+    func slapdStoppedAnswersUnavailableFastAndRecoversWhenItIsBack(signal: Int32) async throws {
         try await Sandbox.with { sandbox in
             try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
                 try await Setup.withDaemon(sandbox, backend(servers: [slapd.url], timeout: "2s")) { daemon in
-                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
-                    await slapd.stop()
+                    // Several checks, so several pooled connections are open when slapd goes.
+                    for _ in 0..<3 { try await Setup.expect(daemon, "alice", "alice-pw", ok: true) }
+                    await slapd.stop(signal: signal)
                     for _ in 0..<2 {
                         let started = ContinuousClock.now
                         let reply = try await Setup.ask(daemon, "alice", "alice-pw")

@@ -127,10 +127,11 @@ final class SlapdServer {
         }
     }
 
-    /// SIGTERM to the slapd this object started (by PID), then SIGKILL if it lingers.
-    func stop() async {
+    /// `signal` (SIGTERM: an orderly stop; SIGKILL: a crash) to the slapd this object started,
+    /// by its PID, then SIGKILL if it lingers.
+    func stop(signal: Int32 = SIGTERM) async {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, signal)
         if !(await ProcessRunner.waitForExit(process, until: .now + .seconds(10))) {
             kill(process.processIdentifier, SIGKILL)
             _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(10))

@@ -17,7 +17,15 @@ public final class LDAPBackend: AuthBackend {
     private let connections: LDAPConnectionPool
     private let logger: Logger
 
+    /// libldap sets up its global state (defaults, ldap.conf) on first use; doing that once,
+    /// here, keeps the first checks on several pool threads from racing through it.
+    private static let libraryReady: Bool = {
+        var version: Int32 = 0
+        return ldap_get_option(nil, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS
+    }()
+
     public init(name: String, settings: LDAPSettings, logger: Logger) {
+        _ = Self.libraryReady
         self.name = name
         self.ldap = settings
         self.logger = logger
