@@ -102,6 +102,31 @@ struct LDAPFaultTests {
         }
     }
 
+    /// The first server hangs (SIGSTOP) while the pool holds connections to it: the check in
+    /// flight costs one timeout on the pooled connection, not a second one on a new connection
+    /// to the same hung server, and the second server answers.
+    @Test func aServerThatHangsWithConnectionsInThePoolCostsOneTimeout() async throws {
+        try await Sandbox.with { sandbox in
+            let ldif = [LDAPFixture.example: Setup.exampleLDIF]
+            try await SlapdServer.with(sandbox, name: "first", ldif: ldif) { first in
+                try await SlapdServer.with(sandbox, name: "second", ldif: ldif) { second in
+                    try await Setup.withDaemon(sandbox, backend(servers: [first.url, second.url], timeout: "3s")) { daemon in
+                        try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                        first.send(SIGSTOP)
+                        defer { first.send(SIGCONT) }
+                        let started = ContinuousClock.now
+                        try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                        let took = ContinuousClock.now - started
+                        // One 3 s timeout; a second one on a fresh connection would make it 6 s.
+                        #expect(took < .milliseconds(5500), "took \(took)")
+                        try await daemon.waitForLog(containing: "server=\(first.url)")
+                        try await Setup.expect(daemon, "bob", "bob-pw", ok: true)
+                    }
+                }
+            }
+        }
+    }
+
     /// slapd stopped: an immediate `NO temporarily unavailable` (never "authentication failed",
     /// never a hang); slapd back on the same port: OK again without touching authmuxd.
     @Test(arguments: [SIGTERM, SIGKILL])

@@ -36,10 +36,11 @@ final class SlapdServer {
 
     /// Starts a slapd holding `ldif[suffix]` under each suffix, runs `body`, stops it.
     static func with<T>(
-        _ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates? = nil, requireClientCertificate: Bool = false,
-        _ body: (SlapdServer) async throws -> T
+        _ sandbox: Sandbox, name: String = "slapd", ldif: [String: String], certificates: TestCertificates? = nil,
+        requireClientCertificate: Bool = false, _ body: (SlapdServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(sandbox, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate)
+        let server = try await start(
+            sandbox, name: name, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate)
         do {
             let result = try await body(server)
             await server.stop()
@@ -52,9 +53,9 @@ final class SlapdServer {
     }
 
     static func start(
-        _ sandbox: Sandbox, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool
+        _ sandbox: Sandbox, name: String, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool
     ) async throws -> SlapdServer {
-        let directory = try sandbox.makeDirectory("slapd")
+        let directory = try sandbox.makeDirectory(name)
         let suffixes = ldif.keys.sorted()
         let server = SlapdServer(
             directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
@@ -127,10 +128,19 @@ final class SlapdServer {
         }
     }
 
+    /// SIGSTOP or SIGCONT to the slapd this object started: a stopped slapd keeps its
+    /// connections and its listening socket (the kernel still completes handshakes) but
+    /// answers nothing, like a hung server.
+    func send(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
     /// `signal` (SIGTERM: an orderly stop; SIGKILL: a crash) to the slapd this object started,
-    /// by its PID, then SIGKILL if it lingers.
+    /// by its PID, then SIGKILL if it lingers. A stopped slapd is continued first.
     func stop(signal: Int32 = SIGTERM) async {
         guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)
         kill(process.processIdentifier, signal)
         if !(await ProcessRunner.waitForExit(process, until: .now + .seconds(10))) {
             kill(process.processIdentifier, SIGKILL)

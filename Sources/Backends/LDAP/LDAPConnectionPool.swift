@@ -38,9 +38,15 @@ final class LDAPConnectionPool: Sendable {
                 // The server is not marked failed for that: a fresh connection tells whether it
                 // is down, and a restarted server should keep its traffic.
                 pooled.close()
-                logger.debug("LDAP pooled connection broken; opening a new one", metadata: [
-                    "backend": "\(backendName)", "server": "\(pooled.server)", "reason": "\(failure.message)",
-                ])
+                if failure.code == LDAP_TIMEOUT {
+                    // An established connection that stops answering: the server is stalled,
+                    // and a new connection to it would wait just as long.
+                    note(failure, serverIndex: pooled.serverIndex)
+                } else {
+                    logger.debug("LDAP pooled connection broken; opening a new one", metadata: [
+                        "backend": "\(backendName)", "server": "\(pooled.server)", "reason": "\(failure.message)",
+                    ])
+                }
             case .failure(let failure):
                 giveBack(pooled, role: role)
                 return .failure(failure)
@@ -104,8 +110,14 @@ final class LDAPConnectionPool: Sendable {
         ])
     }
 
+    /// An idle connection of `role`. Connections to a server that has failed since they were
+    /// pooled are closed instead: a hung server would cost each of them a timeout.
     private func take(_ role: LDAPConnectionRole) -> LDAPConnection? {
-        idle.withLockedValue { $0[role.rawValue].popLast() }
+        while let connection = idle.withLockedValue({ $0[role.rawValue].popLast() }) {
+            guard servers.isFailed(connection.serverIndex) else { return connection }
+            connection.close()
+        }
+        return nil
     }
 
     private func giveBack(_ connection: LDAPConnection, role: LDAPConnectionRole) {

@@ -28,6 +28,12 @@ final class LDAPServerList: Sendable {
         return healthy + failed
     }
 
+    /// Whether `index` failed within the hold-down period.
+    func isFailed(_ index: Int) -> Bool {
+        let now = NIODeadline.now()
+        return failedUntil.withLockedValue { $0[index].map { $0 > now } ?? false }
+    }
+
     func markFailed(_ index: Int) {
         failedUntil.withLockedValue { $0[index] = .now() + holdDown }
     }
