@@ -88,8 +88,12 @@ struct LDAPFaultTests {
                     """
                 try await Setup.withDaemon(sandbox, yaml) { daemon in
                     var started = ContinuousClock.now
+                    let cpuBefore = Self.cpuTicks(of: daemon.pid)
                     try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
                     #expect(ContinuousClock.now - started < .seconds(8))
+                    // Waiting for the handshake must not spin: libldap alone busy-loops there.
+                    let spent = Self.cpuTicks(of: daemon.pid) - cpuBefore
+                    #expect(spent < 40, "authmuxd used \(spent) clock ticks of CPU during a 1 s stall")
                     try await daemon.waitForLog(containing: "server=\(stalledTLS)")
                     started = ContinuousClock.now
                     let reply = try await Setup.ask(daemon, "alice", "alice-pw", service: "starttls")
@@ -125,6 +129,45 @@ struct LDAPFaultTests {
                 }
             }
         }
+    }
+
+    /// A server that grants StartTLS and then never sends its half of the handshake: one
+    /// timeout, no CPU spent waiting, and `NO temporarily unavailable`.
+    @Test func aServerThatGrantsStartTLSAndThenFallsSilentCostsOneTimeout() async throws {
+        try await Sandbox.with { sandbox in
+            let silent = try StartTLSThenSilence()
+            let yaml = """
+                backends:
+                  directory:
+                    type: ldap
+                    servers: [ "\(silent.url)" ]
+                    start_tls: true
+                    search_base: "\(LDAPFixture.example)"
+                    timeout: 1s
+                    search_timeout: 1s
+                """
+            try await Setup.withDaemon(sandbox, yaml) { daemon in
+                let started = ContinuousClock.now
+                let cpuBefore = Self.cpuTicks(of: daemon.pid)
+                let reply = try await Setup.ask(daemon, "alice", "alice-pw")
+                #expect(reply == .answer("NO temporarily unavailable"), "\(reply)")
+                #expect(ContinuousClock.now - started < .seconds(8))
+                let spent = Self.cpuTicks(of: daemon.pid) - cpuBefore
+                #expect(spent < 40, "authmuxd used \(spent) clock ticks of CPU while waiting")
+                try await daemon.waitForLog(containing: "StartTLS: Timed out (no TLS set-up)")
+                withExtendedLifetime(silent) {}
+            }
+        }
+    }
+
+    /// User plus system CPU time of a process so far, in clock ticks (usually 1/100 s).
+    static func cpuTicks(of pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime field 14, stime field 15.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
     }
 
     /// slapd stopped: an immediate `NO temporarily unavailable` (never "authentication failed",

@@ -43,19 +43,34 @@ final class LDAPConnection: @unchecked Sendable {
         // GnuTLS leaves libldap no text for a refused certificate, so the reason says where
         // to look when TLS was involved.
         let tlsHint = "TCP connection or TLS handshake failed; a server certificate that tls_ca_file does not trust fails here"
-        connection.watch.arm(settings.timeout)
+        let isTLS = server.lowercased().hasPrefix("ldaps://")
+        connection.watch.arm(settings.timeout, tlsHandshake: isTLS)
         let connected = ldap_connect(raw)
         connection.watch.finish()
+        if connected == LDAP_SUCCESS { connection.watch.restoreSocket() }
         if connected != LDAP_SUCCESS {
             if connection.watch.fired {
                 return .failure(LDAPFailure(
                     code: -5, message: "connect: Timed out (no TCP or TLS set-up within \(ConfigNode.format(settings.timeout)))", server: server))
             }
-            let isTLS = server.lowercased().hasPrefix("ldaps://")
             return .failure(connection.failure(connected, "connect", hint: isTLS ? tlsHint : nil))
         }
         if settings.startTLS {
+            // The StartTLS request is bounded by LDAP_OPT_TIMEOUT, the handshake after it is
+            // not (the same spin as ldaps://): a second watch bounds both.
+            let handshake = LDAPConnectWatch()
+            handshake.arm(settings.searchTimeout + settings.timeout, tlsHandshake: true)
+            var socket: Int32 = -1
+            if ldap_get_option(raw, LDAP_OPT_DESC, &socket) == LDAP_OPT_SUCCESS, socket >= 0 {
+                LDAPConnectWatch.blockingHandshake(raw)
+                handshake.attach(socket)
+            }
             let started = ldap_start_tls_s(raw, nil, nil)
+            handshake.finish()
+            if started == LDAP_SUCCESS { handshake.restoreSocket() }
+            if started != LDAP_SUCCESS && handshake.fired {
+                return .failure(LDAPFailure(code: LDAP_TIMEOUT, message: "StartTLS: Timed out (no TLS set-up)", server: server))
+            }
             if started != LDAP_SUCCESS {
                 return .failure(connection.failure(started, "StartTLS", hint: started == LDAP_TIMEOUT ? nil : tlsHint))
             }
