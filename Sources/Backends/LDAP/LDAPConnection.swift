@@ -51,7 +51,7 @@ final class LDAPConnection: @unchecked Sendable {
         if connected != LDAP_SUCCESS {
             if connection.watch.fired {
                 return .failure(LDAPFailure(
-                    code: -5, message: "connect: Timed out (no TCP or TLS set-up within \(ConfigNode.format(settings.timeout)))", server: server))
+                    code: LDAP_TIMEOUT, message: "connect: Timed out (no TCP or TLS set-up within \(ConfigNode.format(settings.timeout)))", server: server))
             }
             return .failure(connection.failure(connected, "connect", hint: isTLS ? tlsHint : nil))
         }
