@@ -102,16 +102,14 @@ struct LDAPBackendTests {
                     let wrong = try await withThrowingTaskGroup(of: Int.self) { group in
                         for client in 0..<16 {
                             group.addTask {
-                                try await Task.detached {
-                                    var wrong = 0
-                                    for round in 0..<12 {
-                                        let check = cases[(client + round) % cases.count]
-                                        let reply = try RawSaslauthdClient.exchange(
-                                            socketPath: socketPath, fields: [check.login, check.password, "imap", ""])
-                                        if reply.isOK != check.ok || (!reply.isOK && !reply.isNO) { wrong += 1 }
-                                    }
-                                    return wrong
-                                }.value
+                                var wrong = 0
+                                for round in 0..<12 {
+                                    let check = cases[(client + round) % cases.count]
+                                    let reply = try await Setup.exchange(
+                                        socketPath: socketPath, fields: [check.login, check.password, "imap", ""])
+                                    if reply.isOK != check.ok || (!reply.isOK && !reply.isNO) { wrong += 1 }
+                                }
+                                return wrong
                             }
                         }
                         return try await group.reduce(0, +)

@@ -28,12 +28,23 @@ enum LDAPTestSetup {
         return try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, test)
     }
 
-    /// One check over the saslauthd protocol, off the test's own thread.
+    /// One check over the saslauthd protocol. The exchange blocks (for seconds in the stall
+    /// tests), so it runs on a thread of its own: on Swift's cooperative pool, which has one
+    /// thread per core, it would hold up every other test running in parallel.
     static func ask(_ daemon: TestDaemon, _ login: String, _ password: String, realm: String = "", service: String = "imap") async throws -> SaslauthdReply {
-        let socketPath = daemon.socketPath
-        return try await Task.detached {
-            try RawSaslauthdClient.exchange(socketPath: socketPath, fields: [login, password, service, realm])
-        }.value
+        try await exchange(socketPath: daemon.socketPath, fields: [login, password, service, realm])
+    }
+
+    static func exchange(socketPath: String, fields: [String]) async throws -> SaslauthdReply {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do {
+                    continuation.resume(returning: try RawSaslauthdClient.exchange(socketPath: socketPath, fields: fields))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }.start()
+        }
     }
 
     static func expect(
