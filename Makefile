@@ -1,5 +1,5 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
-# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, then PAM); `make soak`
+# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP); `make soak`
 # holds both under hostile load for a minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -7,7 +7,7 @@ VAR := $(CURDIR)/var
 HOST := $(shell hostname -f 2>/dev/null || hostname)
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build run test bench bench-pam soak deps-run deps-test deps-bench clean
+.PHONY: all build run test bench bench-pam bench-ldap soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -39,12 +39,15 @@ test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --disable-xctest
 
-# Both scripts run even if the first reports a problem; the target fails if either did.
+# Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/ldap.sh || rc=$$?; exit $$rc
 
 bench-pam: deps-bench
 	bench/pam.sh
+
+bench-ldap: deps-bench
+	bench/ldap.sh
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.

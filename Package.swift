@@ -31,6 +31,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBerkeleyDB", path: "Sources/CBerkeleyDB"),
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
+        .systemLibrary(name: "CLDAP", path: "Sources/CLDAP"),
         .target(
             name: "AuthCore",
             dependencies: [
@@ -49,8 +50,10 @@ let package = Package(
                 "AuthCore",
                 "CBerkeleyDB",
                 "CPAM",
+                "CLDAP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

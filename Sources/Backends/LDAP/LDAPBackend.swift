@@ -1,0 +1,135 @@
+public import AuthCore
+public import Logging
+public import NIOCore
+import CLDAP
+import Foundation
+import NIOPosix
+
+/// Checks passwords against an LDAP directory, as saslauthd `-a ldap` does, without its
+/// hangs: every libldap call runs on this backend's own bounded thread pool with a connect and
+/// an operation timeout, a failed server hands over to the next, and pooled connections never
+/// carry one user's identity into another check's search.
+public final class LDAPBackend: AuthBackend {
+    public let name: String
+    public let ldap: LDAPSettings
+    public var settings: any BackendSettings { ldap }
+    private let threadPool: NIOThreadPool
+    private let connections: LDAPConnectionPool
+    private let logger: Logger
+
+    /// libldap sets up its global state (defaults, ldap.conf) on first use; doing that once,
+    /// here, keeps the first checks on several pool threads from racing through it.
+    private static let libraryReady: Bool = {
+        var version: Int32 = 0
+        return ldap_get_option(nil, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS
+    }()
+
+    public init(name: String, settings: LDAPSettings, logger: Logger) {
+        _ = Self.libraryReady
+        self.name = name
+        self.ldap = settings
+        self.logger = logger
+        self.connections = LDAPConnectionPool(settings: settings, backendName: name, logger: logger)
+        self.threadPool = NIOThreadPool(numberOfThreads: settings.threads)
+        threadPool.start()
+    }
+
+    public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
+        // A simple bind with an empty password is an unauthenticated bind that servers accept
+        // (RFC 4513 5.1.2): it must never reach the directory.
+        guard !request.password.isEmpty else {
+            return eventLoop.makeSucceededFuture(.rejected(reason: "empty password (never sent to the directory)"))
+        }
+        let lookup = LDAPLookup(settings: ldap, identity: request.identity, service: request.service)
+        let password = request.password
+        return threadPool.runIfActive(eventLoop: eventLoop) { () -> BackendVerdict in
+            self.verify(lookup, password: password)
+        }
+        .recover { error in .unavailable(reason: "LDAP worker: \(error)") }
+    }
+
+    /// The whole check, on one of the backend's threads.
+    private func verify(_ lookup: LDAPLookup, password: Secret) -> BackendVerdict {
+        let dn: String
+        switch ldap.authMethod {
+        case .fastbind:
+            dn = lookup.userDN
+        case .bind:
+            let found = connections.run(.search) { connection in
+                connection.searchDNs(
+                    base: lookup.searchBase, scope: self.ldap.scope, filter: lookup.filter, limit: 2, timeout: self.ldap.searchTimeout)
+            }
+            switch found {
+            case .failure(let failure):
+                return .unavailable(reason: "search: \(failure)")
+            case .success(let names) where names.isEmpty:
+                return .unknownUser
+            case .success(let names) where names.count > 1:
+                logger.warning("LDAP filter is ambiguous: more than one entry matches; check refused", metadata: [
+                    "backend": "\(name)", "filter": "\(lookup.filter)", "base": "\(lookup.searchBase)",
+                    "entries": "\(names.prefix(2).joined(separator: " | "))",
+                ])
+                return .rejected(reason: "ambiguous: more than one entry matches \(lookup.filter)")
+            case .success(let names):
+                dn = names[0]
+            }
+        }
+        let bound = connections.run(.userBind) { connection in connection.bind(dn: dn, password: password) }
+        switch bound {
+        case .failure(let failure):
+            return .unavailable(reason: "bind: \(failure)")
+        case .success(let code) where code == LDAP_SUCCESS:
+            break
+        case .success(let code):
+            return Self.verdict(forUserBind: code, method: ldap.authMethod)
+        }
+        guard let group = lookup.groupDN else { return .accepted }
+        let value = ldap.groupHoldsUserNames ? lookup.userName : dn
+        let member = connections.run(.search) { connection in
+            connection.compare(dn: group, attribute: self.ldap.groupAttribute, value: value)
+        }
+        switch member {
+        case .success(true): return .accepted
+        case .success(false): return .rejected(reason: "not a member of \(group) (\(ldap.groupAttribute))")
+        case .failure(let failure): return .unavailable(reason: "group check: \(failure)")
+        }
+    }
+
+    /// A user bind the server answered with something other than success.
+    static func verdict(forUserBind code: Int32, method: LDAPAuthMethod) -> BackendVerdict {
+        let text = LDAPFailure.text(of: code)
+        switch code {
+        case LDAP_INVALID_CREDENTIALS where method == .fastbind:
+            // Without a search the server's answer cannot tell a wrong password from a DN that
+            // does not exist: both are invalid credentials.
+            return .rejected(reason: "bind: \(text) (wrong password or no such DN)")
+        case LDAP_INVALID_CREDENTIALS, LDAP_INAPPROPRIATE_AUTH, LDAP_INSUFFICIENT_ACCESS, LDAP_UNWILLING_TO_PERFORM,
+             LDAP_CONSTRAINT_VIOLATION, LDAP_INVALID_DN_SYNTAX, LDAP_NO_SUCH_OBJECT:
+            // Wrong password, an entry without a password, a locked or disabled account (AD
+            // answers unwilling to perform, ppolicy a constraint violation).
+            return .rejected(reason: "bind: \(text)")
+        default:
+            return .unavailable(reason: "bind: \(text)")
+        }
+    }
+
+    public func problems() async -> [String] {
+        var problems: [String] = []
+        if !ldap.unsupportedImportKeys.isEmpty, let file = ldap.importedFrom {
+            problems.append("\(file): ignored keys authmux does not support: \(ldap.unsupportedImportKeys.joined(separator: ", "))")
+        }
+        for path in [ldap.tlsCAFile, ldap.tlsCertFile, ldap.tlsKeyFile].compactMap({ $0 })
+        where !FileManager.default.isReadableFile(atPath: path) {
+            problems.append("\(path) is not readable: TLS connections will fail")
+        }
+        if !ldap.tlsVerify {
+            problems.append("tls_verify is false: any server certificate is accepted, and with it anyone able to intercept the connection")
+        }
+        return problems
+    }
+
+    public func shutdown() async {
+        try? await threadPool.shutdownGracefully()
+        connections.closeAll()
+    }
+}

@@ -1,0 +1,101 @@
+public import AuthCore
+public import NIOCore
+
+/// `type: ldap`: an LDAP directory (OpenLDAP, Active Directory…), as saslauthd `-a ldap` uses
+/// one, with failover across `servers`, timeouts and TLS.
+public struct LDAPSettings: BackendSettings {
+    /// URIs tried in order (`ldap://host:port/`, `ldaps://…`, `ldapi://…`).
+    public var servers: [String] = []
+    public var authMethod: LDAPAuthMethod = .bind
+    /// Where the user search starts (bind); may hold tokens, escaped as DN values.
+    public var searchBase: LDAPTemplate?
+    public var scope: LDAPScope = .sub
+    /// The search filter (bind) or the user's DN (fastbind). saslauthd's default.
+    public var filter: LDAPTemplate = try! LDAPTemplate("(uid=%u)")
+    /// Who searches: nil searches anonymously.
+    public var bindDN: String?
+    public var bindPassword: Secret?
+    /// The longest a TCP (and TLS) connection to one server may take before the next is tried.
+    public var timeout: TimeAmount = .seconds(5)
+    /// The longest one directory operation (bind, search, compare, StartTLS) may take.
+    public var searchTimeout: TimeAmount = .seconds(5)
+    public var startTLS = false
+    public var tlsCAFile: String?
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    /// Refuse a server whose certificate does not chain to `tls_ca_file` (or the system's
+    /// trust store) or does not name the host in the URI.
+    public var tlsVerify = true
+    /// Size of this backend's thread pool, and so of its connection pool: the only threads that
+    /// call libldap, each with at most one pooled pair of connections. A check mostly waits for
+    /// the directory's two answers, so more threads than PAM's 4 pay: at 16 clients on a
+    /// two-core host, 8 threads answered half as many checks again as 4, and 16 no more than 8.
+    public var threads = 8
+    /// The user must be a member of this group entry (tokens allowed, escaped as DN values).
+    public var groupDN: LDAPTemplate?
+    /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds user
+    /// names (`%u`).
+    public var groupAttribute = "uniqueMember"
+    /// `%r` (and `%d`, `%1`-`%9`) for checks that carry no realm; saslauthd's
+    /// `ldap_default_realm`.
+    public var defaultRealm: String?
+    /// The saslauthd.conf these settings were read from, if any.
+    public var importedFrom: String?
+    /// saslauthd.conf keys that were read but have no counterpart here, for the start-up warning.
+    public var unsupportedImportKeys: [String] = []
+
+    public init() {}
+
+    public var type: String { "ldap" }
+    public var usesClientAddress: Bool { false }
+
+    /// libldap opens the TLS files for every new connection, and a reload re-reads the imported
+    /// saslauthd.conf: all after `run_as` has given up root.
+    public var privilegeNeed: PrivilegeNeed {
+        PrivilegeNeed(readsFiles: [tlsCAFile, tlsCertFile, tlsKeyFile, importedFrom].compactMap { $0 })
+    }
+
+    /// `memberUid` groups list user names; every other attribute is compared with the DN.
+    public var groupHoldsUserNames: Bool { groupAttribute.lowercased() == "memberuid" }
+
+    public var summary: String {
+        var parts = ["LDAP \(servers.joined(separator: " "))", "auth_method \(authMethod.rawValue)"]
+        switch authMethod {
+        case .bind:
+            parts.append("search \(searchBase?.text ?? "(no base)") scope \(scope.rawValue) filter \(filter.text)")
+            parts.append(bindDN.map { "searching as \($0)" } ?? "searching anonymously")
+        case .fastbind:
+            parts.append("DN \(filter.text)")
+        }
+        if let groupDN { parts.append("group \(groupDN.text) (\(groupAttribute))") }
+        parts.append("timeout \(ConfigNode.format(timeout)), search_timeout \(ConfigNode.format(searchTimeout))")
+        let usesTLS = startTLS || servers.contains { $0.lowercased().hasPrefix("ldaps://") }
+        if usesTLS {
+            parts.append((startTLS ? "StartTLS" : "TLS") + (tlsVerify ? " verified" : " NOT verified") + (tlsCAFile.map { " against \($0)" } ?? ""))
+        }
+        if let defaultRealm { parts.append("default realm \(defaultRealm)") }
+        parts.append("\(threads) thread\(threads == 1 ? "" : "s")")
+        if let importedFrom { parts.append("imported from \(importedFrom)") }
+        return parts.joined(separator: ", ")
+    }
+
+    public func describeLookup(identity: CanonicalIdentity, service: String) -> String {
+        var text: String
+        switch authMethod {
+        case .bind:
+            let base = searchBase?.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn) ?? ""
+            let expanded = filter.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .filter)
+            text = "LDAP search base \"\(base)\" scope \(scope.rawValue) filter \"\(expanded)\" "
+                + (bindDN.map { "as \($0)" } ?? "anonymously") + ", then a bind as the one DN found"
+        case .fastbind:
+            let dn = filter.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn)
+            text = "LDAP bind as \"\(dn)\""
+        }
+        if let groupDN {
+            let group = groupDN.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn)
+            let value = groupHoldsUserNames ? "\"\(identity.user)\"" : "the user's DN"
+            text += "; then \(groupAttribute) of \"\(group)\" must hold \(value)"
+        }
+        return text + " (servers: \(servers.joined(separator: " ")))"
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Glibc
+
+/// A throwaway OpenLDAP slapd from Debian's package, owned by one test: its own slapd.conf,
+/// an mdb database per suffix in the sandbox loaded with slapadd, listening on 127.0.0.1 at
+/// free ports (ldap://, and ldaps:// when certificates are given), run in the foreground
+/// (`-d 0`) as a child of the test and stopped by its PID. It never touches the system's slapd.
+final class SlapdServer {
+    static let adminPassword = "admin-pw"
+
+    let directory: String
+    let suffixes: [String]
+    let port: Int
+    let tlsPort: Int
+    let certificates: TestCertificates?
+    /// `TLSVerifyClient demand`: TLS clients without a certificate from the CA are refused.
+    let requireClientCertificate: Bool
+    private var process: Process?
+
+    var url: String { "ldap://127.0.0.1:\(port)/" }
+    var ldapsURL: String { "ldaps://127.0.0.1:\(tlsPort)/" }
+    func adminDN(_ suffix: String) -> String { "cn=admin,\(suffix)" }
+
+    private init(directory: String, suffixes: [String], port: Int, tlsPort: Int, certificates: TestCertificates?, requireClientCertificate: Bool) {
+        self.directory = directory
+        self.suffixes = suffixes
+        self.port = port
+        self.tlsPort = tlsPort
+        self.certificates = certificates
+        self.requireClientCertificate = requireClientCertificate
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Starts a slapd holding `ldif[suffix]` under each suffix, runs `body`, stops it.
+    static func with<T>(
+        _ sandbox: Sandbox, name: String = "slapd", ldif: [String: String], certificates: TestCertificates? = nil,
+        requireClientCertificate: Bool = false, _ body: (SlapdServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(
+            sandbox, name: name, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            let log = server.log
+            await server.stop()
+            throw IntegrationError("\(error)\n--- slapd log ---\n\(log.suffix(3000))")
+        }
+    }
+
+    static func start(
+        _ sandbox: Sandbox, name: String, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool
+    ) async throws -> SlapdServer {
+        let directory = try sandbox.makeDirectory(name)
+        let suffixes = ldif.keys.sorted()
+        let server = SlapdServer(
+            directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
+            certificates: certificates, requireClientCertificate: requireClientCertificate)
+        try server.writeConfig()
+        let slapadd = try IntegrationEnvironment.systemTool("slapadd")
+        // slapadd reads the whole slapd.conf, which needs every database's directory.
+        for index in suffixes.indices {
+            try FileManager.default.createDirectory(atPath: "\(directory)/db\(index)", withIntermediateDirectories: true)
+        }
+        for (index, suffix) in suffixes.enumerated() {
+            let file = "\(directory)/data\(index).ldif"
+            try ldif[suffix]!.write(toFile: file, atomically: true, encoding: .utf8)
+            let result = try await ProcessRunner.run(slapadd, ["-f", server.configPath, "-b", suffix, "-l", file])
+            guard result.termination == .exited(0) else { throw IntegrationError("slapadd failed: \(result)") }
+        }
+        try await server.launch()
+        return server
+    }
+
+    var configPath: String { "\(directory)/slapd.conf" }
+    var log: String { ProcessRunner.readText("\(directory)/slapd.log") }
+
+    private func writeConfig() throws {
+        var lines = ["core", "cosine", "nis", "inetorgperson"].map { "include /etc/ldap/schema/\($0).schema" }
+        lines += ["pidfile \(directory)/slapd.pid", "argsfile \(directory)/slapd.args", "modulepath /usr/lib/ldap", "moduleload back_mdb"]
+        if let certificates {
+            lines += [
+                "TLSCACertificateFile \(certificates.caFile)", "TLSCertificateFile \(certificates.certFile)",
+                "TLSCertificateKeyFile \(certificates.keyFile)",
+            ]
+            if requireClientCertificate { lines.append("TLSVerifyClient demand") }
+        }
+        for (index, suffix) in suffixes.enumerated() {
+            lines += [
+                "database mdb", "suffix \"\(suffix)\"", "rootdn \"\(adminDN(suffix))\"", "rootpw \(Self.adminPassword)",
+                "directory \(directory)/db\(index)", "maxsize 10485760",
+                "access to attrs=userPassword by anonymous auth by self write by * none",
+                "access to * by * read",
+            ]
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts slapd (again, after `stop`, on the same ports and database) and waits until it
+    /// answers an anonymous whoami.
+    func launch() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.systemTool("slapd"))
+        var urls = url
+        if certificates != nil { urls += " " + ldapsURL }
+        process.arguments = ["-f", configPath, "-h", urls, "-d", "0"]
+        process.standardInput = FileHandle.nullDevice
+        let logPath = "\(directory)/slapd.log"
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try ProcessRunner.launch(process)
+        self.process = process
+        let whoami = try IntegrationEnvironment.systemTool("ldapwhoami")
+        let deadline = ContinuousClock.now + .seconds(40)
+        while true {
+            guard process.isRunning else { throw IntegrationError("slapd exited at start:\n\(log)") }
+            // A probe that hangs on a loaded machine is killed and tried again, not fatal.
+            let result = try? await ProcessRunner.run(whoami, ["-x", "-H", url], timeout: .seconds(10))
+            if result?.termination == .exited(0) { return }
+            guard ContinuousClock.now < deadline else { throw IntegrationError("slapd never answered on \(url):\n\(log)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// SIGSTOP or SIGCONT to the slapd this object started: a stopped slapd keeps its
+    /// connections and its listening socket (the kernel still completes handshakes) but
+    /// answers nothing, like a hung server.
+    func send(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// `signal` (SIGTERM: an orderly stop; SIGKILL: a crash) to the slapd this object started,
+    /// by its PID, then SIGKILL if it lingers. A stopped slapd is continued first.
+    func stop(signal: Int32 = SIGTERM) async {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)
+        kill(process.processIdentifier, signal)
+        if !(await ProcessRunner.waitForExit(process, until: .now + .seconds(10))) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(10))
+        }
+    }
+
+    /// Runs ldapmodify as the suffix's rootdn.
+    func modify(_ ldif: String, suffix: String) async throws {
+        let result = try await ProcessRunner.run(
+            try IntegrationEnvironment.systemTool("ldapmodify"),
+            ["-x", "-H", url, "-D", adminDN(suffix), "-w", Self.adminPassword], stdin: ldif)
+        guard result.termination == .exited(0) else { throw IntegrationError("ldapmodify failed: \(result)") }
+    }
+}

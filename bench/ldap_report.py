@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Turn bench/ldap.sh's JSON lines into the LDAP section of BENCHMARKS.md.
+
+The section sits between two marker comments; it replaces the previous one, or is appended.
+bench/summarize.py carries such marked sections over when it rewrites the file, so each
+benchmark can be rerun on its own. Exit status 3 when a run had errors or unexpected answers
+(the section is written anyway, with the runs marked).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
+END = "<!-- END section ldap -->"
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def num(value, digits=0):
+    if value is None:
+        return "-"
+    return "{:,.{d}f}".format(value, d=digits)
+
+
+def problem(entry):
+    report = entry["report"]
+    return entry["exit"] != 0 or report.get("errors", 1) > 0 or report.get("unexpected", 1) > 0
+
+
+def section(runs, args):
+    out = []
+    w = out.append
+    w(BEGIN)
+    w("## LDAP: authmux against `saslauthd -a ldap` (bench/ldap.sh)")
+    w("")
+    w("Written by `bench/ldap.sh` (part of `make bench`) on %s, build `%s`. Both daemons read the same" % (args.date, args.commit))
+    w("saslauthd.conf and ask the same throwaway slapd (`%s`, mdb, %d users) on this machine:" % (args.slapd_cmd, args.users))
+    w("every check is a search for `(uid=%u)` and a bind as the entry found. 10% of the passwords sent are wrong.")
+    w("saslauthd: `%s` (no cache). authmux: the ldap backend with `saslauthd_conf:` pointing at the same" % args.saslauthd_cmd)
+    w("file, its credential cache off, default 8 threads. slapd, both daemons and the load client share")
+    w("the machine's cores. Ratios compare runs made in alternation in this one run.")
+    w("")
+    w("| concurrency | daemon | checks/s (median of %d × %s s) | p50 ms | p99 ms | answers OK / NO | errors, unexpected |" % (args.rounds, args.duration))
+    w("|---:|---|---:|---:|---:|---:|---:|")
+    rates = {}
+    for conc in sorted({r["concurrency"] for r in runs}):
+        for server in ("saslauthd", "authmux"):
+            mine = [r["report"] for r in runs if r["server"] == server and r["concurrency"] == conc]
+            rates[(server, conc)] = median([m.get("checks_per_s") for m in mine])
+            w("| %d | %s | %s | %s | %s | %d / %d | %d, %d |" % (
+                conc, server, num(rates[(server, conc)], 1),
+                num(median([m.get("latency_ms", {}).get("p50") for m in mine]), 2),
+                num(median([m.get("latency_ms", {}).get("p99") for m in mine]), 2),
+                sum(m.get("ok", 0) for m in mine), sum(m.get("no", 0) for m in mine),
+                sum(m.get("errors", 0) for m in mine), sum(m.get("unexpected", 0) for m in mine)))
+    w("")
+    for conc in sorted({r["concurrency"] for r in runs}):
+        a, s = rates.get(("authmux", conc)), rates.get(("saslauthd", conc))
+        if a and s:
+            w("At %d concurrent clients authmux answers **%.2f×** as many checks per second as saslauthd -a ldap." % (conc, a / s))
+    w("")
+    hz = os.sysconf("SC_CLK_TCK")
+    w("CPU per check (µs; each process's user + system time over the whole run, warm-up included, divided")
+    w("by the checks that rate implies): the directory's share is what an LDAP check costs most.")
+    w("")
+    w("| daemon | slapd µs/check | daemon µs/check |")
+    w("|---|---:|---:|")
+    cpu = {}
+    for server in ("saslauthd", "authmux"):
+        mine = [r for r in runs if r["server"] == server and r.get("seconds")]
+        def per_check(key):
+            return median([r[key] / hz * 1e6 / (r["report"]["checks_per_s"] * r["seconds"])
+                           for r in mine if r["report"].get("checks_per_s")])
+        cpu[server] = (per_check("slapd_ticks"), per_check("daemon_ticks"))
+        w("| %s | %s | %s |" % (server, num(cpu[server][0]), num(cpu[server][1])))
+    w("")
+    if all(cpu["saslauthd"]) and cpu["authmux"][0]:
+        w("Bound on this machine: when slapd, the daemon and the client share the cores, a saslauthd check costs")
+        w("%s µs of slapd and daemon CPU together, and slapd alone spends %s µs on an authmux check; even" % (
+            num(sum(cpu["saslauthd"])), num(cpu["authmux"][0])))
+        w("an authmuxd that used no CPU at all could answer at most **%.2f×** as many checks as saslauthd." % (
+            sum(cpu["saslauthd"]) / cpu["authmux"][0]))
+        w("")
+    w("saslauthd binds as its search identity again before every search (its connection was last bound")
+    w("as the previous user), so each of its checks costs slapd three operations; authmux searches on")
+    w("connections that stay bound as the search identity and binds users on others: two operations.")
+    w("With slapd on the same two cores, its share bounds both daemons, which is why the ratio here")
+    w("stays well below the sasldb one.")
+    w("")
+    bad = [r for r in runs if problem(r)]
+    if bad:
+        w("**Problems** (runs with errors, unexpected answers or a failed exit):")
+        w("")
+        for r in bad:
+            w("- ⚠ %s round %d: exit %d, %s" % (r["server"], r["round"], r["exit"], r["report"].get("first_error") or r["report"]))
+        w("")
+    w("saslauthd.conf (both daemons):")
+    w("")
+    w("```")
+    with open(args.saslauthd_conf, encoding="utf-8") as handle:
+        for line in handle.read().splitlines():
+            w(line)
+    w("```")
+    w("")
+    w("authmux configuration (`%s`):" % args.authmuxd_cmd)
+    w("")
+    w("```yaml")
+    with open(args.config, encoding="utf-8") as handle:
+        for line in handle.read().splitlines():
+            w(line)
+    w("```")
+    w(END)
+    return out, bad
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    for name in ("--results", "--out", "--date", "--commit", "--saslauthd-cmd", "--authmuxd-cmd", "--slapd-cmd",
+                 "--config", "--saslauthd-conf"):
+        parser.add_argument(name, required=True)
+    for name in ("--rounds", "--users"):
+        parser.add_argument(name, type=int, required=True)
+    for name in ("--duration", "--warmup"):
+        parser.add_argument(name, required=True)
+    args = parser.parse_args()
+    lines, bad = section(load(args.results), args)
+    text = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else "# Benchmarks\n"
+    block = "\n".join(lines)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    print("\n".join(line for line in lines if line.startswith("|") or "×" in line))
+    return 3 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
