@@ -48,6 +48,7 @@ for n in $ROUNDS $SPRAYERS $REAL_REQUESTS $PAM_CONCURRENCIES $CACHED_CONCURRENCI
 
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
 command -v useradd >/dev/null 2>&1 && command -v chpasswd >/dev/null 2>&1 || missing+=(passwd)
 [ -e /etc/pam.d/common-auth ] || missing+=(libpam-runtime)
