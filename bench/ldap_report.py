@@ -7,29 +7,19 @@ benchmark can be rerun on its own. Exit status 3 when a run had errors or unexpe
 (the section is written anyway, with the runs marked).
 """
 import argparse
-import json
 import os
-import statistics
 import sys
+
+from benchsection import load, median, num, write_section
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
 
 
-def load(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
 
 
-def num(value, digits=0):
-    if value is None:
-        return "-"
-    return "{:,.{d}f}".format(value, d=digits)
 
 
 def problem(entry):
@@ -134,16 +124,7 @@ def main():
         parser.add_argument(name, required=True)
     args = parser.parse_args()
     lines, bad = section(load(args.results), args)
-    text = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else "# Benchmarks\n"
-    block = "\n".join(lines)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_section(args.out, BEGIN, END, lines)
     print("\n".join(line for line in lines if line.startswith("|") or "×" in line))
     return 3 if bad else 0
 

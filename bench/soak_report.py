@@ -9,10 +9,10 @@ status 3 when authmux had any of those (the section is written anyway).
 """
 import argparse
 import collections
-import json
-import os
 import re
 import sys
+
+from benchsection import load, write_section
 
 BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
 END = "<!-- END section soak -->"
@@ -26,9 +26,6 @@ SASL_ROUTINE = re.compile(r"^(acquired accept lock|released accept lock|auth suc
                           r"socket removed)")
 
 
-def load(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def log_counts(run):
@@ -215,16 +212,7 @@ def main():
         parser.add_argument(name, type=int, required=True)
     args = parser.parse_args()
     lines, bad = section(load(args.results), args)
-    text = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else "# Benchmarks\n"
-    block = "\n".join(lines)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_section(args.out, BEGIN, END, lines)
     print("\n".join(line for line in lines if line.startswith("|")))
     return 3 if bad else 0
 
