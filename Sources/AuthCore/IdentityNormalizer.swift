@@ -21,12 +21,12 @@ public enum IdentityNormalizer {
             user = String(login[..<at])
             let loginRealm = String(login[login.index(after: at)...])
             note("split_login \(rules.splitLogin.rawValue): user \(quoted(user)), realm \(quoted(loginRealm)) from the login")
-            if !loginRealm.isEmpty { realm = loginRealm }
+            if !isNoRealm(loginRealm) { realm = loginRealm }
         }
         if user.isEmpty { return .failure(.emptyUser) }
 
         // 3. Default realm.
-        if realm.isEmpty, let fallback = rules.defaultRealm, !fallback.isEmpty {
+        if isNoRealm(realm), let fallback = rules.defaultRealm, !fallback.isEmpty {
             realm = fallback
             note("no realm given: realms.default \(quoted(fallback))")
         }
@@ -56,6 +56,12 @@ public enum IdentityNormalizer {
         var lowered = realm.lowercased()
         if lowered.hasSuffix(".") { lowered.removeLast() }
         return lowered
+    }
+
+    /// Whether a realm names nothing: empty, or a lone dot that rule 4 would spell as empty
+    /// (`foo@.`), which must not slip past the realm field and `realms.default` as an empty realm.
+    static func isNoRealm(_ realm: String) -> Bool {
+        canonicalRealmSpelling(realm).isEmpty
     }
 
     /// C0 controls, DEL and C1 controls: nothing a user name or realm legitimately holds, and

@@ -68,6 +68,16 @@ struct IdentityNormalizerTests {
         #expect(try IdentityNormalizer.normalize(login: "foo", realm: "other.org", rules: rules).get().identity.realm == "other.org")
     }
 
+    /// Found by the FuzzRealms fuzz target: "." spells as an empty realm after rule 4, and used to
+    /// skip both the realm field and realms.default on the way.
+    @Test func aLoneDotIsNoRealm() throws {
+        let rules = RealmRules(defaultRealm: "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo", realm: ".", rules: rules).get().identity.realm == "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "", rules: rules).get().identity.realm == "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "two.org", rules: rules).get().identity.realm == "two.org")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "", rules: RealmRules()).get().identity.qualified == "foo")
+    }
+
     @Test func withoutDefaultTheRealmStaysEmpty() throws {
         let id = try IdentityNormalizer.normalize(login: "foo", realm: "", rules: RealmRules()).get().identity
         #expect(id.realm.isEmpty)
