@@ -18,8 +18,8 @@ public enum IdentityNormalizer {
         var user = login
         var realm = realmField
         if let at = splitIndex(of: login, rule: rules.splitLogin) {
-            user = String(login[..<at])
-            let loginRealm = String(login[login.index(after: at)...])
+            user = String(login.unicodeScalars[..<at])
+            let loginRealm = String(login.unicodeScalars[login.unicodeScalars.index(after: at)...])
             note("split_login \(rules.splitLogin.rawValue): user \(quoted(user)), realm \(quoted(loginRealm)) from the login")
             if !isNoRealm(loginRealm) { realm = loginRealm }
         }
@@ -70,10 +70,14 @@ public enum IdentityNormalizer {
         text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 
+    /// The `@` is looked for among Unicode scalars, not Characters: an `@` followed by a
+    /// combining mark is one Character that is not "@", so `a@b@\u{301}c` would otherwise split
+    /// at the first `@` under `last`, leaving an `@` in the realm, and split differently from
+    /// every byte-oriented peer (libsasl2, saslpasswd2).
     private static func splitIndex(of login: String, rule: SplitLogin) -> String.Index? {
         switch rule {
-        case .last: return login.lastIndex(of: "@")
-        case .first: return login.firstIndex(of: "@")
+        case .last: return login.unicodeScalars.lastIndex(of: "@")
+        case .first: return login.unicodeScalars.firstIndex(of: "@")
         case .never: return nil
         }
     }
