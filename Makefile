@@ -1,13 +1,17 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
-# every test; `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP); `make soak`
-# holds both under hostile load for a minute. Each installs what it needs.
+# every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
+# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP); `make soak` holds
+# both under hostile load for a minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 VAR := $(CURDIR)/var
 HOST := $(shell hostname -f 2>/dev/null || hostname)
 SWIFT_BUILD_FLAGS ?=
+# How long `make fuzz` runs each libFuzzer target, and `make test` its smoke run of each.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test bench bench-pam bench-ldap soak deps-run deps-test deps-bench clean
+.PHONY: all build run test fuzz bench bench-pam bench-ldap soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -38,6 +42,11 @@ run: deps-run build
 test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --disable-xctest
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) Fuzz/run.sh
+
+# The fuzz targets link Backends, so they need the same libraries as the tests.
+fuzz: deps-test
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
@@ -55,4 +64,4 @@ soak: deps-bench
 	bench/soak.sh
 
 clean:
-	rm -rf .build var
+	rm -rf .build .build-fuzz var

@@ -16,6 +16,10 @@ let package = Package(
     products: [
         .executable(name: "authmuxd", targets: ["AuthDaemon"]),
         .executable(name: "authtest", targets: ["authtest"]),
+        // For the fuzz targets in Fuzz/, a separate package so `swift build` here never
+        // compiles or links anything with sanitizers.
+        .library(name: "AuthCore", targets: ["AuthCore"]),
+        .library(name: "Backends", targets: ["Backends"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

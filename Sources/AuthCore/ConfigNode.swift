@@ -137,10 +137,17 @@ public struct ConfigNode {
         let units: [(suffix: String, nanos: Double)] = [("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
         for unit in units where text.hasSuffix(unit.suffix) {
             guard let value = Double(text.dropLast(unit.suffix.count)), value >= 0, value.isFinite else { return nil }
-            return .nanoseconds(Int64(value * unit.nanos))
+            return clampedNanoseconds(value * unit.nanos)
         }
         guard let seconds = Double(text), seconds >= 0, seconds.isFinite else { return nil }
-        return .nanoseconds(Int64(seconds * 1e9))
+        return clampedNanoseconds(seconds * 1e9)
+    }
+
+    /// `Int64(_:)` traps past 2^63 ns (292 years), and a typo such as `1e12s` must end in a
+    /// located error, not a crash (at a SIGHUP reload, of the running daemon). Every range the
+    /// loader accepts is far below that, so the clamped value fails the caller's range check.
+    private static func clampedNanoseconds(_ nanos: Double) -> TimeAmount {
+        nanos < Double(Int64.max) ? .nanoseconds(Int64(nanos)) : .nanoseconds(.max)
     }
 
     /// The largest whole unit (`10m`, `5s`, `250ms`), as the administrator would write it.

@@ -18,15 +18,15 @@ public enum IdentityNormalizer {
         var user = login
         var realm = realmField
         if let at = splitIndex(of: login, rule: rules.splitLogin) {
-            user = String(login[..<at])
-            let loginRealm = String(login[login.index(after: at)...])
+            user = String(login.unicodeScalars[..<at])
+            let loginRealm = String(login.unicodeScalars[login.unicodeScalars.index(after: at)...])
             note("split_login \(rules.splitLogin.rawValue): user \(quoted(user)), realm \(quoted(loginRealm)) from the login")
-            if !loginRealm.isEmpty { realm = loginRealm }
+            if !isNoRealm(loginRealm) { realm = loginRealm }
         }
         if user.isEmpty { return .failure(.emptyUser) }
 
         // 3. Default realm.
-        if realm.isEmpty, let fallback = rules.defaultRealm, !fallback.isEmpty {
+        if isNoRealm(realm), let fallback = rules.defaultRealm, !fallback.isEmpty {
             realm = fallback
             note("no realm given: realms.default \(quoted(fallback))")
         }
@@ -58,16 +58,26 @@ public enum IdentityNormalizer {
         return lowered
     }
 
+    /// Whether a realm names nothing: empty, or a lone dot that rule 4 would spell as empty
+    /// (`foo@.`), which must not slip past the realm field and `realms.default` as an empty realm.
+    static func isNoRealm(_ realm: String) -> Bool {
+        canonicalRealmSpelling(realm).isEmpty
+    }
+
     /// C0 controls, DEL and C1 controls: nothing a user name or realm legitimately holds, and
     /// everything that could forge a log line or cut a C string short.
     public static func containsControlCharacter(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 
+    /// The `@` is looked for among Unicode scalars, not Characters: an `@` followed by a
+    /// combining mark is one Character that is not "@", so `a@b@\u{301}c` would otherwise split
+    /// at the first `@` under `last`, leaving an `@` in the realm, and split differently from
+    /// every byte-oriented peer (libsasl2, saslpasswd2).
     private static func splitIndex(of login: String, rule: SplitLogin) -> String.Index? {
         switch rule {
-        case .last: return login.lastIndex(of: "@")
-        case .first: return login.firstIndex(of: "@")
+        case .last: return login.unicodeScalars.lastIndex(of: "@")
+        case .first: return login.unicodeScalars.firstIndex(of: "@")
         case .never: return nil
         }
     }

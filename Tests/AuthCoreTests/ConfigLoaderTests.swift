@@ -184,6 +184,18 @@ struct ConfigLoaderTests {
         #expect(ConfigNode.parseDuration("fast") == nil)
     }
 
+    /// Found by the FuzzConfig fuzz target: converting 1e21 ns to Int64 trapped, so a typo in a
+    /// duration crashed the daemon at start or at a reload instead of naming the line.
+    @Test func hugeDurationsAreOutOfRangeNotACrash() throws {
+        #expect(ConfigNode.parseDuration("1e12s") == .nanoseconds(.max))
+        #expect(ConfigNode.parseDuration("1e300h") == .nanoseconds(.max))
+        #expect(ConfigNode.parseDuration("9223372036.854775807") == .nanoseconds(.max))
+        let error = try #require(Self.failure("limits:\n  read_timeout: 1e12s\nbackends: { a: { type: stub } }\n"))
+        #expect(error.line == 2)
+        #expect(error.keyPath == "limits.read_timeout")
+        #expect(error.message.contains("must be between"))
+    }
+
     @Test func missingFileSaysSo() {
         #expect(throws: ConfigError.self) { try ConfigLoader.load(path: "/nonexistent/authmux.yaml", catalog: Self.catalog) }
     }

@@ -45,6 +45,17 @@ struct IdentityNormalizerTests {
         #expect(id.realm == "b@example.com")
     }
 
+    /// Found by the FuzzRealms fuzz target: "@" followed by a combining mark is one Character,
+    /// which a Character search skipped, so `last` split at an earlier "@" and `first` at a later one.
+    @Test func splitLooksForTheAtAmongUnicodeScalars() throws {
+        let last = try IdentityNormalizer.normalize(login: "a@b@\u{301}c", realm: "", rules: RealmRules(splitLogin: .last)).get().identity
+        #expect(Array(last.user.unicodeScalars) == Array("a@b".unicodeScalars))
+        #expect(Array(last.realm.unicodeScalars) == Array("\u{301}c".unicodeScalars))
+        let first = try IdentityNormalizer.normalize(login: "a@\u{301}b@c", realm: "", rules: RealmRules(splitLogin: .first)).get().identity
+        #expect(Array(first.user.unicodeScalars) == Array("a".unicodeScalars))
+        #expect(Array(first.realm.unicodeScalars) == Array("\u{301}b@c".unicodeScalars))
+    }
+
     @Test func splitNeverKeepsTheLoginWhole() throws {
         let id = try IdentityNormalizer.normalize(login: "a@b", realm: "Example.com", rules: RealmRules(splitLogin: .never)).get().identity
         #expect(id.user == "a@b")
@@ -66,6 +77,16 @@ struct IdentityNormalizerTests {
         let rules = RealmRules(defaultRealm: "Default.ORG.")
         #expect(try IdentityNormalizer.normalize(login: "foo", realm: "", rules: rules).get().identity.realm == "default.org")
         #expect(try IdentityNormalizer.normalize(login: "foo", realm: "other.org", rules: rules).get().identity.realm == "other.org")
+    }
+
+    /// Found by the FuzzRealms fuzz target: "." spells as an empty realm after rule 4, and used to
+    /// skip both the realm field and realms.default on the way.
+    @Test func aLoneDotIsNoRealm() throws {
+        let rules = RealmRules(defaultRealm: "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo", realm: ".", rules: rules).get().identity.realm == "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "", rules: rules).get().identity.realm == "example.net")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "two.org", rules: rules).get().identity.realm == "two.org")
+        #expect(try IdentityNormalizer.normalize(login: "foo@.", realm: "", rules: RealmRules()).get().identity.qualified == "foo")
     }
 
     @Test func withoutDefaultTheRealmStaysEmpty() throws {
