@@ -120,22 +120,7 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
     }
 
     private func log(prepared: PreparedCheck, outcome: CheckOutcome) {
-        let elapsed = NIODeadline.now() - started
-        var metadata: Logger.Metadata = [
-            "result": "\(outcome.result.rawValue)",
-            "user": "\(prepared.identity.user)",
-            "realm": "\(prepared.identity.realm)",
-            "service": "\(prepared.service)",
-            "backend": "\(outcome.backend ?? "-")",
-            "protocol": "\(wire.protocolName.rawValue)",
-            "time_ms": "\(Double(elapsed.nanoseconds / 1000) / 1000)",
-        ]
-        if let route = outcome.route { metadata["route"] = "\(route)" }
-        if outcome.delay > .zero { metadata["delay_ms"] = "\(outcome.delay.nanoseconds / 1_000_000)" }
-        if let key = outcome.throttledBy { metadata["throttle"] = "\(key.logName)" }
-        if outcome.cached { metadata["cached"] = "yes" }
-        if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
-        server.logger.info("check", metadata: metadata)
+        server.logCheck(prepared: prepared, outcome: outcome, started: started, protocolName: wire.protocolName)
     }
 
     private func refuse(_ error: FrontDoorRequestError, context: ChannelHandlerContext) {

@@ -174,22 +174,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     }
 
     private func log(prepared: PreparedCheck, request: SaslauthdRequest, outcome: CheckOutcome) {
-        let elapsed = NIODeadline.now() - started
-        var metadata: Logger.Metadata = [
-            "result": "\(outcome.result.rawValue)",
-            "user": "\(prepared.identity.user)",
-            "realm": "\(prepared.identity.realm)",
-            "service": "\(prepared.service)",
-            "backend": "\(outcome.backend ?? "-")",
-            "time_ms": "\(Double(elapsed.nanoseconds / 1000) / 1000)",
-        ]
-        if let address = request.clientAddress ?? lateAddress { metadata["client"] = "\(address)" }
-        if let route = outcome.route { metadata["route"] = "\(route)" }
-        if outcome.delay > .zero { metadata["delay_ms"] = "\(outcome.delay.nanoseconds / 1_000_000)" }
-        if let key = outcome.throttledBy { metadata["throttle"] = "\(key.logName)" }
-        if outcome.cached { metadata["cached"] = "yes" }
-        if outcome.result != .ok || server.traceNormalization { metadata["trail"] = "\(outcome.trailText)" }
-        server.logger.info("check", metadata: metadata)
+        server.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress ?? lateAddress)
     }
 
     private func answer(context: ChannelHandlerContext, refusal reason: String) {
