@@ -26,6 +26,12 @@ def num(value, digits=0):
     return "{:,.{d}f}".format(value, d=digits)
 
 
+def fenced(path, lang=""):
+    """A file's lines in a fenced block, to show the configuration a run used."""
+    with open(path, encoding="utf-8") as handle:
+        return ["```" + lang] + handle.read().splitlines() + ["```"]
+
+
 def write_section(path, begin, end, lines):
     """Puts `lines` (which start with `begin` and end with `end`) into the file at `path`."""
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"

@@ -16,6 +16,7 @@
 #
 # Exit status: 0 when every run went through; 1 on a setup failure; 3 when the section was
 # written but some run had errors or unexpected answers.
+# shellcheck disable=SC2015  # "A && B || die" means: die unless both hold, as intended here
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +36,8 @@ SUFFIX="dc=example,dc=com"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench/ldap: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 for n in $ROUNDS $LDAP_CONCURRENCY $USERS $SASLAUTHD_WORKERS; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
 
 missing=()
@@ -42,18 +45,9 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
 command -v slapd >/dev/null 2>&1 && command -v slapadd >/dev/null 2>&1 || missing+=(slapd)
 command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or install them)"
-  say "installing: ${missing[*]}"
-  env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing "${missing[@]}"
 
-say "building authmuxd and authtest (release)"
-swift build -c release --product authmuxd
-swift build -c release --product authtest
-BIN=$(swift build -c release --show-bin-path)
-COMMIT=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+build_release
 
 TMP=$(mktemp -d /tmp/aml.XXXXXX)
 chmod 755 "$TMP"

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from benchsection import load, median, num, write_section
+from benchsection import fenced, load, median, num, write_section
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
@@ -96,19 +96,11 @@ def section(runs, args):
         w("")
     w("saslauthd.conf (both daemons):")
     w("")
-    w("```")
-    with open(args.saslauthd_conf, encoding="utf-8") as handle:
-        for line in handle.read().splitlines():
-            w(line)
-    w("```")
+    out.extend(fenced(args.saslauthd_conf))
     w("")
     w("authmux configuration (`%s`):" % args.authmuxd_cmd)
     w("")
-    w("```yaml")
-    with open(args.config, encoding="utf-8") as handle:
-        for line in handle.read().splitlines():
-            w(line)
-    w("```")
+    out.extend(fenced(args.config, "yaml"))
     w(END)
     return out, bad
 

@@ -19,6 +19,7 @@
 # Needs root: it creates a system user and /etc/pam.d/authmux-bench, and removes both at the
 # end, however the script ends. Exit status: 0 when every run went through; 1 on a setup
 # failure; 3 when the section was written but some run had errors or unexpected answers.
+# shellcheck disable=SC2015  # "A && B || die" means: die unless both hold, as intended here
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,6 +44,8 @@ PASSWORD=pw-amxbench0             # and --password-prefix pw-amxbench
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench/pam: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "needs root: it creates a system user and $PAM_FILE (and saslauthd -a pam needs root to read /etc/shadow)"
 for n in $ROUNDS $SPRAYERS $REAL_REQUESTS $PAM_CONCURRENCIES $CACHED_CONCURRENCIES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
 
@@ -52,17 +55,9 @@ command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
 command -v useradd >/dev/null 2>&1 && command -v chpasswd >/dev/null 2>&1 || missing+=(passwd)
 [ -e /etc/pam.d/common-auth ] || missing+=(libpam-runtime)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing "${missing[@]}"
 
-say "building authmuxd and authtest (release)"
-swift build -c release --product authmuxd
-swift build -c release --product authtest
-BIN=$(swift build -c release --show-bin-path)
-COMMIT=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+build_release
 
 TMP=$(mktemp -d /tmp/amp.XXXXXX)
 chmod 755 "$TMP"

@@ -9,7 +9,7 @@ unexpected answers (the section is written anyway, with the runs marked).
 import argparse
 import sys
 
-from benchsection import load, median, num, write_section
+from benchsection import fenced, load, median, num, write_section
 
 BEGIN = "<!-- BEGIN section pam (bench/pam.sh) -->"
 END = "<!-- END section pam -->"
@@ -121,11 +121,7 @@ def section(runs, args):
         w("")
     w("authmux configuration:")
     w("")
-    w("```yaml")
-    with open(args.config, encoding="utf-8") as handle:
-        for line in handle.read().splitlines():
-            w(line)
-    w("```")
+    out.extend(fenced(args.config, "yaml"))
     w(END)
     return out, bad
 

@@ -49,6 +49,8 @@ PAM_MODULES=$ARCH_DIR/security
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench/soak: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 for n in $SOAK_SECONDS $IDLE $SPRAYERS $QUIET $GRACE; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n' (whole numbers >= 1)"; done
 [[ $READ_TIMEOUT =~ ^[0-9]+(ms|s|m)?$ ]] || die "READ_TIMEOUT must be a duration such as 5s (got '$READ_TIMEOUT')"
 for d in $SOAK_DAEMONS; do case $d in authmux|saslauthd) ;; *) die "SOAK_DAEMONS: unknown daemon '$d'";; esac; done
@@ -59,12 +61,7 @@ command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 { [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 && command -v saslpasswd2 >/dev/null 2>&1; } || missing+=(sasl2-bin)
 [ -e "$PAM_MATRIX" ] || missing+=(libpam-wrapper)
 [ -e "$PAM_MODULES/pam_faildelay.so" ] || missing+=(libpam-modules)
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] && SUDO=() || SUDO=(sudo -n)
-  say "installing: ${missing[*]}"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing "${missing[@]}"
 [ -e "$PAM_MATRIX" ] || die "pam_matrix not found at $PAM_MATRIX (package libpam-wrapper)"
 
 # 1,000 idle connections plus the clients need more descriptors than a default 1024: raise the
@@ -75,11 +72,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$NOFILE_NEEDED" ]; t
 fi
 NOFILE=$(ulimit -n)
 
-say "building authmuxd and authtest (release)"
-swift build -c release --product authmuxd
-swift build -c release --product authtest
-BIN=$(swift build -c release --show-bin-path)
-COMMIT=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
+build_release
 
 TMP=$(mktemp -d /tmp/ams.XXXXXX)
 chmod 755 "$TMP"

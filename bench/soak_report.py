@@ -12,7 +12,7 @@ import collections
 import re
 import sys
 
-from benchsection import load, write_section
+from benchsection import fenced, load, write_section
 
 BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
 END = "<!-- END section soak -->"
@@ -187,19 +187,11 @@ def section(runs, args):
     w("authmux configuration (`limits.read_timeout` set explicitly; `max_connections` is the default 4096,")
     w("above %s idle + %d clients):" % ("{:,}".format(args.idle), args.sprayers + 1))
     w("")
-    w("```yaml")
-    with open(args.config, encoding="utf-8") as handle:
-        for line in handle.read().splitlines():
-            w(line)
-    w("```")
+    out.extend(fenced(args.config, "yaml"))
     w("")
     w("PAM service (both daemons; paths are the run's temporary folder):")
     w("")
-    w("```")
-    with open(args.pam_service, encoding="utf-8") as handle:
-        for line in handle.read().splitlines():
-            w(line)
-    w("```")
+    out.extend(fenced(args.pam_service))
     w(END)
     return out, bad
 
