@@ -27,12 +27,20 @@ public protocol AuthBackend: AnyObject, Sendable {
     /// backend cannot tell without blocking; its answers are then not cached. Called on the
     /// event loop for every cached route's check: it must be cheap and never block.
     func storeGeneration() -> UInt64?
+
+    /// The verdict when the store can give it at once, without blocking and without a thread
+    /// hop (a sasldb snapshot known to match its file); nil when the check needs `evaluate`.
+    /// Called on the thread that accepted the connection, so it must never block.
+    func answerNow(_ request: BackendRequest) -> BackendAnswer?
 }
 
 extension AuthBackend {
     /// Stores authmux cannot watch (PAM, LDAP) never report a change; their entries live for
     /// the cache's TTL.
     public func storeGeneration() -> UInt64? { 0 }
+
+    /// Stores behind a network or a blocking library always need `evaluate`.
+    public func answerNow(_ request: BackendRequest) -> BackendAnswer? { nil }
 }
 
 extension AuthBackend {

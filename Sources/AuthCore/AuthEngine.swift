@@ -86,11 +86,73 @@ public final class AuthEngine: Sendable {
         }
     }
 
+    /// The whole check on the calling thread, when every backend it reaches can answer without
+    /// blocking (`AuthBackend.answerNow`): a cache hit, or a sasldb snapshot known to be current.
+    /// The outcome carries the delay a failure must wait (already recorded with the throttle);
+    /// the caller holds the answer back that long. Returns nil, having counted and recorded
+    /// nothing, when a backend must be asked through `run`.
+    public func settleNow(_ prepared: PreparedCheck, password: Secret, clientAddress: String?) -> CheckOutcome? {
+        guard let route = prepared.route else {
+            let outcome = CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches")
+            return withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+        }
+        let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
+        var ticket: CacheTicket?
+        if let cache {
+            let generations = route.chain.map { backends[$0]?.storeGeneration() }
+            let clientHost = prepared.wantsClientAddress ? request.clientHost : nil
+            switch cache.lookup(
+                identity: prepared.identity, service: prepared.service, clientHost: clientHost, route: route, password: password,
+                generations: generations, countingMiss: false
+            ) {
+            case .hit(let outcome):
+                return withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+            case .miss(let missed):
+                ticket = missed
+            }
+        }
+        guard let outcome = walkNow(route: route, request: request) else { return nil }
+        if let cache, let ticket {
+            cache.countMiss()
+            cache.record(outcome, ticket: ticket)
+        }
+        return withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+    }
+
+    /// `step`'s walk for backends that answer at once; nil as soon as one cannot.
+    private func walkNow(route: Route, request: BackendRequest) -> CheckOutcome? {
+        var trail: [TrailEntry] = []
+        var allUnavailable = true
+        for name in route.chain {
+            guard let answer = backends[name]?.answerNow(request) else { return nil }
+            trail.append(TrailEntry(backend: name, verdict: answer.verdict, requestedDelay: answer.requestedDelay))
+            switch answer.verdict {
+            case .accepted:
+                return CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail)
+            case .rejected:
+                return CheckOutcome(result: .failed, backend: name, route: route.number, trail: trail)
+            case .unknownUser:
+                allUnavailable = false
+            case .unavailable:
+                break
+            }
+        }
+        return CheckOutcome(result: allUnavailable ? .unavailable : .failed, backend: nil, route: route.number, trail: trail)
+    }
+
     /// A failed answer waits the longer of the failure delay and the throttle's delay.
     private func delayIfFailed(
         _ outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?, on eventLoop: any EventLoop
     ) -> EventLoopFuture<CheckOutcome> {
-        guard outcome.result == .failed else { return eventLoop.makeSucceededFuture(outcome) }
+        let delayed = withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+        guard delayed.delay > .zero else { return eventLoop.makeSucceededFuture(delayed) }
+        return eventLoop.scheduleTask(in: delayed.delay) { delayed }.futureResult
+    }
+
+    /// Sets a failed outcome's delay (and records the failure with the throttle); other
+    /// outcomes pass unchanged.
+    private func withFailureDelay(_ outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?) -> CheckOutcome {
+        guard outcome.result == .failed else { return outcome }
         let requested = outcome.trail.map(\.requestedDelay).max() ?? .zero
         var withDelay = outcome
         withDelay.delay = failureDelay.delay(requested: requested)
@@ -103,9 +165,7 @@ public final class AuthEngine: Sendable {
                 withDelay.throttledBy = key
             }
         }
-        let delayed = withDelay
-        guard delayed.delay > .zero else { return eventLoop.makeSucceededFuture(delayed) }
-        return eventLoop.scheduleTask(in: delayed.delay) { delayed }.futureResult
+        return withDelay
     }
 
     private func step(

@@ -79,8 +79,11 @@ public final class CredentialCache: Sendable {
     ///
     /// - Parameter generations: each backend of `route.chain`'s `storeGeneration()`, read now.
     /// - Parameter clientHost: the client's host when a backend on the route uses it, else nil.
+    /// - Parameter countingMiss: false when the caller may hand the check on to a path that looks
+    ///   it up again; it then calls `countMiss()` only if it settles the miss itself.
     public func lookup(
-        identity: CanonicalIdentity, service: String, clientHost: String? = nil, route: Route, password: Secret, generations: [UInt64?]
+        identity: CanonicalIdentity, service: String, clientHost: String? = nil, route: Route, password: Secret, generations: [UInt64?],
+        countingMiss: Bool = true
     ) -> CacheLookup {
         let key = CacheKey(user: identity.user, realm: identity.realm, service: service, clientAddress: clientHost)
         let digest = self.digest(of: password)
@@ -104,8 +107,13 @@ public final class CredentialCache: Sendable {
             outcome.cached = true
             return .hit(outcome)
         }
-        misses.increment()
+        if countingMiss { misses.increment() }
         return .miss(CacheTicket(key: key, digest: digest, chain: route.chain, generations: generations))
+    }
+
+    /// Counts a miss that `lookup(countingMiss: false)` left uncounted.
+    public func countMiss() {
+        misses.increment()
     }
 
     /// Files the chain's answer for a miss, when it may be cached. An acceptance replaces any

@@ -12,6 +12,8 @@ final class ScriptedBackend: AuthBackend {
         var forced: BackendVerdict?
         var generation: UInt64? = 0
         var calls = 0
+        /// Whether `answerNow` answers (as a sasldb snapshot does) or defers to `check`.
+        var answersNow = false
     }
 
     let name: String
@@ -29,13 +31,21 @@ final class ScriptedBackend: AuthBackend {
     var calls: Int { store.withLockedValue { $0.calls } }
 
     func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        let verdict = store.withLockedValue { store -> BackendVerdict in
+        eventLoop.makeSucceededFuture(verdict(for: request))
+    }
+
+    func answerNow(_ request: BackendRequest) -> BackendAnswer? {
+        guard store.withLockedValue({ $0.answersNow }) else { return nil }
+        return BackendAnswer(verdict: verdict(for: request))
+    }
+
+    private func verdict(for request: BackendRequest) -> BackendVerdict {
+        store.withLockedValue { store -> BackendVerdict in
             store.calls += 1
             if let forced = store.forced { return forced }
             guard let stored = store.passwords[request.identity.user] else { return .unknownUser }
             return request.password.constantTimeEquals(Secret(stored)) ? .accepted : .rejected(reason: "wrong password")
         }
-        return eventLoop.makeSucceededFuture(verdict)
     }
 
     func storeGeneration() -> UInt64? { store.withLockedValue { $0.generation } }

@@ -41,11 +41,17 @@ public final class SASLDBBackend: AuthBackend {
     }
 
     public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        if let watch, let snapshot = current.withLockedValue({ $0 }), snapshot.watchCount == watch.poll() {
-            return eventLoop.makeSucceededFuture(verdict(for: request, in: snapshot))
+        if let answer = answerNow(request) {
+            return eventLoop.makeSucceededFuture(answer.verdict)
         }
         return pool.runIfActive(eventLoop: eventLoop) { self.checkBlocking(request) }
             .recover { error in .unavailable(reason: "sasldb worker: \(error)") }
+    }
+
+    /// Answers from the snapshot while the inotify watch proves the file unchanged.
+    public func answerNow(_ request: BackendRequest) -> BackendAnswer? {
+        guard let watch, let snapshot = current.withLockedValue({ $0 }), snapshot.watchCount == watch.poll() else { return nil }
+        return BackendAnswer(verdict: verdict(for: request, in: snapshot))
     }
 
     /// The inotify watch's change count: every write to the file (or its replacement) moves it,
