@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CBerkeleyDB", path: "Sources/CBerkeleyDB"),
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .systemLibrary(name: "CLDAP", path: "Sources/CLDAP"),
+        .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
         .target(
             name: "AuthCore",
             dependencies: [
@@ -67,6 +68,7 @@ let package = Package(
             dependencies: [
                 "AuthCore",
                 "Backends",
+                "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

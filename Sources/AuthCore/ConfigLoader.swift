@@ -10,7 +10,7 @@ public enum ConfigLoader {
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
-    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "max_queue", "max_connections"]
+    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "accept_threads", "max_queue", "max_connections"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
     static let throttleKeys: Set<String> = ["enabled", "free_failures", "initial", "max", "half_life", "max_entries"]
     static let routeKeys: Set<String> = ["match", "use"]
@@ -206,6 +206,7 @@ public enum ConfigLoader {
             case "read_timeout": limits.readTimeout = try value.duration(in: .milliseconds(100) ... .hours(1))
             case "client_address_grace": limits.clientAddressGrace = try value.duration(in: .nanoseconds(0) ... .seconds(1))
             case "event_loops": limits.eventLoops = try value.int(in: 1...64)
+            case "accept_threads": limits.acceptThreads = try value.int(in: 0...64)
             case "max_queue": limits.maxQueue = try value.int(in: 1...1_000_000)
             case "max_connections": limits.maxConnections = try value.int(in: 1...1_000_000)
             default: break

@@ -18,6 +18,10 @@ public struct LimitsConfig: Sendable, Equatable {
     /// for hosts that need more than one core's worth of checks, at the price of a cross-thread
     /// hand-off per connection. Read at start only.
     public var eventLoops: Int
+    /// Threads that accept each saslauthd listener's connections and answer, on the spot, the
+    /// requests that need no blocking call (cache hits, sasldb); the rest go to the event loops.
+    /// 0 accepts on the event loops instead. Read at start only.
+    public var acceptThreads: Int
     /// Checks one backend may hold at once, waiting for one of its threads or running; past
     /// it, a check is answered "temporarily unavailable" at once (see `BackendQueue`).
     public var maxQueue: Int
@@ -27,14 +31,16 @@ public struct LimitsConfig: Sendable, Equatable {
 
     public static let defaultMaxQueue = 1024
     public static let defaultMaxConnections = 4096
+    public static let defaultAcceptThreads = 2
 
     public init(
         readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .zero, eventLoops: Int = 1,
-        maxQueue: Int = LimitsConfig.defaultMaxQueue, maxConnections: Int = LimitsConfig.defaultMaxConnections
+        acceptThreads: Int = LimitsConfig.defaultAcceptThreads, maxQueue: Int = LimitsConfig.defaultMaxQueue, maxConnections: Int = LimitsConfig.defaultMaxConnections
     ) {
         self.readTimeout = readTimeout
         self.clientAddressGrace = clientAddressGrace
         self.eventLoops = eventLoops
+        self.acceptThreads = acceptThreads
         self.maxQueue = maxQueue
         self.maxConnections = maxConnections
     }

@@ -15,11 +15,6 @@ final class ConnectionLimiter: ChannelDuplexHandler {
     private let logger: Logger
     private let listenerPath: String
     private var heldRead = false
-    /// Under sustained overload the limiter pauses and resumes with every connection; the
-    /// warning is repeated at most this often, with the number of pauses in between.
-    private static let warningInterval = TimeAmount.seconds(10)
-    private var lastWarning: NIODeadline?
-    private var pausesSinceWarning = 0
 
     init(budget: ConnectionBudget, listenerPath: String, logger: Logger) {
         self.budget = budget
@@ -41,15 +36,7 @@ final class ConnectionLimiter: ChannelDuplexHandler {
         }
         guard !heldRead else { return }
         heldRead = true
-        pausesSinceWarning += 1
-        let now = NIODeadline.now()
-        if lastWarning.map({ now - $0 >= Self.warningInterval }) ?? true {
-            logger.warning("connection limit reached: accepting paused", metadata: [
-                "max_connections": "\(budget.limit)", "listener": "\(listenerPath)", "pauses": "\(pausesSinceWarning)",
-            ])
-            lastWarning = now
-            pausesSinceWarning = 0
-        }
+        budget.notePause(listenerPath: listenerPath, logger: logger)
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         budget.waitForRoom {

@@ -50,9 +50,14 @@ final class PeerCredentialGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func refuse(context: ChannelHandlerContext, reason: String, metadata: Logger.Metadata) {
+        Self.logRefusal(reason: reason, metadata: metadata, listenerPath: listenerPath, logger: logger)
+        context.close(promise: nil)
+    }
+
+    /// The one warning for a refused peer, wherever the connection was accepted.
+    static func logRefusal(reason: String, metadata: Logger.Metadata, listenerPath: String, logger: Logger) {
         var metadata = metadata
         metadata["listener"] = "\(listenerPath)"
         logger.warning("connection refused: \(reason)", metadata: metadata)
-        context.close(promise: nil)
     }
 }

@@ -12,6 +12,7 @@ struct ReloadService: Service {
     let socketOverride: String?
     let listeners: [ListenerConfig]
     let eventLoops: Int
+    let acceptThreads: Int
     let maxConnections: Int
     /// The `run_as` account the daemon switched to at start, if any: a reloaded configuration
     /// must work as it, since root cannot be had back.
@@ -43,6 +44,9 @@ struct ReloadService: Service {
         }
         if config.limits.eventLoops != eventLoops {
             logger.warning("limits.event_loops: a change is not applied by a reload; restart authmuxd to apply it")
+        }
+        if config.limits.acceptThreads != acceptThreads {
+            logger.warning("limits.accept_threads: a change is not applied by a reload; restart authmuxd to apply it")
         }
         if config.limits.maxConnections != maxConnections {
             logger.warning("limits.max_connections: a change is not applied by a reload; restart authmuxd to apply it")

@@ -54,9 +54,9 @@ struct RunCommand: AsyncParsableCommand {
         let active = ActiveEngine(engine: engine, limits: config.limits)
         let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
         let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops,
-            maxConnections: config.limits.maxConnections, privileges: privileges, logger: logger)
+            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, privileges: privileges, logger: logger)
         let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
-            maxConnections: config.limits.maxConnections, runAs: privileges?.account, active: active, logger: logger)
+            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, runAs: privileges?.account, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -34,22 +34,38 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     private var lateAddress: String?
     private var acceptedFourFields = false
 
+    /// What an `AcceptLane` read before handing the connection over, if it came that way.
+    private let received: PendingBytes?
+    private let acceptedAt: NIODeadline?
+
     init(server: ServerContext) {
         self.server = server
         self.current = server.active.current
+        self.received = nil
+        self.acceptedAt = nil
+    }
+
+    /// A connection an `AcceptLane` accepted under `current`, having already read `received`.
+    init(server: ServerContext, current: ActiveEngine.Current, received: PendingBytes, started: NIODeadline) {
+        self.server = server
+        self.current = current
+        self.received = received
+        self.acceptedAt = started
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // The lane's bytes become this handler's buffer, so the wipe at the end covers them.
         // Typical requests are well under 256 bytes; the buffer grows for the rare long one.
-        buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer = received?.take() ?? context.channel.allocator.buffer(capacity: 256)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        started = .now()
+        started = acceptedAt ?? .now()
         readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: current.limits.readTimeout) {
             self.endOfRequest(context: context)
         }
         context.fireChannelActive()
+        if buffer.readableBytes > 0 { process(context: context) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

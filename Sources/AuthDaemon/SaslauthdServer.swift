@@ -17,25 +17,31 @@ final class SaslauthdServer: Service {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let loopCount: Int
+    /// `limits.accept_threads`: threads of each saslauthd listener's `AcceptLane`; 0 serves it
+    /// from SwiftNIO's accepting channel instead.
+    private let acceptThreads: Int
     /// Shared by every listener: `limits.max_connections` counts all of them together.
     private let budget: ConnectionBudget
     /// `run_as`: performed once every socket is bound, before the daemon says it is ready.
     private let privileges: PrivilegeDrop?
 
-    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, maxConnections: Int,
-         privileges: PrivilegeDrop? = nil, logger: Logger) {
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, acceptThreads: Int = 0,
+         maxConnections: Int, privileges: PrivilegeDrop? = nil, logger: Logger) {
         self.budget = ConnectionBudget(limit: maxConnections)
         self.privileges = privileges
         self.listeners = listeners
         self.context = context
         self.group = group
         self.loopCount = loopCount
+        self.acceptThreads = acceptThreads
         self.logger = logger
     }
 
     private struct Bound {
         var listener: ListenerConfig
-        var quiesce: ServerQuiescingHelper
+        /// How the listener is served: SwiftNIO's accepting channel, or an `AcceptLane`.
+        var quiesce: ServerQuiescingHelper?
+        var lane: AcceptLane?
         var inode: ino_t?
     }
 
@@ -65,6 +71,9 @@ final class SaslauthdServer: Service {
         let policy = try listener.allow.map(PeerPolicy.resolve)
         // A directory authmux creates goes to the run_as user, who must remove the socket at shutdown.
         try SocketPreparer.prepare(listener, group: gid, owner: privileges?.account.uid)
+        if listener.protocolName == .saslauthd && acceptThreads > 0 {
+            return try bindLane(listener, group: gid, policy: policy)
+        }
         let server = context
         let logger = self.logger
         let budget = self.budget
@@ -101,17 +110,46 @@ final class SaslauthdServer: Service {
         defer { umask(previousMask) }
         _ = try await bootstrap.bind(unixDomainSocketPath: listener.path).get()
         try SocketPreparer.finish(listener, group: gid)
+        announce(listener, acceptedBy: "event loop")
+        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
+    }
+
+    /// Binds a saslauthd listener's socket and serves it from an `AcceptLane`.
+    private func bindLane(_ listener: ListenerConfig, group gid: gid_t?, policy: PeerPolicy?) throws -> Bound {
+        let previousMask = umask(SocketPreparer.umask(for: listener))
+        let fd: CInt
+        do {
+            defer { umask(previousMask) }
+            fd = try SocketPreparer.listen(on: listener.path, backlog: 1024)
+        }
+        let inode = SocketPreparer.inode(of: listener.path)
+        let lane: AcceptLane
+        do {
+            try SocketPreparer.finish(listener, group: gid)
+            lane = try AcceptLane(
+                listener: listener, fd: fd, threads: acceptThreads, context: context, group: group, budget: budget, policy: policy, logger: logger)
+        } catch {
+            close(fd)
+            SocketPreparer.remove(listener.path, ifInode: inode)
+            throw error
+        }
+        lane.start()
+        announce(listener, acceptedBy: "\(acceptThreads) accept threads")
+        return Bound(listener: listener, lane: lane, inode: inode)
+    }
+
+    private func announce(_ listener: ListenerConfig, acceptedBy: String) {
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
-            "event_loops": "\(loopCount)", "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
+            "event_loops": "\(loopCount)", "accepted_by": "\(acceptedBy)",
+            "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
         ])
         if let account = privileges?.account, let denial = account.removalDenial(of: listener.path) {
             logger.warning("user \(account.userName) will not be able to remove the socket at shutdown; the next start replaces the stale file", metadata: [
                 "path": "\(listener.path)", "reason": "\(denial)",
             ])
         }
-        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
     }
 
     private static func connectionHandler(for listener: ListenerConfig, server: ServerContext) -> any ChannelHandler {
@@ -124,9 +162,12 @@ final class SaslauthdServer: Service {
 
     private func drain(_ bound: [Bound]) async {
         for item in bound {
-            let promise = group.next().makePromise(of: Void.self)
-            item.quiesce.initiateShutdown(promise: promise)
-            try? await promise.futureResult.get()
+            if let quiesce = item.quiesce {
+                let promise = group.next().makePromise(of: Void.self)
+                quiesce.initiateShutdown(promise: promise)
+                try? await promise.futureResult.get()
+            }
+            await item.lane?.stop()
             if let problem = SocketPreparer.remove(item.listener.path, ifInode: item.inode) {
                 logger.warning("cannot remove the socket; the next start replaces the stale file", metadata: ["path": "\(item.listener.path)", "error": "\(problem)"])
             }

@@ -69,6 +69,24 @@ enum SocketPreparer {
         return unlink(path) == 0 || errno == ENOENT ? nil : errorText()
     }
 
+    /// A listening socket bound to `path`, for an `AcceptLane`. It stays blocking: lane threads
+    /// wait in `accept` (the kernel wakes one of them per connection), and `shutdown` wakes them
+    /// all when the daemon stops. The caller sets the umask around this call.
+    static func listen(on path: String, backlog: Int32) throws -> CInt {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketSetupError(description: "cannot create a socket for \(path): \(errorText())") }
+        var address = unixAddress(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+            let problem = errorText()
+            close(fd)
+            throw SocketSetupError(description: "cannot listen on \(path): \(problem)")
+        }
+        return fd
+    }
+
     /// Whether a process listens on the socket. The probe does not block: a listener whose
     /// backlog is full (EAGAIN) is alive too, and a hung one must not hang our start.
     private static func isAnswering(_ path: String) -> Bool {

@@ -12,6 +12,10 @@ struct DaemonConfig: Sendable {
     var socketMode = "0660"
     /// `limits.event_loops`; nil leaves the default (one loop).
     var eventLoops: Int?
+    /// `limits.accept_threads`; nil leaves the default (an accept lane); 0 accepts on the loop.
+    var acceptThreads: Int?
+    /// `failure_delay.floor`; nil leaves the default (none).
+    var failureDelayFloor: String?
     /// `throttle.enabled`; nil leaves the default (on).
     var throttle: Bool?
     /// More `listen:` entries after the saslauthd one (pwcheck, authdaemond front doors).
@@ -52,6 +56,8 @@ struct DaemonConfig: Sendable {
             "  read_timeout: \(readTimeout)",
         ]
         if let eventLoops { lines.append("  event_loops: \(eventLoops)") }
+        if let acceptThreads { lines.append("  accept_threads: \(acceptThreads)") }
+        if let failureDelayFloor { lines.append("failure_delay: { floor: \(failureDelayFloor) }") }
         if let throttle { lines.append("throttle: { enabled: \(throttle) }") }
         lines += [
             "backends:",
