@@ -19,7 +19,9 @@ public final class CredentialCache: Sendable {
     public let settings: CacheSettings
     /// Backends configured with `cache: false`.
     public let uncachedBackends: Set<String>
-    private let key: SymmetricKey
+    /// An HMAC already keyed with the cache's key; each digest starts from a copy, which spares
+    /// hashing the key's two pads again for every check.
+    private let keyed: HMAC<SHA256>
     private let now: @Sendable () -> NIODeadline
     private let state: NIOLockedValueBox<State>
     private let hits: Counter
@@ -66,7 +68,7 @@ public final class CredentialCache: Sendable {
     ) {
         self.settings = settings
         self.uncachedBackends = uncachedBackends
-        self.key = key
+        self.keyed = HMAC<SHA256>(key: key)
         self.now = now
         self.state = NIOLockedValueBox(State(table: CacheTable(capacity: max(1, settings.maxEntries))))
         self.hits = Counter(label: "authmux_cache_hits_total", factory: metrics)
@@ -158,7 +160,7 @@ public final class CredentialCache: Sendable {
 
     /// The digest an entry for `password` would hold.
     package func digest(of password: Secret) -> PasswordDigest {
-        var mac = HMAC<SHA256>(key: key)
+        var mac = keyed
         password.withUnsafeBytes { mac.update(data: $0) }
         return mac.finalize().withUnsafeBytes { PasswordDigest(bytes: $0) }
     }
