@@ -74,7 +74,8 @@ struct AcceptLaneTests {
             try S.expectStillServes(daemon)
             #expect(client.isOpenAndSilent(), "the failed answer was not held back")
             daemon.send(signal: SIGTERM)
-            #expect(try client.readReply() == .answer("NO authentication failed"), "\(daemon.logTail)")
+            let reply = try await OwnThread.run { try client.readReply() }
+            #expect(reply == .answer("NO authentication failed"), "\(daemon.logTail)")
             let termination = try await daemon.waitForExit()
             #expect(termination == .exited(0), "\(termination)\n\(daemon.logTail)")
             #expect(daemon.log.contains("delay_ms=1500"), "\(daemon.logTail)")

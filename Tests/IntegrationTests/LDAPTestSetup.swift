@@ -38,15 +38,7 @@ enum LDAPTestSetup {
     }
 
     static func exchange(socketPath: String, fields: [String]) async throws -> SaslauthdReply {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    continuation.resume(returning: try RawSaslauthdClient.exchange(socketPath: socketPath, fields: fields))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socketPath, fields: fields) }
     }
 
     static func expect(

@@ -59,10 +59,10 @@ struct LimitsTests {
                 try await daemon.waitForLog(containing: "received login \"slow1\"")
                 try await daemon.waitForLog(containing: "received login \"slow2\"")
                 let refused = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
-                #expect(refused == .answer("NO temporarily unavailable"), "\(refused)")
+                #expect(refused == .answer("NO temporarily unavailable"), "\(refused)\n\(daemon.logTail)")
                 try await daemon.waitForLog(containing: "queue full (2 checks waiting or running)")
                 for client in slow {
-                    let reply = try client.readReply()
+                    let reply = try await OwnThread.run { try client.readReply() }
                     #expect(reply.isOK, "\(reply)")
                 }
                 let served = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])

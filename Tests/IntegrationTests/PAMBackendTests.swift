@@ -165,7 +165,7 @@ struct PAMBackendTests {
                 // Both exchanges run on one thread of their own, outside Swift's cooperative pool,
                 // which other tests' blocking calls can fill: the good check must be sent while
                 // the failing one is pending, whatever else the test process is doing.
-                let observation = try await Self.onOwnThread { [socketPath = daemon.socketPath] in
+                let observation = try await OwnThread.run { [socketPath = daemon.socketPath] in
                     let failing = try RawSaslauthdClient(socketPath: socketPath, receiveTimeout: .seconds(30))
                     let sent = ContinuousClock.now
                     try failing.send(RawSaslauthdClient.encode(["frank", "wrong", "slow", ""]))
@@ -187,13 +187,6 @@ struct PAMBackendTests {
                 #expect(applied >= 2000, "\(daemon.logTail)")
                 #expect(failingTook >= .milliseconds(applied), "answered after \(failingTook), delay \(applied) ms")
             }
-        }
-    }
-
-    /// Runs blocking socket work on a new thread and returns its result.
-    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 

@@ -8,7 +8,9 @@ import Glibc
 /// Every receive has a timeout (`SO_RCVTIMEO`), so a daemon that never answers fails the test
 /// with a clear error instead of blocking the suite. Sends use `MSG_NOSIGNAL`: a daemon that
 /// hangs up early must not kill the test runner with SIGPIPE.
-final class RawSaslauthdClient {
+// @unchecked: a test uses a client from one place at a time; it crosses to another thread only
+// inside `OwnThread.run`, while the test awaits it.
+final class RawSaslauthdClient: @unchecked Sendable {
     private var fd: Int32
 
     /// Connects to `socketPath`. `receiveTimeout` bounds every later read.
