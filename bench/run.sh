@@ -542,12 +542,15 @@ EOF
   "$BIN/authtest" -f "$MUXC_SOCK" -u "$CACHE_USER" -r "$REALM" -p "${PASSWORD_PREFIX}0" >/dev/null \
     || die "authmuxd (cached) refused $CACHE_USER"
 
-  say "measuring cached checks: concurrency $CACHE_CONCURRENCIES; $CACHE_ROUNDS round(s) of saslauthd -c, authmux with cache"
+  # The floor runs the same load too: what a server that checks nothing reaches against
+  # saslauthd -c on this machine bounds what any cache can.
+  say "measuring cached checks: concurrency $CACHE_CONCURRENCIES; $CACHE_ROUNDS round(s) of saslauthd -c, authmux with cache, the floor"
   for conc in $CACHE_CONCURRENCIES; do
     echo "--- cached checks, concurrency $conc, user $CACHE_USER"
     for ((round = 1; round <= CACHE_ROUNDS; round++)); do
       RUN_USERS=1 RUN_RESULTS=$CACHE_RESULTS run_one saslauthd-c "$conc" 0 "$round"
       RUN_USERS=1 RUN_RESULTS=$CACHE_RESULTS run_one authmux-c "$conc" 0 "$round"
+      RUN_USERS=1 RUN_RESULTS=$CACHE_RESULTS run_one floor "$conc" 0 "$round"
     done
   done
   stop_cached_daemons   # flushes authmuxd's batched log before it is counted
@@ -580,7 +583,7 @@ if [ -n "$CACHE_CONCURRENCIES" ]; then
     --concurrencies $CACHE_CONCURRENCIES --user "$CACHE_USER" --saslauthd-cmd "$SASLC_CMD" \
     --authmuxd-cmd "$MUXC_CMD" --config "$MUXC_CONFIG" \
     --authtest-cmd "$BIN/authtest $(RUN_USERS=1 authtest_args SOCKET CONCURRENCY 0 ROUND | tr '\n' ' ')" \
-    --hit-lines "$CACHE_HIT_LINES" --check-lines "$CACHE_CHECK_LINES" --describe "$BUILD_DESCRIBE" \
+    --hit-lines "$CACHE_HIT_LINES" --check-lines "$CACHE_CHECK_LINES" --describe "$BUILD_DESCRIBE" --floor-procs "$FLOOR_PROCS" \
     || PROBLEMS=$((PROBLEMS + 1))
 fi
 

@@ -20,7 +20,7 @@ import sys
 SERVERS = ("saslauthd", "authmux", "floor")
 LABELS = {"saslauthd": "saslauthd", "authmux": "authmux", "floor": "floor"}
 # The cached-checks scenario (issue 6): saslauthd -c against authmux's credential cache.
-CACHED_SERVERS = ("saslauthd-c", "authmux-c")
+CACHED_SERVERS = ("saslauthd-c", "authmux-c", "floor")
 CACHE_MARK_START = "<!-- cache-benchmark:start -->"
 CACHE_MARK_END = "<!-- cache-benchmark:end -->"
 
@@ -856,23 +856,35 @@ def cmd_cache_report(args):
                  " after the first check every answer comes from each server's cache." % (
                      args.date, platform.node() or "this machine", args.describe or "this build", args.rounds,
                      args.duration, args.warmup, args.user))
-    lines += ["", "| concurrency | saslauthd -c checks/s | authmux cache checks/s | ratio | target | p99 ms saslauthd / authmux |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "| concurrency | saslauthd -c checks/s | authmux cache checks/s | ratio | target | floor checks/s | floor / saslauthd -c "
+              "| authmux / floor | p99 ms saslauthd / authmux / floor |",
+              "|---|---|---|---|---|---|---|---|---|"]
     verdicts = []
+    floor_ratios = []
     for conc in args.concurrencies:
         row = {}
         for server in CACHED_SERVERS:
             group = [run for run in runs if run["server"] == server and run["concurrency"] == conc and run.get("result")]
             row[server] = (median([run["result"]["checks_per_s"] for run in group]),
                            median([run["result"].get("latency_ms", {}).get("p99") for run in group]))
-        s_rate, a_rate = row["saslauthd-c"][0], row["authmux-c"][0]
+        s_rate, a_rate, f_rate = row["saslauthd-c"][0], row["authmux-c"][0], row["floor"][0]
         ratio = a_rate / s_rate if s_rate and a_rate else None
+        floor_ratio = f_rate / s_rate if s_rate and f_rate else None
+        floor_ratios.append((conc, floor_ratio))
         met = ratio is not None and ratio >= TARGET_RATIO
         verdicts.append(met)
-        lines.append("| %d | %s | %s | %s | %s | %s / %s |" % (
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |" % (
             conc, num(s_rate), num(a_rate), times(ratio), "≥ %g× %s" % (TARGET_RATIO, "met" if met else "**missed**"),
-            num(row["saslauthd-c"][1], 3), num(row["authmux-c"][1], 3)))
+            num(f_rate), times(floor_ratio), times(a_rate / f_rate if a_rate and f_rate else None),
+            num(row["saslauthd-c"][1], 3), num(row["authmux-c"][1], 3), num(row["floor"][1], 3)))
     lines.append("")
+    below = [(conc, r) for conc, r in floor_ratios if r is not None and r < TARGET_RATIO]
+    if below:
+        lines.append("The floor (`bench/floor-server.c`: accepts, reads, answers OK without checking anything, in %d"
+                     " processes) reached only %s saslauthd -c's checks/s at %s clients in this run: on this machine no"
+                     " server, however little it does per check, answers %g× as many checks as saslauthd -c there." % (
+                         args.floor_procs, " and ".join(times(r) for _, r in below), " and ".join(str(c) for c, _ in below), TARGET_RATIO))
+        lines.append("")
     if args.check_lines >= 0:
         lines.append("authmuxd logged %s check lines during these runs, %s of them `cached=yes` (the rest are the"
                      " first check of the run and any check that found the entry being written)." % (
@@ -976,6 +988,7 @@ def main():
     cache.add_argument("--hit-lines", type=int, default=-1)
     cache.add_argument("--check-lines", type=int, default=-1)
     cache.add_argument("--describe", default="")
+    cache.add_argument("--floor-procs", type=int, default=5)
 
     args = parser.parse_args()
     handler = {"record": cmd_record, "rss": cmd_rss, "report": cmd_report, "cache-report": cmd_cache_report}[args.command]
