@@ -75,6 +75,9 @@ final class LDAPConnection: @unchecked Sendable {
                 return .failure(connection.failure(started, "StartTLS", hint: started == LDAP_TIMEOUT ? nil : tlsHint))
             }
         }
+        // Only once set-up is over: nothing is left unread by then, and the TLS layer, when
+        // there is one, sits above the read-ahead buffer and reads through it.
+        _ = authmux_ldap_add_readahead(raw)
         return .success(connection)
     }
 
