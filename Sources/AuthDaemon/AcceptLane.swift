@@ -22,12 +22,14 @@ import Glibc
 /// on one loop (BENCHMARKS.md, profile notes). libsasl2 writes its request right after
 /// connecting, so by the time a connection is accepted its request is usually there to read.
 ///
-/// Everything else is handed to SwiftNIO, as a channel made from the accepted socket together
-/// with the bytes already read, and served by `SaslauthdConnectionHandler` exactly as before: a
-/// request still on its way (the read deadline then applies), a malformed one (answered with its
-/// reason), one that needs PAM or LDAP (their thread pools complete on the channel's loop).
-/// A failed answer that must wait (failure delay, throttle) is held on an event loop, never on a
-/// lane thread. A lane thread therefore blocks only in `accept`.
+/// A complete request that needs a backend's thread pool (PAM, LDAP) is run by the engine on an
+/// event loop, which writes the answer to the socket when the pool is done: nothing is left to
+/// read, so no channel is needed. Everything else is handed to SwiftNIO, as a channel made from
+/// the accepted socket together with the bytes already read, and served by
+/// `SaslauthdConnectionHandler` exactly as before: a request still on its way (the read
+/// deadline then applies), a malformed one (answered with its reason), one that must wait for a
+/// client address. A failed answer that must wait (failure delay, throttle) is held on an event
+/// loop, never on a lane thread. A lane thread therefore blocks only in `accept`.
 final class AcceptLane: Sendable {
     /// Enough for the largest valid request (five fields of 256 bytes) and one byte more, so a
     /// request followed by stray bytes is seen as such.
@@ -53,10 +55,12 @@ final class AcceptLane: Sendable {
         var outcome: CheckOutcome
     }
 
-    /// What the lane makes of the bytes it found: a settled check, or why the event loop must
-    /// serve the connection (logged at debug level).
+    /// What the lane makes of the bytes it found: a settled check; a complete request whose
+    /// backend must be asked; or why the connection must be served by SwiftNIO (logged at debug
+    /// level).
     private enum Decision {
         case settled(Settled)
+        case ask(PreparedCheck, SaslauthdRequest)
         case handOff(String)
     }
 
@@ -200,6 +204,9 @@ final class AcceptLane: Sendable {
         case .settled(let settled):
             buffer.wipe()
             answer(connection, settled: settled, started: started)
+        case .ask(let prepared, let request):
+            buffer.wipe()
+            ask(connection, prepared: prepared, request: request, current: current, started: started)
         case .handOff(let reason):
             logger.debug("connection handed to an event loop", metadata: ["reason": "\(reason)"])
             handOff(connection, received: PendingBytes(consume buffer), current: current, started: started)
@@ -223,13 +230,36 @@ final class AcceptLane: Sendable {
         if fieldCount == 4 && prepared.wantsClientAddress && current.limits.clientAddressGrace > .zero {
             return .handOff("waiting for a client address")
         }
-        guard let outcome = current.engine.settleNow(prepared, password: request.password, clientAddress: request.clientAddress) else {
-            return .handOff("a backend needs its thread pool")
-        }
         if context.traceNormalization {
             for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }
         }
+        guard let outcome = current.engine.settleNow(prepared, password: request.password, clientAddress: request.clientAddress) else {
+            return .ask(prepared, request)
+        }
         return .settled(Settled(prepared: prepared, clientAddress: request.clientAddress, outcome: outcome))
+    }
+
+    /// A complete request whose backend needs its thread pool (PAM, LDAP, a sasldb being
+    /// re-read): the engine runs it on an event loop and the answer is written to the socket
+    /// from there. Nothing is left to read, so the connection needs no channel of its own.
+    private func ask(_ connection: CInt, prepared: PreparedCheck, request: SaslauthdRequest, current: ActiveEngine.Current, started: NIODeadline) {
+        let context = self.context
+        let budget = self.budget
+        let tracker = self.tracker
+        tracker.holdAnswer()
+        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: group.next()).whenComplete { result in
+            let outcome: CheckOutcome
+            switch result {
+            case .success(let value): outcome = value
+            case .failure(let error):
+                outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
+            }
+            Self.send(outcome.wireAnswer, to: connection)
+            close(connection)
+            budget.closed()
+            context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress)
+            tracker.answerSent()
+        }
     }
 
     /// Sends the answer and closes, now or, for a failure that must wait, from an event loop.
