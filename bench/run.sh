@@ -199,6 +199,9 @@ stop_daemons() {
     SASLAUTHD_PID=""
     SASLAUTHD_PIDS=()
   fi
+}
+
+stop_floor() {  # separate from stop_daemons: the cached-checks scenario runs the floor too
   if [ -n "$FLOOR_PID" ]; then
     # Started with setsid, so its pid is its process group; the forked processes share it.
     kill -TERM -- "-$FLOOR_PID" 2>/dev/null || true
@@ -242,6 +245,7 @@ cleanup() {
   set +e
   stop_cached_daemons
   stop_daemons
+  stop_floor
   if [ "$SUCCEEDED" -eq 1 ] && [ "$KEEP_TMP" != 1 ]; then
     rm -rf "$TMP"
   else
@@ -415,6 +419,7 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() {  # user + system ticks of the given processes (all their threads)
   local pid total=0 stat rest
   for pid in "$@"; do
+    [ -n "$pid" ] || continue   # "/proc//stat" would be the machine's /proc/stat
     stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
     rest=${stat##*) }
     # shellcheck disable=SC2086
