@@ -3,6 +3,7 @@ import CLinuxSocket
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -47,6 +48,9 @@ final class AcceptLane: Sendable {
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let running = DispatchGroup()
+    /// When `accept` last failed for want of descriptors or memory, so the warning is repeated
+    /// at most every 10 s while the retries go on every 10 ms.
+    private let lastShortageWarning = NIOLockedValueBox<NIODeadline?>(nil)
 
     /// A check the lane settled, with what its log line needs.
     private struct Settled {
@@ -146,9 +150,17 @@ final class AcceptLane: Sendable {
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors or memory: retry shortly rather than spin; the
                     // connections in flight free some as they end.
-                    logger.warning("cannot accept a connection; retrying", metadata: [
-                        "listener": "\(listener.path)", "error": "\(String(cString: strerror(error)))",
-                    ])
+                    let now = NIODeadline.now()
+                    let warn = lastShortageWarning.withLockedValue { last -> Bool in
+                        guard last.map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+                        last = now
+                        return true
+                    }
+                    if warn {
+                        logger.warning("cannot accept a connection; retrying every 10 ms", metadata: [
+                            "listener": "\(listener.path)", "error": "\(String(cString: strerror(error)))",
+                        ])
+                    }
                     usleep(10_000)
                     continue
                 default:

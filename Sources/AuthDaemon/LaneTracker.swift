@@ -2,9 +2,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// What an `AcceptLane` has started and not yet finished: connections it handed to SwiftNIO
-/// (which a server channel's quiescing helper cannot see, having no parent channel) and failed
-/// answers it holds back for their delay. A graceful shutdown asks the connections to finish
-/// and waits for both.
+/// (which a server channel's quiescing helper cannot see, having no parent channel) and answers
+/// it still owes on connections of its own (a failure held for its delay, a check a backend's
+/// threads are working on). A graceful shutdown asks the connections to finish and waits for
+/// both.
 final class LaneTracker: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
