@@ -505,6 +505,9 @@ def limits_section(w, table, cores):
                      " spend %.0f %% less per check, if the client's cost per check stayed as measured"
                      " (the floor reached %s)." % (
                          num(client, 1), num(left, 1), num(a, 1), 100.0 * (a - left) / a, times(row["floor_ratio"])))
+        elif row["ratio"] is not None and row["ratio"] >= TARGET_RATIO:
+            w(head + "; after the client's %s µs, %s µs are left for authmuxd, which used %s µs: it fits, and"
+                     " the run measured %s." % (num(client, 1), num(left, 1), num(a, 1), times(row["ratio"])))
         else:
             w(head + "; after the client's %s µs, %s µs are left for authmuxd, which used %s µs: its CPU per check"
                      " fits, so CPU alone does not explain a ratio of %s." % (
