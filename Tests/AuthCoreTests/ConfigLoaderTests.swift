@@ -35,6 +35,7 @@ struct ConfigLoaderTests {
               read_timeout: 1500ms
               client_address_grace: 0
               event_loops: 2
+              accept_threads: 0
             backends:
               mailusers: { type: stub }
               system: { type: stub, verdict: unknown }
@@ -54,6 +55,7 @@ struct ConfigLoaderTests {
         #expect(config.limits.readTimeout == .milliseconds(1500))
         #expect(config.limits.clientAddressGrace == .zero)
         #expect(config.limits.eventLoops == 2)
+        #expect(config.limits.acceptThreads == 0, "0 selects the event loop's accept path")
         #expect(config.backends.map(\.name) == ["mailusers", "system"])
         #expect(config.routes.count == 3)
         #expect(config.routes[0].match == RouteMatch(realms: ["example.com"]))
@@ -193,6 +195,14 @@ struct ConfigLoaderTests {
         let error = try #require(Self.failure("limits:\n  read_timeout: 1e12s\nbackends: { a: { type: stub } }\n"))
         #expect(error.line == 2)
         #expect(error.keyPath == "limits.read_timeout")
+        #expect(error.message.contains("must be between"))
+    }
+
+    @Test func acceptThreadsDefaultsToTwoAndIsBounded() throws {
+        #expect(LimitsConfig().acceptThreads == 2)
+        let error = try #require(Self.failure("limits:\n  accept_threads: 65\nbackends: { a: { type: stub } }\n"))
+        #expect(error.line == 2)
+        #expect(error.keyPath == "limits.accept_threads")
         #expect(error.message.contains("must be between"))
     }
 
