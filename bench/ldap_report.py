@@ -78,8 +78,9 @@ def section(runs, args):
         w("Bound on this machine: when slapd, the daemon and the client share the cores, a saslauthd check costs")
         w("%s µs of slapd and daemon CPU together, and slapd alone spends %s µs on an authmux check; even" % (
             num(sum(cpu["saslauthd"])), num(cpu["authmux"][0])))
-        w("an authmuxd that used no CPU at all could answer at most **%.2f×** as many checks as saslauthd." % (
+        w("an authmuxd that used no CPU at all could answer at most about **%.2f×** as many checks as saslauthd," % (
             sum(cpu["saslauthd"]) / cpu["authmux"][0]))
+        w("if both runs kept the cores equally busy (an estimate: it leaves out the client and idle time).")
         w("")
     w("saslauthd binds as its search identity again before every search (its connection was last bound")
     w("as the previous user), so each of its checks costs slapd three operations; authmux searches on")
