@@ -242,12 +242,10 @@ final class AcceptLane: Sendable {
         if fieldCount == 4 && prepared.wantsClientAddress && current.limits.clientAddressGrace > .zero {
             return .handOff("waiting for a client address")
         }
-        if context.traceNormalization {
-            for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }
-        }
         guard let outcome = current.engine.settleNow(prepared, password: request.password, clientAddress: request.clientAddress) else {
             return .ask(prepared, request)
         }
+        logSteps(prepared)
         return .settled(Settled(prepared: prepared, clientAddress: request.clientAddress, outcome: outcome))
     }
 
@@ -255,23 +253,36 @@ final class AcceptLane: Sendable {
     /// re-read): the engine runs it on an event loop and the answer is written to the socket
     /// from there. Nothing is left to read, so the connection needs no channel of its own.
     private func ask(_ connection: CInt, prepared: PreparedCheck, request: SaslauthdRequest, current: ActiveEngine.Current, started: NIODeadline) {
-        let context = self.context
         let budget = self.budget
         let tracker = self.tracker
         tracker.holdAnswer()
-        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: group.next()).whenComplete { result in
-            let outcome: CheckOutcome
-            switch result {
-            case .success(let value): outcome = value
-            case .failure(let error):
-                outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
+        let loop = group.next()
+        // The whole chain is built on the loop: every future callback registered from this
+        // thread would be handed to the loop on its own, each a wake-up of its own.
+        loop.execute { [self] in
+            logSteps(prepared)
+            current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: loop).whenComplete { result in
+                let outcome: CheckOutcome
+                switch result {
+                case .success(let value): outcome = value
+                case .failure(let error):
+                    outcome = CheckOutcome(
+                        result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
+                }
+                Self.send(outcome.wireAnswer, to: connection)
+                close(connection)
+                budget.closed()
+                self.context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress)
+                tracker.answerSent()
             }
-            Self.send(outcome.wireAnswer, to: connection)
-            close(connection)
-            budget.closed()
-            context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress)
-            tracker.answerSent()
         }
+    }
+
+    /// With `--debug`, the realm rules' steps, logged just before the check starts (for a check
+    /// that needs a backend, in the same event-loop turn as it enters the backend's queue).
+    private func logSteps(_ prepared: PreparedCheck) {
+        guard context.traceNormalization else { return }
+        for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }
     }
 
     /// Sends the answer and closes, now or, for a failure that must wait, from an event loop.
