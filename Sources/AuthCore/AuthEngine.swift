@@ -71,11 +71,7 @@ public final class AuthEngine: Sendable {
         guard let cache else {
             return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
         }
-        let generations = route.chain.map { backends[$0]?.storeGeneration() }
-        let clientHost = prepared.wantsClientAddress ? request.clientHost : nil
-        switch cache.lookup(
-            identity: prepared.identity, service: prepared.service, clientHost: clientHost, route: route, password: password, generations: generations
-        ) {
+        switch lookUp(in: cache, prepared: prepared, route: route, request: request, countingMiss: true) {
         case .hit(let outcome):
             return eventLoop.makeSucceededFuture(outcome)
         case .miss(let ticket):
@@ -99,12 +95,7 @@ public final class AuthEngine: Sendable {
         let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
         var ticket: CacheTicket?
         if let cache {
-            let generations = route.chain.map { backends[$0]?.storeGeneration() }
-            let clientHost = prepared.wantsClientAddress ? request.clientHost : nil
-            switch cache.lookup(
-                identity: prepared.identity, service: prepared.service, clientHost: clientHost, route: route, password: password,
-                generations: generations, countingMiss: false
-            ) {
+            switch lookUp(in: cache, prepared: prepared, route: route, request: request, countingMiss: false) {
             case .hit(let outcome):
                 return withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
             case .miss(let missed):
@@ -117,6 +108,16 @@ public final class AuthEngine: Sendable {
             cache.record(outcome, ticket: ticket)
         }
         return withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+    }
+
+    /// The cache's answer for this check, with the route's store generations read now and the
+    /// client's host in the key when a backend on the route sees it.
+    private func lookUp(in cache: CredentialCache, prepared: PreparedCheck, route: Route, request: BackendRequest, countingMiss: Bool) -> CacheLookup {
+        let generations = route.chain.map { backends[$0]?.storeGeneration() }
+        let clientHost = prepared.wantsClientAddress ? request.clientHost : nil
+        return cache.lookup(
+            identity: prepared.identity, service: prepared.service, clientHost: clientHost, route: route, password: request.password,
+            generations: generations, countingMiss: countingMiss)
     }
 
     /// `step`'s walk for backends that answer at once; nil as soon as one cannot.
