@@ -117,9 +117,7 @@ final class AcceptLane: Sendable {
         // Wakes the threads blocked in accept (it then fails with EINVAL); clients still in the
         // backlog are refused when the socket closes, as they are with a NIO listener.
         Glibc.shutdown(fd, Int32(SHUT_RDWR))
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            running.notify(queue: .global()) { done.resume() }
-        }
+        await running.finished()
         close(fd)
         // Connections still waiting for their first bytes go to SwiftNIO, which closes the
         // silent ones as it quiesces and serves those that are under way.
@@ -253,7 +251,6 @@ final class AcceptLane: Sendable {
     /// re-read): the engine runs it on an event loop and the answer is written to the socket
     /// from there. Nothing is left to read, so the connection needs no channel of its own.
     private func ask(_ connection: CInt, prepared: PreparedCheck, request: SaslauthdRequest, current: ActiveEngine.Current, started: NIODeadline) {
-        let budget = self.budget
         let tracker = self.tracker
         tracker.holdAnswer()
         let loop = group.next()
@@ -269,10 +266,7 @@ final class AcceptLane: Sendable {
                     outcome = CheckOutcome(
                         result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
                 }
-                Self.send(outcome.wireAnswer, to: connection)
-                close(connection)
-                budget.closed()
-                self.context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress)
+                self.finish(connection, outcome: outcome, prepared: prepared, clientAddress: request.clientAddress, started: started)
                 tracker.answerSent()
             }
         }
@@ -287,24 +281,25 @@ final class AcceptLane: Sendable {
 
     /// Sends the answer and closes, now or, for a failure that must wait, from an event loop.
     private func answer(_ connection: CInt, settled: Settled, started: NIODeadline) {
-        let context = self.context
-        let budget = self.budget
-        let send: @Sendable () -> Void = {
-            Self.send(settled.outcome.wireAnswer, to: connection)
-            close(connection)
-            budget.closed()
-            context.logCheck(prepared: settled.prepared, outcome: settled.outcome, started: started, clientAddress: settled.clientAddress)
-        }
         guard settled.outcome.delay > .zero else {
-            send()
+            finish(connection, outcome: settled.outcome, prepared: settled.prepared, clientAddress: settled.clientAddress, started: started)
             return
         }
         let tracker = self.tracker
         tracker.holdAnswer()
-        group.next().scheduleTask(in: settled.outcome.delay) {
-            send()
+        group.next().scheduleTask(in: settled.outcome.delay) { [self] in
+            finish(connection, outcome: settled.outcome, prepared: settled.prepared, clientAddress: settled.clientAddress, started: started)
             tracker.answerSent()
         }
+    }
+
+    /// The end of every connection the lane answers itself: the answer, the close, the slot
+    /// given back, the check's log line.
+    private func finish(_ connection: CInt, outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?, started: NIODeadline) {
+        Self.send(outcome.wireAnswer, to: connection)
+        close(connection)
+        budget.closed()
+        context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: clientAddress)
     }
 
     /// One counted string. The socket is fresh and the answer a few bytes, so it fits the send

@@ -67,9 +67,7 @@ final class LaneWaitingRoom: Sendable {
     /// Stops watching and returns the connections still parked, so that none is lost.
     func stop() async -> [(CInt, Guest)] {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            running.notify(queue: .global()) { done.resume() }
-        }
+        await running.finished()
         let left = guests.withLockedValue { guests in
             defer { guests = [:] }
             return guests
@@ -80,9 +78,11 @@ final class LaneWaitingRoom: Sendable {
 
     private func watch(resume: @Sendable (CInt, Guest, Bool) -> Void) {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
+        var nextDeadline: NIODeadline?
         while !stopping.load(ordering: .relaxed) {
-            // Woken at least every 50 ms so a stop is noticed, and at the next deadline.
-            let wait = min(nextDeadline().map { max(0, ($0 - .now()).nanoseconds / 1_000_000 + 1) } ?? 50, 50)
+            // Woken at least every 50 ms so a stop is noticed, and at the next deadline. A guest
+            // parked since the last pass has a later deadline than any seen then (same patience).
+            let wait = min(nextDeadline.map { max(0, ($0 - .now()).nanoseconds / 1_000_000 + 1) } ?? 50, 50)
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), Int32(wait)) }
             for index in 0..<Int(max(count, 0)) {
                 let connection = events[index].data.fd
@@ -94,6 +94,7 @@ final class LaneWaitingRoom: Sendable {
             let expired = guests.withLockedValue { guests -> [(CInt, Guest)] in
                 let due = guests.filter { $0.value.deadline <= now }
                 for key in due.keys { guests.removeValue(forKey: key) }
+                nextDeadline = guests.values.map(\.deadline).min()
                 return due.map { ($0.key, $0.value) }
             }
             for (connection, guest) in expired {
@@ -101,9 +102,5 @@ final class LaneWaitingRoom: Sendable {
                 resume(connection, guest, true)
             }
         }
-    }
-
-    private func nextDeadline() -> NIODeadline? {
-        guests.withLockedValue { $0.values.map(\.deadline).min() }
     }
 }

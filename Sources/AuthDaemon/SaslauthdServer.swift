@@ -25,7 +25,7 @@ final class SaslauthdServer: Service {
     /// `run_as`: performed once every socket is bound, before the daemon says it is ready.
     private let privileges: PrivilegeDrop?
 
-    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, acceptThreads: Int = 0,
+    init(listeners: [ListenerConfig], context: ServerContext, group: any EventLoopGroup, loopCount: Int, acceptThreads: Int,
          maxConnections: Int, privileges: PrivilegeDrop? = nil, logger: Logger) {
         self.budget = ConnectionBudget(limit: maxConnections)
         self.privileges = privileges
