@@ -2,7 +2,7 @@ public import NIOCore
 
 /// A password store behind one function signature. Backends know nothing of sockets or wire
 /// formats; a backend whose store needs blocking calls runs them on its own bounded thread pool
-/// and completes the returned future on `eventLoop`.
+/// and hands the answer on from that pool's thread (`evaluate(_:eventLoop:then:)`).
 public protocol AuthBackend: AnyObject, Sendable {
     /// The name given under `backends:`.
     var name: String { get }
@@ -14,6 +14,12 @@ public protocol AuthBackend: AnyObject, Sendable {
     /// `check` with the failure delay the store asked for. Stores that never ask for one keep
     /// the default, which wraps `check`.
     func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer>
+
+    /// `evaluate` for a caller that takes the answer on whichever thread produced it: a backend
+    /// with its own thread pool calls `then` from that pool's thread, so the answer costs no
+    /// event-loop wake-up. The engine walks a route's chain with this. Never blocks the caller,
+    /// and calls `then` exactly once. The default waits for `evaluate`'s future.
+    func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void)
 
     /// Problems an administrator should hear about before starting (missing file, unreadable
     /// store); reported by `check-config`, never fatal, because the store may appear later.
@@ -46,5 +52,23 @@ extension AuthBackend {
 extension AuthBackend {
     public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
         check(request, eventLoop: eventLoop).map { BackendAnswer(verdict: $0) }
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
+        evaluate(request, eventLoop: eventLoop).whenComplete { result in
+            switch result {
+            case .success(let answer): then(answer)
+            // `check` must not fail; a backend that breaks that rule still gets an answer out.
+            case .failure(let error): then(BackendAnswer(verdict: .unavailable(reason: "\(error)")))
+            }
+        }
+    }
+
+    /// `evaluate(_:eventLoop:then:)` as a future on `eventLoop`, for backends built around the
+    /// callback form.
+    public func evaluatedFuture(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        let promise = eventLoop.makePromise(of: BackendAnswer.self)
+        evaluate(request, eventLoop: eventLoop) { promise.succeed($0) }
+        return promise.futureResult
     }
 }

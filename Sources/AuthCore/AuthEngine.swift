@@ -58,26 +58,44 @@ public final class AuthEngine: Sendable {
     /// the next backend, an acceptance or a rejection ends it. A failed outcome, cached or not,
     /// completes only after the failure delay, scheduled on `eventLoop` (no thread waits for it).
     public func run(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
-        decide(prepared, password: password, clientAddress: clientAddress, on: eventLoop).flatMap { outcome in
-            self.delayIfFailed(outcome, prepared: prepared, clientAddress: clientAddress, on: eventLoop)
+        let promise = eventLoop.makePromise(of: CheckOutcome.self)
+        run(prepared, password: password, clientAddress: clientAddress, on: eventLoop) { promise.succeed($0) }
+        return promise.futureResult
+    }
+
+    /// `run` for a caller that takes the outcome on whichever thread produced it: the thread of
+    /// the backend that answered last, the calling thread for a cache hit, or `eventLoop` once
+    /// a failure's delay is over. A check that needs a backend's thread pool then costs no
+    /// event-loop wake-up at all. Never blocks the caller, and calls `then` exactly once.
+    public func run(
+        _ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop,
+        then: @escaping @Sendable (CheckOutcome) -> Void
+    ) {
+        decide(prepared, password: password, clientAddress: clientAddress, on: eventLoop) { outcome in
+            let delayed = self.withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
+            guard delayed.delay > .zero else { return then(delayed) }
+            eventLoop.scheduleTask(in: delayed.delay) { then(delayed) }
         }
     }
 
-    private func decide(_ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
+    private func decide(
+        _ prepared: PreparedCheck, password: Secret, clientAddress: String?, on eventLoop: any EventLoop,
+        then: @escaping @Sendable (CheckOutcome) -> Void
+    ) {
         guard let route = prepared.route else {
-            return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
+            return then(CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"))
         }
         let request = BackendRequest(identity: prepared.identity, service: prepared.service, password: password, clientAddress: clientAddress)
         guard let cache else {
-            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop)
+            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop, then: then)
         }
         switch lookUp(in: cache, prepared: prepared, route: route, request: request, countingMiss: true) {
         case .hit(let outcome):
-            return eventLoop.makeSucceededFuture(outcome)
+            then(outcome)
         case .miss(let ticket):
-            return step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop).map { outcome in
+            step(route: route, index: 0, request: request, trail: [], allUnavailable: true, on: eventLoop) { outcome in
                 cache.record(outcome, ticket: ticket)
-                return outcome
+                then(outcome)
             }
         }
     }
@@ -141,15 +159,6 @@ public final class AuthEngine: Sendable {
         return CheckOutcome(result: allUnavailable ? .unavailable : .failed, backend: nil, route: route.number, trail: trail)
     }
 
-    /// A failed answer waits the longer of the failure delay and the throttle's delay.
-    private func delayIfFailed(
-        _ outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?, on eventLoop: any EventLoop
-    ) -> EventLoopFuture<CheckOutcome> {
-        let delayed = withFailureDelay(outcome, prepared: prepared, clientAddress: clientAddress)
-        guard delayed.delay > .zero else { return eventLoop.makeSucceededFuture(delayed) }
-        return eventLoop.scheduleTask(in: delayed.delay) { delayed }.futureResult
-    }
-
     /// Sets a failed outcome's delay (and records the failure with the throttle); other
     /// outcomes pass unchanged.
     private func withFailureDelay(_ outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?) -> CheckOutcome {
@@ -170,37 +179,37 @@ public final class AuthEngine: Sendable {
     }
 
     private func step(
-        route: Route, index: Int, request: BackendRequest, trail: [TrailEntry], allUnavailable: Bool, on eventLoop: any EventLoop
-    ) -> EventLoopFuture<CheckOutcome> {
+        route: Route, index: Int, request: BackendRequest, trail: [TrailEntry], allUnavailable: Bool, on eventLoop: any EventLoop,
+        then: @escaping @Sendable (CheckOutcome) -> Void
+    ) {
         guard index < route.chain.count else {
             let result: CheckOutcome.Result = allUnavailable ? .unavailable : .failed
-            return eventLoop.makeSucceededFuture(CheckOutcome(result: result, backend: nil, route: route.number, trail: trail))
+            return then(CheckOutcome(result: result, backend: nil, route: route.number, trail: trail))
         }
         let name = route.chain[index]
         guard let backend = backends[name] else {
             // The loader refuses such routes; this only guards against a programming error.
             let trail = trail + [TrailEntry(backend: name, verdict: .unavailable(reason: "not configured"))]
-            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop, then: then)
         }
         guard let queue = queues[name], queue.enter() else {
             let verdict = BackendVerdict.unavailable(reason: "queue full (\(queues[name]?.limit ?? 0) checks waiting or running)")
             let trail = trail + [TrailEntry(backend: name, verdict: verdict)]
-            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+            return step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop, then: then)
         }
-        let answered = backend.evaluate(request, eventLoop: eventLoop)
-        answered.whenComplete { _ in queue.leave() }
-        return answered.flatMap { answer in
+        backend.evaluate(request, eventLoop: eventLoop) { answer in
+            queue.leave()
             let verdict = answer.verdict
             let trail = trail + [TrailEntry(backend: name, verdict: verdict, requestedDelay: answer.requestedDelay)]
             switch verdict {
             case .accepted:
-                return eventLoop.makeSucceededFuture(CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail))
+                then(CheckOutcome(result: .ok, backend: name, route: route.number, trail: trail))
             case .rejected:
-                return eventLoop.makeSucceededFuture(CheckOutcome(result: .failed, backend: name, route: route.number, trail: trail))
+                then(CheckOutcome(result: .failed, backend: name, route: route.number, trail: trail))
             case .unknownUser:
-                return self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: false, on: eventLoop)
+                self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: false, on: eventLoop, then: then)
             case .unavailable:
-                return self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop)
+                self.step(route: route, index: index + 1, request: request, trail: trail, allUnavailable: allUnavailable, on: eventLoop, then: then)
             }
         }
     }

@@ -23,9 +23,8 @@ import Glibc
 /// on one loop (BENCHMARKS.md, profile notes). libsasl2 writes its request right after
 /// connecting, so by the time a connection is accepted its request is usually there to read.
 ///
-/// A complete request that needs a backend's thread pool (PAM, LDAP) is run by the engine on an
-/// event loop, which writes the answer to the socket when the pool is done: nothing is left to
-/// read, so no channel is needed. Everything else is handed to SwiftNIO, as a channel made from
+/// A complete request that needs a backend's thread pool (PAM, LDAP) is answered from the pool
+/// thread that finishes it: nothing is left to read, so no channel is needed. Everything else is handed to SwiftNIO, as a channel made from
 /// the accepted socket together with the bytes already read, and served by
 /// `SaslauthdConnectionHandler` exactly as before: a request still on its way (the read
 /// deadline then applies), a malformed one (answered with its reason), one that must wait for a
@@ -248,32 +247,21 @@ final class AcceptLane: Sendable {
     }
 
     /// A complete request whose backend needs its thread pool (PAM, LDAP, a sasldb being
-    /// re-read): the engine runs it on an event loop and the answer is written to the socket
-    /// from there. Nothing is left to read, so the connection needs no channel of its own.
+    /// re-read): the backend's thread that gives the last answer writes it to the socket (a
+    /// failure that must wait is written from an event loop). Nothing is left to read, so the
+    /// connection needs no channel, and an accepted check reaches no event loop at all: that
+    /// spares two wake-ups per check, one to start it on a loop and one to take the answer back.
     private func ask(_ connection: CInt, prepared: PreparedCheck, request: SaslauthdRequest, current: ActiveEngine.Current, started: NIODeadline) {
         let tracker = self.tracker
         tracker.holdAnswer()
-        let loop = group.next()
-        // The whole chain is built on the loop: every future callback registered from this
-        // thread would be handed to the loop on its own, each a wake-up of its own.
-        loop.execute { [self] in
-            logSteps(prepared)
-            current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: loop).whenComplete { result in
-                let outcome: CheckOutcome
-                switch result {
-                case .success(let value): outcome = value
-                case .failure(let error):
-                    outcome = CheckOutcome(
-                        result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
-                }
-                self.finish(connection, outcome: outcome, prepared: prepared, clientAddress: request.clientAddress, started: started)
-                tracker.answerSent()
-            }
+        logSteps(prepared)
+        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: group.next()) { outcome in
+            self.finish(connection, outcome: outcome, prepared: prepared, clientAddress: request.clientAddress, started: started)
+            tracker.answerSent()
         }
     }
 
-    /// With `--debug`, the realm rules' steps, logged just before the check starts (for a check
-    /// that needs a backend, in the same event-loop turn as it enters the backend's queue).
+    /// With `--debug`, the realm rules' steps, logged just before the check starts.
     private func logSteps(_ prepared: PreparedCheck) {
         guard context.traceNormalization else { return }
         for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }

@@ -35,17 +35,24 @@ public final class LDAPBackend: AuthBackend {
     }
 
     public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
+        evaluate(request, eventLoop: eventLoop).map(\.verdict)
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        evaluatedFuture(request, eventLoop: eventLoop)
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
         // A simple bind with an empty password is an unauthenticated bind that servers accept
         // (RFC 4513 5.1.2): it must never reach the directory.
         guard !request.password.isEmpty else {
-            return eventLoop.makeSucceededFuture(.rejected(reason: "empty password (never sent to the directory)"))
+            return then(BackendAnswer(verdict: .rejected(reason: "empty password (never sent to the directory)")))
         }
         let lookup = LDAPLookup(settings: ldap, identity: request.identity, service: request.service)
         let password = request.password
-        return threadPool.runIfActive(eventLoop: eventLoop) { () -> BackendVerdict in
-            self.verify(lookup, password: password)
+        threadPool.answer(worker: "LDAP worker", then: then) {
+            BackendAnswer(verdict: self.verify(lookup, password: password))
         }
-        .recover { error in .unavailable(reason: "LDAP worker: \(error)") }
     }
 
     /// The whole check, on one of the backend's threads.

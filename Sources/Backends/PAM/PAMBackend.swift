@@ -31,13 +31,17 @@ public final class PAMBackend: AuthBackend {
     }
 
     public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
+        evaluatedFuture(request, eventLoop: eventLoop)
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
         guard let service = pam.service.resolve(requestService: request.service) else {
-            return eventLoop.makeSucceededFuture(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
+            return then(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
         }
         let transaction = PAMTransaction(
             service: service, user: pam.identity.render(request.identity), remoteHost: request.clientHost)
         let password = request.password
-        return pool.runIfActive(eventLoop: eventLoop) { () -> BackendAnswer in
+        pool.answer(worker: "PAM worker", then: then) {
             let result = transaction.run(password: password)
             if !result.moduleMessages.isEmpty {
                 self.logger.debug("PAM messages", metadata: [
@@ -48,7 +52,6 @@ public final class PAMBackend: AuthBackend {
                 verdict: PAMVerdictMap.verdict(for: result),
                 requestedDelay: .microseconds(Int64(result.requestedDelayMicros)))
         }
-        .recover { error in BackendAnswer(verdict: .unavailable(reason: "PAM worker: \(error)")) }
     }
 
     public func problems() async -> [String] {

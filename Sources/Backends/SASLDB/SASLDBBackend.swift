@@ -41,11 +41,12 @@ public final class SASLDBBackend: AuthBackend {
     }
 
     public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        if let answer = answerNow(request) {
-            return eventLoop.makeSucceededFuture(answer.verdict)
-        }
-        return pool.runIfActive(eventLoop: eventLoop) { self.checkBlocking(request) }
-            .recover { error in .unavailable(reason: "sasldb worker: \(error)") }
+        evaluatedFuture(request, eventLoop: eventLoop).map(\.verdict)
+    }
+
+    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
+        if let answer = answerNow(request) { return then(answer) }
+        pool.answer(worker: "sasldb worker", then: then) { BackendAnswer(verdict: self.checkBlocking(request)) }
     }
 
     /// Answers from the snapshot while the inotify watch proves the file unchanged.

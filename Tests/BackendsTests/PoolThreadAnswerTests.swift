@@ -1,0 +1,91 @@
+import AuthCore
+import Backends
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+/// `AuthEngine.run(_:password:clientAddress:on:then:)` over a real backend: an answer that needs
+/// the backend's thread pool is handed on from that pool's thread, never through the event
+/// loop (the accept lane writes it to the client from there); only a failure that must wait
+/// comes back through the loop.
+@Suite("Answers handed on from a backend's own thread")
+struct PoolThreadAnswerTests {
+    /// Where `then` ran, and with what.
+    struct Delivery: Sendable {
+        var outcome: CheckOutcome
+        var onTheLoop: Bool
+        var threadName: String?
+    }
+
+    let directory: String
+    let file: String
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+
+    init() throws {
+        directory = try Saslpasswd2.temporaryDirectory()
+        file = directory + "/sasldb2"
+        try Saslpasswd2.set("foo", password: "right", realm: "example.com", file: file)
+    }
+
+    func engine(_ backend: SASLDBBackend, failureDelay: FailureDelay = FailureDelay()) -> AuthEngine {
+        let route = Route(number: 1, match: nil, chain: [backend.name], line: 1)
+        return AuthEngine(
+            rules: RealmRules(defaultRealm: "example.com"), router: Router(routes: [route]), backends: [backend], failureDelay: failureDelay)
+    }
+
+    func backend() -> SASLDBBackend {
+        SASLDBBackend(name: "mailusers", settings: SASLDBSettings(path: file, threads: 1), logger: Logger(label: "test"))
+    }
+
+    /// Runs one check through the callback form and waits (on this thread) for its delivery.
+    func deliver(_ engine: AuthEngine, password: String) throws -> Delivery {
+        let prepared = try engine.prepare(login: "foo", realm: "", service: "imap").get()
+        let delivered = NIOLockedValueBox<[Delivery]>([])
+        let done = DispatchSemaphore(value: 0)
+        let loop = self.loop
+        engine.run(prepared, password: Secret(password), clientAddress: nil, on: loop) { outcome in
+            delivered.withLockedValue { $0.append(Delivery(outcome: outcome, onTheLoop: loop.inEventLoop, threadName: Thread.current.name)) }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + .seconds(30)) == .success, "then was never called")
+        // A second call would show up here: `then` runs exactly once.
+        #expect(done.wait(timeout: .now() + .milliseconds(100)) == .timedOut)
+        return try #require(delivered.withLockedValue { $0 }.first)
+    }
+
+    @Test func aCheckThatNeedsThePoolIsAnsweredFromThePoolThread() async throws {
+        let sasldb = backend()
+        let engine = engine(sasldb)
+        // Nothing is read yet, so the first check goes to the pool, which reads the file.
+        let first = try deliver(engine, password: "right")
+        #expect(first.outcome.result == .ok)
+        #expect(!first.onTheLoop, "the answer took a detour through the event loop")
+        #expect(first.threadName?.hasPrefix("TP-") == true, "expected one of the backend's NIOThreadPool threads, got \(first.threadName ?? "none")")
+        // The snapshot is now current: answered at once, on the calling thread.
+        let second = try deliver(engine, password: "right")
+        #expect(second.outcome.result == .ok && !second.onTheLoop)
+        await engine.shutdown()
+    }
+
+    @Test func aFailureThatMustWaitComesBackThroughTheLoop() async throws {
+        let engine = engine(backend(), failureDelay: FailureDelay(floor: .milliseconds(20)))
+        let failed = try deliver(engine, password: "wrong")
+        #expect(failed.outcome.result == .failed)
+        #expect(failed.outcome.delay == .milliseconds(20))
+        #expect(failed.onTheLoop, "a held answer is released by a task scheduled on the loop")
+        await engine.shutdown()
+    }
+
+    @Test func aStoppedPoolAnswersUnavailableWithoutAThread() async throws {
+        let sasldb = backend()
+        let engine = engine(sasldb)
+        await engine.shutdown()
+        let late = try deliver(engine, password: "right")
+        #expect(late.outcome.result == .unavailable)
+        #expect(late.outcome.trail.first?.verdict == .unavailable(reason: "sasldb worker: thread pool stopped"))
+    }
+}
