@@ -4,8 +4,9 @@
  * THREADS threads each hold two LDAP connections of their own (one for searches, left
  * anonymous, one for user binds) and block in accept on the socket. A thread reads one
  * request, searches BASE for (uid=LOGIN) asking for no attributes, binds as the entry found
- * with the password, answers OK or NO, and closes. That is the least a daemon can do per
- * check with libldap's synchronous calls: no second thread, no event loop, no log line, no
+ * with the password, answers OK or NO, and closes. Like authmuxd, it reads the directory's
+ * answers through liblber's read-ahead layer (one read per answer). That is the least a daemon
+ * can do per check with libldap's synchronous calls: no second thread, no event loop, no log line, no
  * metrics, no escaping of the login (the benchmark's logins need none; a real server must
  * escape them), no timeouts beyond libldap's defaults, no failover, no reconnecting. It is not
  * a server to deploy: bench/ldap.sh runs it beside saslauthd and authmux to show how much of a
@@ -13,9 +14,7 @@
  *
  * Usage: ldap-floor SOCKET_PATH LDAP_URI BASE [THREADS]
  */
-#define LDAP_DEPRECATED 0
 #include <errno.h>
-#include <ldap.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "../Sources/CLDAP/shim.h" /* libldap, and authmux_ldap_add_readahead */
 
 static int listener;
 static const char *uri;
@@ -34,6 +35,7 @@ static LDAP *connect_to_directory(void) {
     if (ldap_initialize(&ld, uri) != LDAP_SUCCESS) return NULL;
     ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
     ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    if (ldap_connect(ld) != LDAP_SUCCESS || authmux_ldap_add_readahead(ld) != 0) return NULL;
     return ld;
 }
 

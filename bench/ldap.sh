@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/ldap.sh: authmuxd's ldap backend (auth_method: bind) against Cyrus `saslauthd -a ldap`,
-# both reading the same saslauthd.conf and asking the same throwaway slapd, in one run; writes
-# its section of BENCHMARKS.md. `make bench` runs it after bench/pam.sh; `make bench-ldap`
+# both reading the same saslauthd.conf and asking the same throwaway slapd, in one run, with the
+# floor of such a check beside them (bench/ldap-floor.c: a C server that does only the search
+# and the bind, on one thread per client); writes its section of BENCHMARKS.md. `make bench` runs it after bench/pam.sh; `make bench-ldap`
 # runs it alone.
 #
 # The directory: slapd from Debian's package on 127.0.0.1 and a free port, an mdb database in
@@ -12,7 +13,7 @@
 # cores with both daemons and the load client, as it would on a small mail host.
 #
 # Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 LDAP_CONCURRENCY=16 USERS=100
-#   SASLAUTHD_WORKERS=5 KEEP_TMP=1
+#   SASLAUTHD_WORKERS=5 KEEP_TMP=1 LDAP_THREADS (authmux's `threads:`; unset: its default)
 #
 # Exit status: 0 when every run went through; 1 on a setup failure; 3 when the section was
 # written but some run had errors or unexpected answers.
@@ -45,6 +46,7 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
 command -v slapd >/dev/null 2>&1 && command -v slapadd >/dev/null 2>&1 || missing+=(slapd)
 command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v cc >/dev/null 2>&1 && [ -f /usr/include/ldap.h ] || missing+=(gcc libc6-dev libldap2-dev)  # bench/ldap-floor.c
 install_missing "${missing[@]}"
 
 build_release
@@ -62,6 +64,9 @@ RESULTS="$TMP/results.jsonl"
 SLAPD_PID=""
 SASLAUTHD_PID=""
 AUTHMUXD_PID=""
+FLOOR_PID=""
+FLOOR_BIN="$TMP/ldap-floor"
+FLOOR_SOCK="$TMP/floor/mux"
 SUCCEEDED=0
 
 alive() { [ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
@@ -71,6 +76,7 @@ cleanup() {
   trap - EXIT INT TERM
   set +e
   if [ -n "$AUTHMUXD_PID" ] && alive "$AUTHMUXD_PID"; then kill -TERM "$AUTHMUXD_PID"; wait "$AUTHMUXD_PID" 2>/dev/null; fi
+  if [ -n "$FLOOR_PID" ] && alive "$FLOOR_PID"; then kill -TERM "$FLOOR_PID"; wait "$FLOOR_PID" 2>/dev/null; fi
   # saslauthd's master signals its process group (the workers) on SIGTERM.
   if [ -n "$SASLAUTHD_PID" ] && alive "$SASLAUTHD_PID"; then kill -TERM "$SASLAUTHD_PID"; sleep 0.5; fi
   if [ -n "$SLAPD_PID" ] && alive "$SLAPD_PID"; then kill -TERM "$SLAPD_PID"; wait "$SLAPD_PID" 2>/dev/null; fi
@@ -146,7 +152,7 @@ cache: { enabled: false }
 # saslauthd has no throttle; with authmux's, the wrong passwords would measure its delays.
 throttle: { enabled: false }
 backends:
-  directory: { type: ldap, saslauthd_conf: $SASL_CONF }
+  directory: { type: ldap, saslauthd_conf: $SASL_CONF${LDAP_THREADS:+, threads: $LDAP_THREADS} }
 EOF
 AUTHMUXD_CMD="$BIN/authmuxd --config $CONFIG --foreground"
 say "starting authmuxd: $AUTHMUXD_CMD (ldap backend from the same saslauthd.conf, cache off)"
@@ -155,17 +161,29 @@ AUTHMUXD_PID=$!
 for _ in $(seq 1 300); do [ -S "$MUX_SOCK" ] && break; alive "$AUTHMUXD_PID" || break; sleep 0.1; done
 [ -S "$MUX_SOCK" ] || { tail -n 20 "$MUX_LOG" >&2; die "authmuxd did not start"; }
 
+# The floor: one thread per client, so no check ever waits for a thread.
+FLOOR_BUILD_CMD="cc -O2 -o ldap-floor bench/ldap-floor.c -lldap -llber -lpthread"
+say "building the floor: $FLOOR_BUILD_CMD"
+cc -O2 -o "$FLOOR_BIN" "$ROOT/bench/ldap-floor.c" -lldap -llber -lpthread || die "could not compile bench/ldap-floor.c"
+mkdir -p "$(dirname "$FLOOR_SOCK")"
+FLOOR_CMD="ldap-floor SOCKET $URL ou=people,$SUFFIX $LDAP_CONCURRENCY"
+say "starting the floor: $FLOOR_CMD"
+"$FLOOR_BIN" "$FLOOR_SOCK" "$URL" "ou=people,$SUFFIX" "$LDAP_CONCURRENCY" 2>"$TMP/ldap-floor.log" &
+FLOOR_PID=$!
+for _ in $(seq 1 100); do [ -S "$FLOOR_SOCK" ] && break; alive "$FLOOR_PID" || break; sleep 0.1; done
+[ -S "$FLOOR_SOCK" ] || { cat "$TMP/ldap-floor.log" >&2; die "the floor did not start"; }
+
 check() {  # check SOCKET USER PASSWORD EXPECTED-EXIT
   local rc=0 out
   out=$(testsaslauthd -f "$1" -u "$2" -p "$3" 2>&1) || rc=$?
   [ "$rc" -eq "$4" ] || die "testsaslauthd on $1: '$out' (exit $rc); expected exit $4"
 }
-for sock in "$SASL_SOCK" "$MUX_SOCK"; do
+for sock in "$SASL_SOCK" "$MUX_SOCK" "$FLOOR_SOCK"; do
   check "$sock" amxbench0 pw-amxbench0 0
   check "$sock" amxbench0 pw-amxbench1 255
   check "$sock" nobody pw-amxbench0 255
 done
-say "both daemons answer OK for a right password and NO for a wrong one or an unknown user"
+say "all three answer OK for a right password and NO for a wrong one or an unknown user"
 
 # ---------------------------------------------------------------------------------------------
 record() {  # record SERVER ROUND CONCURRENCY JSON-FILE EXIT SLAPD-TICKS DAEMON-TICKS SECONDS
@@ -184,11 +202,17 @@ EOF
 # CPU time (clock ticks, user + system) of the given processes so far.
 ticks() { local total=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$total"; }
 # saslauthd's master and its workers share a process group.
-daemon_pids() { if [ "$1" = saslauthd ]; then pgrep -g "$(ps -o pgid= -p "$SASLAUTHD_PID" | tr -d ' ')"; else echo "$AUTHMUXD_PID"; fi; }
-say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY, saslauthd then authmux"
+daemon_pids() {
+  case $1 in
+    saslauthd) pgrep -g "$(ps -o pgid= -p "$SASLAUTHD_PID" | tr -d ' ')" ;;
+    authmux) echo "$AUTHMUXD_PID" ;;
+    floor) echo "$FLOOR_PID" ;;
+  esac
+}
+say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY: saslauthd, authmux, then the floor"
 for ((round = 1; round <= ROUNDS; round++)); do
-  for server in saslauthd authmux; do
-    if [ "$server" = saslauthd ]; then sock=$SASL_SOCK; else sock=$MUX_SOCK; fi
+  for server in saslauthd authmux floor; do
+    case $server in saslauthd) sock=$SASL_SOCK ;; authmux) sock=$MUX_SOCK ;; floor) sock=$FLOOR_SOCK ;; esac
     out="$TMP/$server-r$round.json"; rc=0
     mapfile -t pids < <(daemon_pids "$server")
     slapd0=$(ticks "$SLAPD_PID"); daemon0=$(ticks "${pids[@]}"); start=$(date +%s.%N)
@@ -206,7 +230,7 @@ problems=0
 python3 "$ROOT/bench/ldap_report.py" --results "$RESULTS" --out "$ROOT/BENCHMARKS.md" \
   --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$COMMIT" --rounds "$ROUNDS" --duration "$DURATION" \
   --warmup "$WARMUP" --users "$USERS" --saslauthd-cmd "$SASLAUTHD_CMD" --authmuxd-cmd "$AUTHMUXD_CMD" \
-  --slapd-cmd "$SLAPD_CMD" --config "$CONFIG" --saslauthd-conf "$SASL_CONF" || problems=$?
+  --slapd-cmd "$SLAPD_CMD" --floor-cmd "$FLOOR_CMD" --config "$CONFIG" --saslauthd-conf "$SASL_CONF" || problems=$?
 SUCCEEDED=1
 [ "$problems" -eq 0 ] || { KEEP_TMP=1; say "some runs had problems: see the LDAP section of BENCHMARKS.md"; exit 3; }
 say "done"

@@ -8,18 +8,14 @@ benchmark can be rerun on its own. Exit status 3 when a run had errors or unexpe
 """
 import argparse
 import os
+import re
 import sys
 
 from benchsection import fenced, load, median, num, write_section
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
-
-
-
-
-
-
+SERVERS = ("saslauthd", "authmux", "floor")
 
 
 def problem(entry):
@@ -36,16 +32,23 @@ def section(runs, args):
     w("Written by `bench/ldap.sh` (part of `make bench`) on %s, build `%s`. Both daemons read the same" % (args.date, args.commit))
     w("saslauthd.conf and ask the same throwaway slapd (`%s`, mdb, %d users) on this machine:" % (args.slapd_cmd, args.users))
     w("every check is a search for `(uid=%u)` and a bind as the entry found. 10% of the passwords sent are wrong.")
+    threads = re.search(r"threads: *(\d+)", args.config_text)
     w("saslauthd: `%s` (no cache). authmux: the ldap backend with `saslauthd_conf:` pointing at the same" % args.saslauthd_cmd)
-    w("file, its credential cache off, default 8 threads. slapd, both daemons and the load client share")
-    w("the machine's cores. Ratios compare runs made in alternation in this one run.")
+    w("file, its credential cache off, %s. The floor (`%s`, bench/ldap-floor.c) is" % (
+        "%s threads" % threads.group(1) if threads else "its default threads", args.floor_cmd))
+    w("a C server that does only what such a check must: one thread per client blocked in `accept`, the")
+    w("search and the bind with libldap's synchronous calls, the answer; no log line, no escaping, no")
+    w("timeouts, no failover, no thread hand-off. slapd, the servers and the load client share the")
+    w("machine's cores. Ratios compare runs made in alternation in this one run.")
     w("")
     w("| concurrency | daemon | checks/s (median of %d × %s s) | p50 ms | p99 ms | answers OK / NO | errors, unexpected |" % (args.rounds, args.duration))
     w("|---:|---|---:|---:|---:|---:|---:|")
     rates = {}
     for conc in sorted({r["concurrency"] for r in runs}):
-        for server in ("saslauthd", "authmux"):
+        for server in SERVERS:
             mine = [r["report"] for r in runs if r["server"] == server and r["concurrency"] == conc]
+            if not mine:
+                continue
             rates[(server, conc)] = median([m.get("checks_per_s") for m in mine])
             w("| %d | %s | %s | %s | %s | %d / %d | %d, %d |" % (
                 conc, server, num(rates[(server, conc)], 1),
@@ -55,32 +58,37 @@ def section(runs, args):
                 sum(m.get("errors", 0) for m in mine), sum(m.get("unexpected", 0) for m in mine)))
     w("")
     for conc in sorted({r["concurrency"] for r in runs}):
-        a, s = rates.get(("authmux", conc)), rates.get(("saslauthd", conc))
+        a, s, f = rates.get(("authmux", conc)), rates.get(("saslauthd", conc)), rates.get(("floor", conc))
         if a and s:
             w("At %d concurrent clients authmux answers **%.2f×** as many checks per second as saslauthd -a ldap." % (conc, a / s))
+        if f and s:
+            w("The floor answers %.2f× as many as saslauthd%s." % (
+                f / s, "; authmux reaches %.0f %% of the floor" % (100 * a / f) if a else ""))
     w("")
     hz = os.sysconf("SC_CLK_TCK")
     w("CPU per check (µs; each process's user + system time over the whole run, warm-up included, divided")
     w("by the checks that rate implies): the directory's share is what an LDAP check costs most.")
     w("")
-    w("| daemon | slapd µs/check | daemon µs/check |")
+    w("| server | slapd µs/check | server µs/check |")
     w("|---|---:|---:|")
     cpu = {}
-    for server in ("saslauthd", "authmux"):
+    for server in SERVERS:
         mine = [r for r in runs if r["server"] == server and r.get("seconds")]
+        if not mine:
+            continue
         def per_check(key):
             return median([r[key] / hz * 1e6 / (r["report"]["checks_per_s"] * r["seconds"])
                            for r in mine if r["report"].get("checks_per_s")])
         cpu[server] = (per_check("slapd_ticks"), per_check("daemon_ticks"))
         w("| %s | %s | %s |" % (server, num(cpu[server][0]), num(cpu[server][1])))
     w("")
-    if all(cpu["saslauthd"]) and cpu["authmux"][0]:
-        w("Bound on this machine: when slapd, the daemon and the client share the cores, a saslauthd check costs")
-        w("%s µs of slapd and daemon CPU together, and slapd alone spends %s µs on an authmux check; even" % (
-            num(sum(cpu["saslauthd"])), num(cpu["authmux"][0])))
-        w("an authmuxd that used no CPU at all could answer at most about **%.2f×** as many checks as saslauthd," % (
+    if all(cpu.get("saslauthd", (None,))) and cpu.get("authmux", (None,))[0]:
+        w("An estimate, not a bound: a saslauthd check costs %s µs of slapd and daemon CPU together, and slapd" % (
+            num(sum(cpu["saslauthd"]))))
+        w("alone spends %s µs on an authmux check; an authmuxd that used no CPU at all could then answer" % num(cpu["authmux"][0]))
+        w("about %.2f× as many checks as saslauthd if both runs kept the cores equally busy (it leaves out" % (
             sum(cpu["saslauthd"]) / cpu["authmux"][0]))
-        w("if both runs kept the cores equally busy (an estimate: it leaves out the client and idle time).")
+        w("the client and idle time). The floor above is the measured answer to the same question.")
         w("")
     w("saslauthd binds as its search identity again before every search (its connection was last bound")
     w("as the previous user), so each of its checks costs slapd three operations; authmux searches on")
@@ -109,13 +117,15 @@ def section(runs, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     for name in ("--results", "--out", "--date", "--commit", "--saslauthd-cmd", "--authmuxd-cmd", "--slapd-cmd",
-                 "--config", "--saslauthd-conf"):
+                 "--floor-cmd", "--config", "--saslauthd-conf"):
         parser.add_argument(name, required=True)
     for name in ("--rounds", "--users"):
         parser.add_argument(name, type=int, required=True)
     for name in ("--duration", "--warmup"):
         parser.add_argument(name, required=True)
     args = parser.parse_args()
+    with open(args.config, encoding="utf-8") as handle:
+        args.config_text = handle.read()
     lines, bad = section(load(args.results), args)
     write_section(args.out, BEGIN, END, lines)
     print("\n".join(line for line in lines if line.startswith("|") or "×" in line))
