@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "floor-listen.h"
 
 static void serve(int listener) {
     static const unsigned char answer[] = {0, 2, 'O', 'K'};
@@ -43,22 +44,8 @@ int main(int argc, char **argv) {
     int processes = argc > 2 ? atoi(argv[2]) : 5;
     if (processes < 1) processes = 1;
 
-    struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    if (strlen(argv[1]) >= sizeof address.sun_path) {
-        fprintf(stderr, "socket path too long\n");
-        return 2;
-    }
-    strcpy(address.sun_path, argv[1]);
-    unlink(argv[1]);
-
-    int listener = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 ||
-        listen(listener, 1024) != 0) {
-        perror("floor-server");
-        return 1;
-    }
+    int listener = floor_listen("floor-server", argv[1]);
+    if (listener < 0) return 1;
     for (int i = 1; i < processes; i++) {
         if (fork() == 0) serve(listener);
     }

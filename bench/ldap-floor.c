@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../Sources/CLDAP/shim.h" /* libldap, and authmux_ldap_add_readahead */
+#include "floor-listen.h"
 
 static int listener;
 static const char *uri;
@@ -111,20 +111,8 @@ int main(int argc, char **argv) {
     int threads = argc > 4 ? atoi(argv[4]) : 16;
     if (threads < 1) threads = 1;
 
-    struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    if (strlen(argv[1]) >= sizeof address.sun_path) {
-        fprintf(stderr, "socket path too long\n");
-        return 2;
-    }
-    strcpy(address.sun_path, argv[1]);
-    unlink(argv[1]);
-    listener = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 1024) != 0) {
-        perror("ldap-floor");
-        return 1;
-    }
+    listener = floor_listen("ldap-floor", argv[1]);
+    if (listener < 0) return 1;
     pthread_t thread;
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&thread, NULL, serve, NULL) != 0) {
