@@ -2,8 +2,8 @@
 # bench/ldap.sh: authmuxd's ldap backend (auth_method: bind) against Cyrus `saslauthd -a ldap`,
 # both reading the same saslauthd.conf and asking the same throwaway slapd, in one run, with the
 # floor of such a check beside them (bench/ldap-floor.c: a C server that does only the search
-# and the bind, on one thread per client); writes its section of BENCHMARKS.md. `make bench` runs it after bench/pam.sh; `make bench-ldap`
-# runs it alone.
+# and the bind, on one thread per client); writes its section of BENCHMARKS.md. `make bench`
+# runs it after bench/pam.sh; `make bench-ldap` runs it alone.
 #
 # The directory: slapd from Debian's package on 127.0.0.1 and a free port, an mdb database in
 # a temporary folder, USERS inetOrgPerson entries loaded with slapadd (authtest's generated

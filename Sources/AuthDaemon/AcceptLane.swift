@@ -24,11 +24,11 @@ import Glibc
 /// connecting, so by the time a connection is accepted its request is usually there to read.
 ///
 /// A complete request that needs a backend's thread pool (PAM, LDAP) is answered from the pool
-/// thread that finishes it: nothing is left to read, so no channel is needed. Everything else is handed to SwiftNIO, as a channel made from
-/// the accepted socket together with the bytes already read, and served by
-/// `SaslauthdConnectionHandler` exactly as before: a request still on its way (the read
-/// deadline then applies), a malformed one (answered with its reason), one that must wait for a
-/// client address. A failed answer that must wait (failure delay, throttle) is held on an event
+/// thread that finishes it: nothing is left to read, so no channel is needed. Everything else
+/// is handed to SwiftNIO, as a channel made from the accepted socket together with the bytes
+/// already read, and served by `SaslauthdConnectionHandler` exactly as before: a request still
+/// on its way (the read deadline then applies), a malformed one (answered with its reason), one
+/// that must wait for a client address. A failed answer that must wait (failure delay, throttle) is held on an event
 /// loop, never on a lane thread. A lane thread therefore blocks only in `accept`.
 final class AcceptLane: Sendable {
     /// Enough for the largest valid request (five fields of 256 bytes) and one byte more, so a
