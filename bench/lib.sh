@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # BIN and COMMIT are for the scripts that source this file
-# bench/lib.sh: what bench/pam.sh, bench/ldap.sh and bench/soak.sh share. Sourced after the
+# bench/lib.sh: what bench/run.sh, bench/pam.sh, bench/ldap.sh and bench/soak.sh share. Sourced after the
 # script has defined say(); sets nothing until a function is called.
 
 # install_missing PACKAGE...: installs the given Debian packages (none: does nothing), through

@@ -52,6 +52,8 @@ FLOOR_PROCS=5                   # as many processes as saslauthd -n 5
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
@@ -76,11 +78,7 @@ command -v mount >/dev/null 2>&1 || missing+=(mount)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)   # for bench/floor-server.c
 { [ -x "$SASLAUTHD" ] && command -v saslpasswd2 >/dev/null 2>&1 && command -v testsaslauthd >/dev/null 2>&1; } || missing+=(sasl2-bin)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing "${missing[@]}"
 command -v swift >/dev/null 2>&1 || die "swift is not on PATH (looked in /opt/swift/usr/bin too)"
 if [ ${#SUDO[@]} -gt 0 ]; then
   sudo -n true 2>/dev/null || die "not root and no passwordless sudo: saslauthd must start in a mount namespace as root"
@@ -95,10 +93,7 @@ source_id() {  # HEAD plus any uncommitted change to what the binaries are built
 BUILD_COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 BUILD_DESCRIBE=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
 BUILD_SOURCE_ID=$(source_id)
-say "building authmuxd and authtest (release)"
-swift build -c release --product authmuxd
-swift build -c release --product authtest
-BIN=$(swift build -c release --show-bin-path)
+build_release
 [ -x "$BIN/authmuxd" ] && [ -x "$BIN/authtest" ] || die "release binaries not found in $BIN"
 "$BIN/authtest" bench --help >/dev/null 2>&1 || die "$BIN/authtest has no working 'bench' subcommand"
 
