@@ -8,23 +8,7 @@ final class StalledListener {
     private let fd: Int32
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw IntegrationError("socket(): errno \(errno)") }
-        var address = LocalTCP.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            close(fd)
-            throw IntegrationError("bind/listen: errno \(errno)")
-        }
-        do {
-            port = try LocalTCP.port(of: fd)
-        } catch {
-            close(fd)
-            throw error
-        }
-        self.fd = fd
+        (fd, port) = try LocalTCP.listener(backlog: 64)
     }
 
     var url: String { "ldap://127.0.0.1:\(port)/" }

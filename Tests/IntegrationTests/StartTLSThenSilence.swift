@@ -9,16 +9,7 @@ final class StartTLSThenSilence {
     private let fd: Int32
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw IntegrationError("socket(): errno \(errno)") }
-        var address = LocalTCP.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0, let port = try? LocalTCP.port(of: fd) else {
-            close(fd)
-            throw IntegrationError("bind/listen: errno \(errno)")
-        }
+        let (fd, port) = try LocalTCP.listener(backlog: 16)
         self.fd = fd
         self.port = port
         let thread = Thread { Self.serve(fd) }
