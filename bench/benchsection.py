@@ -43,3 +43,12 @@ def write_section(path, begin, end, lines):
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def publish(args, section, begin, end, shown=lambda line: line.startswith("|")):
+    """Writes the section built from `args.results` into `args.out` and prints its `shown` lines.
+    Returns the exit status: 3 when `section` reported runs with problems, else 0."""
+    lines, bad = section(load(args.results), args)
+    write_section(args.out, begin, end, lines)
+    print("\n".join(line for line in lines if shown(line)))
+    return 3 if bad else 0

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from benchsection import fenced, load, median, num, write_section
+from benchsection import fenced, median, num, publish
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
@@ -120,10 +120,7 @@ def main():
     args = parser.parse_args()
     with open(args.config, encoding="utf-8") as handle:
         args.config_text = handle.read()
-    lines, bad = section(load(args.results), args)
-    write_section(args.out, BEGIN, END, lines)
-    print("\n".join(line for line in lines if line.startswith("|") or "×" in line))
-    return 3 if bad else 0
+    return publish(args, section, BEGIN, END, shown=lambda line: line.startswith("|") or "×" in line)
 
 
 if __name__ == "__main__":

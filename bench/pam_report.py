@@ -9,7 +9,7 @@ unexpected answers (the section is written anyway, with the runs marked).
 import argparse
 import sys
 
-from benchsection import fenced, load, median, num, write_section
+from benchsection import fenced, median, num, publish
 
 BEGIN = "<!-- BEGIN section pam (bench/pam.sh) -->"
 END = "<!-- END section pam -->"
@@ -136,10 +136,7 @@ def main():
     for name in ("--duration", "--warmup", "--headstart"):
         parser.add_argument(name, required=True)
     args = parser.parse_args()
-    lines, bad = section(load(args.results), args)
-    write_section(args.out, BEGIN, END, lines)
-    print("\n".join(line for line in lines if line.startswith("|")))
-    return 3 if bad else 0
+    return publish(args, section, BEGIN, END)
 
 
 if __name__ == "__main__":

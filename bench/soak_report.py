@@ -12,7 +12,7 @@ import collections
 import re
 import sys
 
-from benchsection import fenced, load, write_section
+from benchsection import fenced, publish
 
 BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
 END = "<!-- END section soak -->"
@@ -203,10 +203,7 @@ def main():
     for name in ("--seconds", "--idle", "--sprayers", "--quiet", "--grace"):
         parser.add_argument(name, type=int, required=True)
     args = parser.parse_args()
-    lines, bad = section(load(args.results), args)
-    write_section(args.out, BEGIN, END, lines)
-    print("\n".join(line for line in lines if line.startswith("|")))
-    return 3 if bad else 0
+    return publish(args, section, BEGIN, END)
 
 
 if __name__ == "__main__":
