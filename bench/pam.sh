@@ -187,17 +187,24 @@ print(json.dumps({"scenario": scenario, "server": server, "round": int(rnd), "co
 EOF
 }
 server_socket() { if [ "$1" = saslauthd ]; then echo "$SASL_SOCK"; else echo "$MUX_SOCK"; fi; }
-
-say "throughput: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $PAM_CONCURRENCIES, saslauthd then authmux"
-for conc in $PAM_CONCURRENCIES; do
-  for ((round = 1; round <= ROUNDS; round++)); do
-    for server in saslauthd authmux; do
-      out="$TMP/throughput-$server-c$conc-r$round.json"; rc=0
-      load "$(server_socket $server)" "$conc" 0 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>"$out.err" || rc=$?
-      record throughput "$server" "$round" "$conc" real "$out" "$rc"
+# measure SCENARIO CONCURRENCIES SASLAUTHD-SOCKET AUTHMUX-SOCKET: ROUNDS timed runs per
+# concurrency, saslauthd then authmux in each round, every right password, each recorded.
+measure() {
+  local scenario=$1 concurrencies=$2 conc round server sock out rc
+  for conc in $concurrencies; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for server in saslauthd authmux; do
+        if [ "$server" = saslauthd ]; then sock=$3; else sock=$4; fi
+        out="$TMP/$scenario-$server-c$conc-r$round.json"; rc=0
+        load "$sock" "$conc" 0 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>"$out.err" || rc=$?
+        record "$scenario" "$server" "$round" "$conc" real "$out" "$rc"
+      done
     done
   done
-done
+}
+
+say "throughput: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $PAM_CONCURRENCIES, saslauthd then authmux"
+measure throughput "$PAM_CONCURRENCIES" "$SASL_SOCK" "$MUX_SOCK"
 
 # The sprayers run until stopped; the real user's client makes REAL_REQUESTS checks in a row
 # after SPRAY_HEADSTART seconds, once the sprayers have filled the daemon's queue.
@@ -234,16 +241,7 @@ CSASLAUTHD_PID=$(start_saslauthd "$CSASL_RUN" -c)
 CAUTHMUXD_PID=$(start_authmuxd "$CCONFIG" "$CMUX_SOCK" "$CMUX_LOG" true)
 for sock in "$CSASL_SOCK" "$CMUX_SOCK"; do check "$sock" "$PASSWORD" 0; done
 say "cached: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $CACHED_CONCURRENCIES"
-for conc in $CACHED_CONCURRENCIES; do
-  for ((round = 1; round <= ROUNDS; round++)); do
-    for server in saslauthd authmux; do
-      if [ $server = saslauthd ]; then sock=$CSASL_SOCK; else sock=$CMUX_SOCK; fi
-      out="$TMP/cached-$server-c$conc-r$round.json"; rc=0
-      load "$sock" "$conc" 0 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>"$out.err" || rc=$?
-      record cached "$server" "$round" "$conc" real "$out" "$rc"
-    done
-  done
-done
+measure cached "$CACHED_CONCURRENCIES" "$CSASL_SOCK" "$CMUX_SOCK"
 # Only authmuxd's last lines may still be in its 50 ms log batch; stop it to flush them.
 stop_pid "$CAUTHMUXD_PID"; CAUTHMUXD_PID=""
 CACHED_HITS=$(grep -c 'cached=yes' "$CMUX_LOG" || true)
