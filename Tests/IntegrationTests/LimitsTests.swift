@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `limits.max_connections` and `limits.max_queue`, each driven past its bound for real.
@@ -32,14 +33,18 @@ struct LimitsTests {
         }
     }
 
-    /// One PAM thread held by a stack that sleeps (6 s, a margin for a loaded machine), and a
-    /// queue of two: the third check is answered "temporarily unavailable" at once, and the
-    /// backend serves again once it drains.
+    /// One PAM thread held by a stack that waits until the test releases it, and a queue of
+    /// two: the third check is answered "temporarily unavailable" at once, and the backend
+    /// serves again once it drains. The hold is a file the test creates, not a sleep, so a
+    /// loaded machine cannot let the queue drain before the third check arrives.
     @Test func aFullBackendQueueAnswersUnavailableAtOnce() async throws {
         try await Sandbox.with { sandbox in
             let stack = try PAMWrapperStack(sandbox: sandbox)
             let passdb = try stack.passdb("passdb", [("slow1", "pw-1", "slow"), ("slow2", "pw-2", "slow"), ("quick", "pw-q", "smtp")])
-            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet /bin/sleep 6"])
+            let release = sandbox.file("release")
+            let hold = try sandbox.write("#!/bin/sh\nwhile [ ! -e \(release) ]; do sleep 0.05; done\n", to: "hold.sh")
+            chmod(hold, 0o755)
+            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet \(hold)"])
             try stack.addMatrixService("smtp", passdb: passdb)
             let config = """
                 listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
@@ -61,6 +66,7 @@ struct LimitsTests {
                 let refused = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
                 #expect(refused == .answer("NO temporarily unavailable"), "\(refused)\n\(daemon.logTail)")
                 try await daemon.waitForLog(containing: "queue full (2 checks waiting or running)")
+                try sandbox.write("", to: "release")
                 for client in slow {
                     let reply = try await OwnThread.run { try client.readReply() }
                     #expect(reply.isOK, "\(reply)")
