@@ -59,13 +59,13 @@ public enum AuthdaemondCodec {
         guard lines.count >= 4 else { return .refused(.malformed("missing lines: expected service, type, user and password")) }
         guard lines.count == 4 else { return .refused(.malformed("more lines than service, type, user and password")) }
         guard lines[1].elementsEqual("login".utf8) else { return .refused(.unsupportedAuthType(printable(lines[1]))) }
-        guard let service = String(validating: lines[0], as: UTF8.self) else { return .refused(.notUTF8(field: "service")) }
-        if IdentityNormalizer.containsControlCharacter(service) { return .refused(.controlCharacter(field: "service")) }
-        guard let login = String(validating: lines[2], as: UTF8.self) else { return .refused(.notUTF8(field: "login")) }
-        if login.isEmpty { return .refused(.emptyLogin) }
-        if lines[3].isEmpty { return .refused(.emptyPassword) }
-        let password = lines[3].withUnsafeBytes { Secret(copying: $0) }
-        return .request(PlainCheckRequest(login: login, password: password, service: service))
+        let validated = lines[3].withUnsafeBytes { password in
+            CheckRequest.validate(login: lines[2], password: password, service: lines[0], realm: [UInt8]())
+        }
+        switch validated {
+        case .success(let request): return .request(request)
+        case .failure(let refusal): return .refused(.refused(refusal))
+        }
     }
 
     /// A command word fit for a log line: printable ASCII only, cut short.
@@ -96,7 +96,7 @@ public enum AuthdaemondCodec {
     /// database: it names the user and address, and none of the `UID`/`GID`/`HOME` lines
     /// Courier's own mail servers need to switch to a mailbox owner.
     public static func successAnswer(identity: CanonicalIdentity) -> String {
-        "USERNAME=\(identity.user)\nADDRESS=\(identity.qualified)\n.\n"
+        "USERNAME=\(identity.user.text)\nADDRESS=\(identity.qualified.text)\n.\n"
     }
 
     public static let failAnswer = "FAIL\n"

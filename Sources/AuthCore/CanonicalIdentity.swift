@@ -1,21 +1,24 @@
-/// The one identity a request stands for once the realm rules have run; backends render it the
-/// way their store expects (see `IdentityStyle`).
-public struct CanonicalIdentity: Sendable, Equatable, CustomStringConvertible {
-    public var user: String
-    /// Canonical realm: lowercase, no trailing dot, aliases applied. May be empty when no realm
-    /// was given and `realms.default` is unset.
-    public var realm: String
+/// The one identity a request stands for once the realm rules have run. Bytes throughout:
+/// two requests are the same user only when these bytes are equal. Each backend derives from
+/// it, once per request, what it asks its store (`BackendSettings.lookup(for:)`).
+public struct CanonicalIdentity: Sendable, Hashable, CustomStringConvertible {
+    public var user: ByteString
+    /// Canonical realm: ASCII-lowercase, no trailing dot, aliases applied. May be empty when no
+    /// realm was given and `realms.default` is unset.
+    public var realm: ByteString
     /// The login exactly as the client sent it, for `identity: as_sent`.
-    public var loginAsSent: String
+    public var loginAsSent: ByteString
 
-    public init(user: String, realm: String, loginAsSent: String) {
+    public init(user: ByteString, realm: ByteString, loginAsSent: ByteString) {
         self.user = user
         self.realm = realm
         self.loginAsSent = loginAsSent
     }
 
     /// `user@realm`, or the bare user when the realm is empty.
-    public var qualified: String { realm.isEmpty ? user : "\(user)@\(realm)" }
+    public var qualified: ByteString {
+        realm.isEmpty ? user : ByteString(user.bytes + [UInt8(ascii: "@")] + realm.bytes)
+    }
 
-    public var description: String { qualified }
+    public var description: String { qualified.text }
 }

@@ -17,8 +17,11 @@ public struct CheckOutcome: Sendable, Equatable {
     public var trail: [TrailEntry]
     /// Why the chain did not run at all (no route matched, internal error), for the log.
     public var note: String?
-    /// How long the answer was held back (failed checks only; see `FailureDelay`).
+    /// The delay decided for a failed check (see `FailureDelay` and `FailureThrottle`),
+    /// measured from the start of the check; zero for other results.
     public var delay: TimeAmount = .zero
+    /// When the answer may be sent: the start of the check plus `delay`. nil to send at once.
+    public var holdUntil: NIODeadline?
     /// Answered from the credential cache, without asking a backend.
     public var cached = false
     /// Set when the throttle, not the failure delay, decided how long the answer waited.

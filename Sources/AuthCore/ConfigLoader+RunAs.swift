@@ -7,7 +7,7 @@ extension ConfigLoader {
         var group: (name: String, node: ConfigNode)?
         for (key, value) in try node.mapping(allowed: runAsKeys) {
             let name = try value.nonEmptyString()
-            guard !IdentityNormalizer.containsControlCharacter(name), !name.contains(" "), !name.contains(":") else {
+            guard FieldRules.nameProblem(Array(name.utf8)) == nil, !name.contains(" "), !name.contains(":") else {
                 throw value.error("not a \(key) name")
             }
             if key == "user" { user = (name, value) } else { group = (name, value) }

@@ -12,7 +12,7 @@ public enum ConfigLoader {
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
     static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "accept_threads", "max_queue", "max_connections"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
-    static let throttleKeys: Set<String> = ["enabled", "free_failures", "initial", "max", "half_life", "max_entries"]
+    static let throttleKeys: Set<String> = ["enabled", "free_failures", "initial", "max", "half_life", "max_entries", "in_flight", "queue", "key"]
     static let routeKeys: Set<String> = ["match", "use"]
     static let matchKeys: Set<String> = ["realm", "service"]
 
@@ -99,7 +99,7 @@ public enum ConfigLoader {
                     pathGiven = true
                 case "service":
                     let service = try value.nonEmptyString()
-                    guard !IdentityNormalizer.containsControlCharacter(service) else { throw value.error("not a service name") }
+                    guard FieldRules.nameProblem(Array(service.utf8)) == nil else { throw value.error("not a service name") }
                     listener.service = service
                     serviceNode = value
                 case "mode":
@@ -138,7 +138,7 @@ public enum ConfigLoader {
             var entries: [PeerAllowList.Entry] = []
             for item in try conditionNodes(value) {
                 let name = try item.nonEmptyString()
-                guard !IdentityNormalizer.containsControlCharacter(name), !name.contains(" ") else {
+                guard FieldRules.nameProblem(Array(name.utf8)) == nil, !name.contains(" ") else {
                     throw item.error("not a \(key == "users" ? "user" : "group") name")
                 }
                 let kind = key == "users" ? "user" : "group"
@@ -165,8 +165,8 @@ public enum ConfigLoader {
     }
 
     static func parseRealms(_ node: ConfigNode) throws(ConfigError) -> RealmRules {
-        var defaultRealm: String?
-        var aliases: [String: String] = [:]
+        var defaultRealm: ByteString?
+        var aliases: [ByteString: ByteString] = [:]
         var split = SplitLogin.last
         var lowercase = false
         for (key, value) in try node.mapping(allowed: realmKeys) {
@@ -175,8 +175,8 @@ public enum ConfigLoader {
                 defaultRealm = try realmName(value)
             case "aliases":
                 for (alias, target) in try value.anyMapping() {
-                    guard !alias.isEmpty, !IdentityNormalizer.containsControlCharacter(alias) else { throw target.error("not a realm name") }
-                    aliases[alias] = try realmName(target)
+                    guard !alias.isEmpty, FieldRules.nameProblem(Array(alias.utf8)) == nil else { throw target.error("not a realm name") }
+                    aliases[ByteString(alias)] = try realmName(target)
                 }
             case "split_login":
                 let text = try value.string()
@@ -193,10 +193,14 @@ public enum ConfigLoader {
         return RealmRules(defaultRealm: defaultRealm, aliases: aliases, splitLogin: split, lowercaseUser: lowercase)
     }
 
-    static func realmName(_ node: ConfigNode) throws(ConfigError) -> String {
+    /// A realm as written (its UTF-8 bytes, no normalization): refused under the same rules as
+    /// a realm on the wire, and without `@`.
+    static func realmName(_ node: ConfigNode) throws(ConfigError) -> ByteString {
         let text = try node.nonEmptyString()
-        guard !IdentityNormalizer.containsControlCharacter(text), !text.contains("@") else { throw node.error("not a realm name") }
-        return text
+        let bytes = ByteString(text)
+        if let problem = FieldRules.nameProblem(bytes.bytes) { throw node.error("not a realm name: \(problem.reason(field: "realm"))") }
+        guard bytes.firstIndex(of: UInt8(ascii: "@")) == nil else { throw node.error("not a realm name: it contains @") }
+        return bytes
     }
 
     static func parseLimits(_ node: ConfigNode) throws(ConfigError) -> LimitsConfig {
@@ -246,6 +250,14 @@ public enum ConfigLoader {
                 maxNode = value
             case "half_life": throttle.halfLife = try value.duration(in: .seconds(1) ... .hours(24))
             case "max_entries": throttle.maxEntries = try value.int(in: 100...10_000_000)
+            case "in_flight": throttle.inFlight = try value.int(in: 1...1000)
+            case "queue": throttle.queue = try value.int(in: 0...10_000)
+            case "key":
+                let text = try value.string()
+                guard let mode = ThrottleKeyMode(rawValue: text) else {
+                    throw value.error("expected one of: \(ThrottleKeyMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                throttle.keyMode = mode
             default: break
             }
         }
@@ -272,7 +284,8 @@ public enum ConfigLoader {
                 throw typeNode.error("unknown backend type \"\(type)\" (this build knows: \(catalog.typeNames.joined(separator: ", ")))")
             }
             let (settingsNode, cacheable) = try splitCacheFlag(value)
-            var definition = BackendDefinition(name: name, settings: try kind.decodeSettings(settingsNode), line: value.line)
+            var definition = try kind.definition(name: name, node: settingsNode)
+            definition.line = value.line
             definition.cacheable = cacheable
             definitions.append(definition)
         }
@@ -293,15 +306,23 @@ public enum ConfigLoader {
             for (key, value) in try item.mapping(allowed: routeKeys) {
                 switch key {
                 case "match":
-                    var realms: [String]?
-                    var services: [String]?
+                    var realms: [ByteString]?
+                    var services: [ByteString]?
                     for (matchKey, condition) in try value.mapping(allowed: matchKeys) {
                         if matchKey == "realm" {
-                            var list: [String] = []
+                            var list: [ByteString] = []
                             for realmNode in try conditionNodes(condition) { list.append(try realmName(realmNode)) }
                             realms = list
                         } else {
-                            services = try condition.stringList()
+                            var list: [ByteString] = []
+                            for serviceNode in try conditionNodes(condition) {
+                                let service = ByteString(try serviceNode.nonEmptyString())
+                                if let problem = FieldRules.nameProblem(service.bytes) {
+                                    throw serviceNode.error("not a service name: \(problem.reason(field: "service"))")
+                                }
+                                list.append(service)
+                            }
+                            services = list
                         }
                     }
                     guard realms != nil || services != nil else { throw value.error("empty match; leave match out for a default route") }

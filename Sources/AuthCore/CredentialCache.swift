@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 /// Remembers recent answers of one engine's routes so that a repeated check is answered on the
 /// event loop, without asking a backend.
 ///
-/// An entry is filed under the canonical user, realm and service, and keeps the HMAC-SHA-256 of
+/// An entry is filed under what every backend on the route is asked (`CacheKey`), and keeps the HMAC-SHA-256 of
 /// the password under a key drawn at random for each cache (a reload builds a new cache, so no
 /// key outlives its configuration), the answer, its expiry, and the store generation of every
 /// backend that was asked. A backend whose generation moves (a sasldb file written by
@@ -79,15 +79,11 @@ public final class CredentialCache: Sendable {
 
     /// Synchronous and short: safe to call on an event loop.
     ///
+    /// - Parameter key: the check's `cacheKey`: the route and what each of its backends is asked.
     /// - Parameter generations: each backend of `route.chain`'s `storeGeneration()`, read now.
-    /// - Parameter clientHost: the client's host when a backend on the route uses it, else nil.
     /// - Parameter countingMiss: false when the caller may hand the check on to a path that looks
     ///   it up again; it then calls `countMiss()` only if it settles the miss itself.
-    public func lookup(
-        identity: CanonicalIdentity, service: String, clientHost: String? = nil, route: Route, password: Secret, generations: [UInt64?],
-        countingMiss: Bool = true
-    ) -> CacheLookup {
-        let key = CacheKey(user: identity.user, realm: identity.realm, service: service, clientAddress: clientHost)
+    public func lookup(key: CacheKey, route: Route, password: Secret, generations: [UInt64?], countingMiss: Bool = true) -> CacheLookup {
         let digest = self.digest(of: password)
         let now = self.now()
         let (found, count) = state.withLockedValue { state -> (CacheEntry?, Int?) in

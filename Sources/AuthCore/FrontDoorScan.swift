@@ -3,7 +3,7 @@ public enum FrontDoorScan: Sendable {
     /// Not a whole request yet; more bytes may complete it.
     case incomplete
     /// A whole request.
-    case request(PlainCheckRequest)
+    case request(CheckRequest)
     /// A request that can never become valid, however many bytes follow.
     case refused(FrontDoorRequestError)
 }

@@ -1,25 +1,21 @@
-/// The realm rules of shared/DESIGN.md ("Identity and realms"), as one pure function so every
-/// front door and every backend sees the same identity for the same request.
+/// The realm rules of shared/DESIGN.md ("Identity and realms"), as one pure function over
+/// bytes, so every front door and every backend sees the same identity for the same request.
 public enum IdentityNormalizer {
-    /// Runs rules 1-5 in order. The password is not an input: it is never altered.
+    /// Runs rules 2-5 in order on a request whose fields already passed `FieldRules` (rule 1,
+    /// in `CheckRequest.validate`). The password is not an input: it is never altered.
     public static func normalize(
-        login: String, realm realmField: String, rules: RealmRules, recordSteps: Bool = false
+        login: ByteString, realm realmField: ByteString, rules: RealmRules, recordSteps: Bool = false
     ) -> Result<Normalization, NormalizationError> {
         var steps: [String] = []
         func note(_ text: @autoclosure () -> String) { if recordSteps { steps.append(text()) } }
-
-        // 1. Refuse control characters outright rather than strip them: a stripped name could
-        //    collide with another user's.
-        if containsControlCharacter(login) { return .failure(.controlCharacter(field: "login")) }
-        if containsControlCharacter(realmField) { return .failure(.controlCharacter(field: "realm")) }
         note("received login \(quoted(login)), realm field \(quoted(realmField))")
 
         // 2. Split at `@`; a realm in the login wins over the realm field.
         var user = login
         var realm = realmField
         if let at = splitIndex(of: login, rule: rules.splitLogin) {
-            user = String(login.unicodeScalars[..<at])
-            let loginRealm = String(login.unicodeScalars[login.unicodeScalars.index(after: at)...])
+            user = login[0..<at]
+            let loginRealm = login[(at + 1)..<login.count]
             note("split_login \(rules.splitLogin.rawValue): user \(quoted(user)), realm \(quoted(loginRealm)) from the login")
             if !isNoRealm(loginRealm) { realm = loginRealm }
         }
@@ -40,9 +36,10 @@ public enum IdentityNormalizer {
             realm = target
         }
 
-        // 5. Unix logins are case-sensitive, so users are lowercased only on request.
+        // 5. Unix logins are case-sensitive, so users are lowercased only on request, and then
+        //    in ASCII only: Unicode case mapping would make distinct names one user.
         if rules.lowercaseUser {
-            let lowered = user.lowercased()
+            let lowered = user.asciiLowercased
             if lowered != user { note("lowercase_user: \(quoted(lowered))") }
             user = lowered
         }
@@ -51,36 +48,27 @@ public enum IdentityNormalizer {
         return .success(Normalization(identity: identity, steps: steps))
     }
 
-    /// Lowercase, without one trailing dot (`Example.COM.` -> `example.com`).
-    public static func canonicalRealmSpelling(_ realm: String) -> String {
-        var lowered = realm.lowercased()
-        if lowered.hasSuffix(".") { lowered.removeLast() }
+    /// ASCII-lowercase, without one trailing dot (`Example.COM.` -> `example.com`): how DNS
+    /// compares names. Other bytes are kept as they are.
+    public static func canonicalRealmSpelling(_ realm: ByteString) -> ByteString {
+        var lowered = realm.asciiLowercased
+        if lowered.bytes.last == UInt8(ascii: ".") { lowered.bytes.removeLast() }
         return lowered
     }
 
     /// Whether a realm names nothing: empty, or a lone dot that rule 4 would spell as empty
     /// (`foo@.`), which must not slip past the realm field and `realms.default` as an empty realm.
-    static func isNoRealm(_ realm: String) -> Bool {
-        canonicalRealmSpelling(realm).isEmpty
+    static func isNoRealm(_ realm: ByteString) -> Bool {
+        realm.isEmpty || realm.bytes == [UInt8(ascii: ".")]
     }
 
-    /// C0 controls, DEL and C1 controls: nothing a user name or realm legitimately holds, and
-    /// everything that could forge a log line or cut a C string short.
-    public static func containsControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-    }
-
-    /// The `@` is looked for among Unicode scalars, not Characters: an `@` followed by a
-    /// combining mark is one Character that is not "@", so `a@b@\u{301}c` would otherwise split
-    /// at the first `@` under `last`, leaving an `@` in the realm, and split differently from
-    /// every byte-oriented peer (libsasl2, saslpasswd2).
-    private static func splitIndex(of login: String, rule: SplitLogin) -> String.Index? {
+    private static func splitIndex(of login: ByteString, rule: SplitLogin) -> Int? {
         switch rule {
-        case .last: return login.unicodeScalars.lastIndex(of: "@")
-        case .first: return login.unicodeScalars.firstIndex(of: "@")
+        case .last: return login.lastIndex(of: UInt8(ascii: "@"))
+        case .first: return login.firstIndex(of: UInt8(ascii: "@"))
         case .never: return nil
         }
     }
 
-    private static func quoted(_ text: String) -> String { "\"\(text)\"" }
+    private static func quoted(_ text: ByteString) -> String { "\"\(text.text)\"" }
 }

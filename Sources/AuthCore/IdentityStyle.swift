@@ -7,7 +7,7 @@ public enum IdentityStyle: String, Sendable, CaseIterable {
     /// The login exactly as the client sent it, before any rule ran.
     case asSent = "as_sent"
 
-    public func render(_ identity: CanonicalIdentity) -> String {
+    public func render(_ identity: CanonicalIdentity) -> ByteString {
         switch self {
         case .bare: return identity.user
         case .qualified: return identity.qualified

@@ -17,7 +17,7 @@ public enum PwcheckCodec {
 
     /// Classifies what has arrived so far; `service` is the listener's, since the wire has none.
     /// The password is copied into a `Secret`; callers wipe `buffer` afterwards.
-    public static func scan(_ buffer: ByteBuffer, service: String) -> FrontDoorScan {
+    public static func scan(_ buffer: ByteBuffer, service: ByteString) -> FrontDoorScan {
         let bytes = buffer.readableBytesView
         guard let loginEnd = bytes.firstIndex(of: 0) else {
             return bytes.count > maxFieldLength ? .refused(.tooLong(field: "login", limit: maxFieldLength)) : .incomplete
@@ -30,13 +30,13 @@ public enum PwcheckCodec {
         if passwordEnd - passwordStart > maxFieldLength { return .refused(.tooLong(field: "password", limit: maxFieldLength)) }
         // A pwcheck client sends nothing after the second NUL; more means it is not one.
         if passwordEnd + 1 != bytes.endIndex { return .refused(.malformed("data after the password")) }
-        guard let login = String(validating: bytes[bytes.startIndex..<loginEnd], as: UTF8.self) else {
-            return .refused(.notUTF8(field: "login"))
+        let validated = bytes[passwordStart..<passwordEnd].withUnsafeBytes { password in
+            CheckRequest.validate(login: bytes[bytes.startIndex..<loginEnd], password: password, service: service.bytes, realm: [UInt8]())
         }
-        if login.isEmpty { return .refused(.emptyLogin) }
-        if passwordEnd == passwordStart { return .refused(.emptyPassword) }
-        let password = bytes[passwordStart..<passwordEnd].withUnsafeBytes { Secret(copying: $0) }
-        return .request(PlainCheckRequest(login: login, password: password, service: service))
+        switch validated {
+        case .success(let request): return .request(request)
+        case .failure(let refusal): return .refused(.refused(refusal))
+        }
     }
 
     // MARK: Requests (client side)

@@ -14,7 +14,7 @@ public struct Route: Sendable, Equatable {
         self.line = line
     }
 
-    public func matches(identity: CanonicalIdentity, service: String) -> Bool {
+    public func matches(identity: CanonicalIdentity, service: ByteString) -> Bool {
         match?.matches(identity: identity, service: service) ?? true
     }
 

@@ -6,7 +6,7 @@ public struct Router: Sendable {
         self.routes = routes
     }
 
-    public func route(for identity: CanonicalIdentity, service: String) -> Route? {
+    public func route(for identity: CanonicalIdentity, service: ByteString) -> Route? {
         routes.first { $0.matches(identity: identity, service: service) }
     }
 }

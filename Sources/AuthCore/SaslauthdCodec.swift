@@ -28,38 +28,26 @@ public enum SaslauthdCodec {
         return offset == end ? .fiveFields : .trailingBytes
     }
 
-    /// Decodes the first `fieldCount` (4 or 5) fields, which `scan` has found complete.
-    /// The password is copied into a `Secret`; callers wipe `buffer` afterwards.
-    public static func decodeRequest(_ buffer: ByteBuffer, fieldCount: Int) -> Result<SaslauthdRequest, SaslauthdRequestError> {
+    /// Decodes the first `fieldCount` (4 or 5) fields, which `scan` has found complete, and
+    /// validates them (`CheckRequest.validate`). The password is copied into a `Secret`;
+    /// callers wipe `buffer` afterwards.
+    public static func decodeRequest(_ buffer: ByteBuffer, fieldCount: Int) -> Result<CheckRequest, SaslauthdRequestError> {
         precondition(fieldCount == 4 || fieldCount == 5)
         var reader = buffer
-        var texts: [String] = []
-        var password: Secret?
-        for index in 0..<fieldCount {
+        var slices: [ByteBuffer] = []
+        slices.reserveCapacity(fieldCount)
+        for _ in 0..<fieldCount {
             guard let length = reader.readInteger(as: UInt16.self), let slice = reader.readSlice(length: Int(length)) else {
                 return .failure(.incomplete)
             }
-            if index == 1 {
-                password = slice.withUnsafeReadableBytes { Secret(copying: $0) }
-                texts.append("")
-                continue
-            }
-            guard let text = String(validating: slice.readableBytesView, as: UTF8.self) else {
-                return .failure(.notUTF8(field: index))
-            }
-            // Login and realm are checked by the realm rules (rule 1); the other text fields
-            // have no rules of their own, so they are checked here.
-            if (index == 2 || index == 4) && IdentityNormalizer.containsControlCharacter(text) {
-                return .failure(.controlCharacter(field: index))
-            }
-            texts.append(text)
+            slices.append(slice)
         }
-        if texts[0].isEmpty { return .failure(.emptyLogin) }
-        guard let password, !password.isEmpty else { return .failure(.emptyPassword) }
-        return .success(SaslauthdRequest(
-            login: texts[0], password: password, service: texts[2], realm: texts[3],
-            clientAddress: fieldCount == 5 ? texts[4] : nil
-        ))
+        let validated = slices[1].withUnsafeReadableBytes { password in
+            CheckRequest.validate(
+                login: slices[0].readableBytesView, password: password, service: slices[2].readableBytesView,
+                realm: slices[3].readableBytesView, clientAddress: fieldCount == 5 ? Array(slices[4].readableBytesView) : nil)
+        }
+        return validated.mapError { .refused($0) }
     }
 
     // MARK: Requests (client side)

@@ -4,10 +4,8 @@ public enum SaslauthdRequestError: Error, Equatable, Sendable {
     case fieldTooLong(field: Int)
     case trailingBytes
     case incomplete
-    case emptyLogin
-    case emptyPassword
-    case notUTF8(field: Int)
-    case controlCharacter(field: Int)
+    /// Framed correctly, refused by the rules every front door shares.
+    case refused(RequestRefusal)
 
     public var reason: String {
         switch self {
@@ -17,14 +15,8 @@ public enum SaslauthdRequestError: Error, Equatable, Sendable {
             return "malformed request (data after the last field)"
         case .incomplete:
             return "incomplete request"
-        case .emptyLogin:
-            return "empty login"
-        case .emptyPassword:
-            return "empty password"
-        case .notUTF8(let field):
-            return "\(SaslauthdCodec.fieldNames[field]) is not valid UTF-8"
-        case .controlCharacter(let field):
-            return "\(SaslauthdCodec.fieldNames[field]) contains a control character"
+        case .refused(let refusal):
+            return refusal.reason
         }
     }
 }

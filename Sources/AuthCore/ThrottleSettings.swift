@@ -14,11 +14,22 @@ public struct ThrottleSettings: Sendable, Equatable {
     public var halfLife: TimeAmount
     /// Keys (users and client addresses) tracked at most; the least recently failed go first.
     public var maxEntries: Int
+    /// Checks that may ask the store at once for one key; once a key is past its free
+    /// failures, one at a time, and a failed check holds its place until its answer is sent.
+    public var inFlight: Int
+    /// Checks that may wait for a place per key; more are refused without asking the store.
+    public var queue: Int
+    /// Whether an account's count is shared by every client or kept per client address.
+    public var keyMode: ThrottleKeyMode
 
     public init(
         enabled: Bool = true, freeFailures: Int = 3, initial: TimeAmount = .seconds(1), max: TimeAmount = .seconds(15),
-        halfLife: TimeAmount = .minutes(1), maxEntries: Int = 100_000
+        halfLife: TimeAmount = .minutes(1), maxEntries: Int = 100_000, inFlight: Int = 4, queue: Int = 8,
+        keyMode: ThrottleKeyMode = .user
     ) {
+        self.inFlight = inFlight
+        self.queue = queue
+        self.keyMode = keyMode
         self.enabled = enabled
         self.freeFailures = freeFailures
         self.initial = initial
@@ -31,6 +42,6 @@ public struct ThrottleSettings: Sendable, Equatable {
     public var summary: String {
         guard enabled else { return "disabled" }
         return "free_failures \(freeFailures), initial \(ConfigNode.format(initial)), max \(ConfigNode.format(max)), "
-            + "half_life \(ConfigNode.format(halfLife)), max_entries \(maxEntries)"
+            + "half_life \(ConfigNode.format(halfLife)), max_entries \(maxEntries), in_flight \(inFlight), queue \(queue), key \(keyMode.rawValue)"
     }
 }

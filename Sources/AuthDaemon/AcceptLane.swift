@@ -53,8 +53,7 @@ final class AcceptLane: Sendable {
 
     /// A check the lane settled, with what its log line needs.
     private struct Settled {
-        var prepared: PreparedCheck
-        var clientAddress: String?
+        var check: Check
         var outcome: CheckOutcome
     }
 
@@ -63,7 +62,7 @@ final class AcceptLane: Sendable {
     /// level).
     private enum Decision {
         case settled(Settled)
-        case ask(PreparedCheck, SaslauthdRequest)
+        case ask(Check)
         case handOff(String)
     }
 
@@ -213,9 +212,9 @@ final class AcceptLane: Sendable {
         case .settled(let settled):
             buffer.wipe()
             answer(connection, settled: settled, started: started)
-        case .ask(let prepared, let request):
+        case .ask(let check):
             buffer.wipe()
-            ask(connection, prepared: prepared, request: request, current: current, started: started)
+            ask(connection, check: check, current: current, started: started)
         case .handOff(let reason):
             logger.debug("connection handed to an event loop", metadata: ["reason": "\(reason)"])
             handOff(connection, received: PendingBytes(consume buffer), current: current, started: started)
@@ -232,18 +231,18 @@ final class AcceptLane: Sendable {
         case .fieldTooLong, .trailingBytes: return .handOff("request malformed")
         }
         guard case .success(let request) = SaslauthdCodec.decodeRequest(buffer, fieldCount: fieldCount),
-              case .success(let prepared) = current.engine.prepare(
-                login: request.login, realm: request.realm, service: request.service, recordSteps: context.traceNormalization)
+              case .success(let prepared) = current.engine.prepare(request, recordSteps: context.traceNormalization)
         else { return .handOff("request refused") }
         // A fifth field may still come within the grace period: only the handler can wait for it.
         if fieldCount == 4 && prepared.wantsClientAddress && current.limits.clientAddressGrace > .zero {
             return .handOff("waiting for a client address")
         }
-        guard let outcome = current.engine.settleNow(prepared, password: request.password, clientAddress: request.clientAddress) else {
-            return .ask(prepared, request)
+        let check = current.engine.check(prepared)
+        guard let outcome = current.engine.settleNow(check, timers: group.next()) else {
+            return .ask(check)
         }
         logSteps(prepared)
-        return .settled(Settled(prepared: prepared, clientAddress: request.clientAddress, outcome: outcome))
+        return .settled(Settled(check: check, outcome: outcome))
     }
 
     /// A complete request whose backend needs its thread pool (PAM, LDAP, a sasldb being
@@ -251,12 +250,12 @@ final class AcceptLane: Sendable {
     /// failure that must wait is written from an event loop). Nothing is left to read, so the
     /// connection needs no channel, and an accepted check reaches no event loop at all: that
     /// spares two wake-ups per check, one to start it on a loop and one to take the answer back.
-    private func ask(_ connection: CInt, prepared: PreparedCheck, request: SaslauthdRequest, current: ActiveEngine.Current, started: NIODeadline) {
+    private func ask(_ connection: CInt, check: Check, current: ActiveEngine.Current, started: NIODeadline) {
         let tracker = self.tracker
         tracker.holdAnswer()
-        logSteps(prepared)
-        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: group.next()) { outcome in
-            self.finish(connection, outcome: outcome, prepared: prepared, clientAddress: request.clientAddress, started: started)
+        logSteps(check.prepared)
+        current.engine.run(check, on: group.next()) { outcome in
+            self.finish(connection, outcome: outcome, check: check, started: started)
             tracker.answerSent()
         }
     }
@@ -269,25 +268,25 @@ final class AcceptLane: Sendable {
 
     /// Sends the answer and closes, now or, for a failure that must wait, from an event loop.
     private func answer(_ connection: CInt, settled: Settled, started: NIODeadline) {
-        guard settled.outcome.delay > .zero else {
-            finish(connection, outcome: settled.outcome, prepared: settled.prepared, clientAddress: settled.clientAddress, started: started)
+        guard let holdUntil = settled.outcome.holdUntil, holdUntil > .now() else {
+            finish(connection, outcome: settled.outcome, check: settled.check, started: started)
             return
         }
         let tracker = self.tracker
         tracker.holdAnswer()
-        group.next().scheduleTask(in: settled.outcome.delay) { [self] in
-            finish(connection, outcome: settled.outcome, prepared: settled.prepared, clientAddress: settled.clientAddress, started: started)
+        group.next().scheduleTask(deadline: holdUntil) { [self] in
+            finish(connection, outcome: settled.outcome, check: settled.check, started: started)
             tracker.answerSent()
         }
     }
 
     /// The end of every connection the lane answers itself: the answer, the close, the slot
     /// given back, the check's log line.
-    private func finish(_ connection: CInt, outcome: CheckOutcome, prepared: PreparedCheck, clientAddress: String?, started: NIODeadline) {
+    private func finish(_ connection: CInt, outcome: CheckOutcome, check: Check, started: NIODeadline) {
         Self.send(outcome.wireAnswer, to: connection)
         close(connection)
         budget.closed()
-        context.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: clientAddress)
+        context.logCheck(check: check, outcome: outcome, started: started, clientAddress: check.request.clientAddress?.text)
     }
 
     /// One counted string. The socket is fresh and the answer a few bytes, so it fits the send

@@ -35,8 +35,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
         }
         let rules = config.realms
         Console.out("realms:")
-        Console.out("  default: \(rules.defaultRealm ?? "(none: requests without a realm keep an empty realm)")")
-        let aliases = rules.aliases.sorted { $0.key < $1.key }.map { "\($0.key) -> \($0.value)" }
+        Console.out("  default: \(rules.defaultRealm?.text ?? "(none: requests without a realm keep an empty realm)")")
+        let aliases = rules.aliases.map { "\($0.key.text) -> \($0.value.text)" }.sorted()
         Console.out("  aliases: \(aliases.isEmpty ? "(none)" : aliases.joined(separator: ", "))")
         Console.out("  split_login: \(rules.splitLogin.rawValue), lowercase_user: \(rules.lowercaseUser)")
         Console.out("limits: read_timeout \(ConfigNode.format(config.limits.readTimeout)), client_address_grace \(ConfigNode.format(config.limits.clientAddressGrace)), event_loops \(config.limits.eventLoops), accept_threads \(config.limits.acceptThreads), max_connections \(config.limits.maxConnections), max_queue \(config.limits.maxQueue)")
@@ -45,7 +45,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "authmuxd")
         logger.logLevel = .error
-        let engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+        let engine = try AuthEngine(config: config, logger: logger)
         Console.out("backends:")
         for definition in config.backends {
             Console.out("  \(definition.name): \(definition.settings.summary)\(definition.cacheable ? "" : ", cache: false")")

@@ -27,7 +27,15 @@ struct ExplainCommand: ParsableCommand {
         Console.out("login: \(login)")
         Console.out("realm field: \(realm.isEmpty ? "(empty)" : realm)")
         Console.out("service: \(service)")
-        switch IdentityNormalizer.normalize(login: login, realm: realm, rules: config.realms, recordSteps: true) {
+        // The same refusals a front door applies, in the same order (`CheckRequest.validate`).
+        for (field, text) in [("login", login), ("service", service), ("realm", realm)] {
+            if let problem = FieldRules.nameProblem(Array(text.utf8)) {
+                Console.out("refused: NO \(problem.reason(field: field))")
+                throw ExitCode(1)
+            }
+        }
+        let serviceBytes = ByteString(service)
+        switch IdentityNormalizer.normalize(login: ByteString(login), realm: ByteString(realm), rules: config.realms, recordSteps: true) {
         case .failure(let error):
             Console.out("refused: NO \(error.reason)")
             throw ExitCode(1)
@@ -36,17 +44,18 @@ struct ExplainCommand: ParsableCommand {
             for step in normalization.steps { Console.out("  - \(step)") }
             let identity = normalization.identity
             Console.out("canonical identity:")
-            Console.out("  user: \(identity.user)")
-            Console.out("  realm: \(identity.realm.isEmpty ? "(empty)" : identity.realm)")
-            guard let route = Router(routes: config.routes).route(for: identity, service: service) else {
+            Console.out("  user: \(identity.user.text)")
+            Console.out("  realm: \(identity.realm.isEmpty ? "(empty)" : identity.realm.text)")
+            guard let route = Router(routes: config.routes).route(for: identity, service: serviceBytes) else {
                 Console.out("route: none matches; the check would be answered NO authentication failed")
                 return
             }
             Console.out("route: \(route.description)")
             Console.out("chain:")
+            let subject = CheckSubject(identity: identity, service: serviceBytes)
             for (index, name) in route.chain.enumerated() {
                 guard let definition = config.backends.first(where: { $0.name == name }) else { continue }
-                Console.out("  \(index + 1). \(name) (\(definition.settings.type)): \(definition.settings.describeLookup(identity: identity, service: service))")
+                Console.out("  \(index + 1). \(name) (\(definition.settings.type)): \(definition.settings.explain(subject))")
             }
         }
     }

@@ -90,9 +90,9 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func start(_ request: PlainCheckRequest, context: ChannelHandlerContext) {
+    private func start(_ request: CheckRequest, context: ChannelHandlerContext) {
         let prepared: PreparedCheck
-        switch current.engine.prepare(login: request.login, realm: "", service: request.service, recordSteps: server.traceNormalization) {
+        switch current.engine.prepare(request, recordSteps: server.traceNormalization) {
         case .success(let value): prepared = value
         case .failure(let error):
             refuse(reason: error.reason, context: context)
@@ -105,7 +105,8 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
         deadline?.cancel()
         // The request (and the password in it) is decoded; the raw bytes are no longer needed.
         wipeBuffer()
-        current.engine.run(prepared, password: request.password, clientAddress: nil, on: context.eventLoop)
+        let check = current.engine.check(prepared)
+        current.engine.run(check, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 let outcome: CheckOutcome
@@ -114,13 +115,13 @@ final class FrontDoorConnectionHandler: ChannelInboundHandler {
                 case .failure(let error):
                     outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
                 }
-                self.log(prepared: prepared, outcome: outcome)
+                self.log(check: check, outcome: outcome)
                 self.answer(self.wire.answer(for: outcome, identity: prepared.identity), context: context)
             }
     }
 
-    private func log(prepared: PreparedCheck, outcome: CheckOutcome) {
-        server.logCheck(prepared: prepared, outcome: outcome, started: started, protocolName: wire.protocolName)
+    private func log(check: Check, outcome: CheckOutcome) {
+        server.logCheck(check: check, outcome: outcome, started: started, protocolName: wire.protocolName)
     }
 
     private func refuse(_ error: FrontDoorRequestError, context: ChannelHandlerContext) {

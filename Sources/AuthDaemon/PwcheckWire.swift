@@ -4,7 +4,7 @@ import NIOCore
 /// pwcheck framing for `FrontDoorConnectionHandler`. The wire names no service, so the
 /// listener's `service:` is the one routes see.
 struct PwcheckWire: FrontDoorWire {
-    let service: String
+    let service: ByteString
 
     var protocolName: ListenerProtocol { .pwcheck }
     var maxRequestBytes: Int { 2 * (PwcheckCodec.maxFieldLength + 1) + 1 }

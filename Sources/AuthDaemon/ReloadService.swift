@@ -66,7 +66,7 @@ struct ReloadService: Service {
         }
         let engine: AuthEngine
         do {
-            engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+            engine = try AuthEngine(config: config, logger: logger)
         } catch {
             logger.error("reload refused, a backend cannot start: \(error)")
             return

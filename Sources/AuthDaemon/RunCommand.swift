@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let privileges = try PrivilegePlan.make(config: config, configPath: options.path, logger: logger)
         let engine: AuthEngine
         do {
-            engine = try AuthEngine(config: config, catalog: BuiltinBackends.catalog, logger: logger)
+            engine = try AuthEngine(config: config, logger: logger)
         } catch {
             Console.error("authmuxd: cannot start a backend: \(error)")
             throw ExitCode(1)

@@ -17,7 +17,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
         case reading
         /// Four fields are in; a backend on the route wants the client address, so a fifth field
         /// is awaited for the grace period before the check starts.
-        case awaitingAddress(PreparedCheck, SaslauthdRequest)
+        case awaitingAddress(PreparedCheck)
         /// The backends are working. A fifth field that arrives now is kept for the log line.
         case checking
         case done
@@ -102,25 +102,32 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             case .fourFields:
                 decodeAndStart(context: context, fieldCount: 4)
             }
-        case .awaitingAddress(let prepared, var request):
+        case .awaitingAddress(var prepared):
             switch scan {
             case .incomplete, .fourFields:
                 return
             case .fieldTooLong, .trailingBytes:
                 refuseMalformed(scan, context: context)
             case .fiveFields:
-                guard case .success(let full) = SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) else {
-                    answer(context: context, refusal: "client address is malformed")
-                    return
+                switch SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) {
+                case .failure(let error):
+                    answer(context: context, refusal: error.reason)
+                case .success(let full):
+                    // The first four fields are the ones already prepared; only the address is new.
+                    switch prepared.request.adding(clientAddress: full.clientAddress?.bytes ?? []) {
+                    case .failure(let refusal):
+                        answer(context: context, refusal: refusal.reason)
+                    case .success(let request):
+                        prepared.request = request
+                        graceTimer?.cancel()
+                        start(context: context, prepared: prepared)
+                    }
                 }
-                request.clientAddress = full.clientAddress
-                graceTimer?.cancel()
-                start(context: context, prepared: prepared, request: request)
             }
         case .checking:
             // The check began on four fields; a fifth that completes now only enriches the log.
             if scan == .fiveFields, case .success(let full) = SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) {
-                lateAddress = full.clientAddress
+                lateAddress = full.clientAddress?.text
             }
         case .done:
             return
@@ -139,7 +146,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
     }
 
     private func decodeAndStart(context: ChannelHandlerContext, fieldCount: Int) {
-        let request: SaslauthdRequest
+        let request: CheckRequest
         switch SaslauthdCodec.decodeRequest(buffer, fieldCount: fieldCount) {
         case .success(let decoded): request = decoded
         case .failure(let error):
@@ -147,7 +154,7 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             return
         }
         let prepared: PreparedCheck
-        switch current.engine.prepare(login: request.login, realm: request.realm, service: request.service, recordSteps: server.traceNormalization) {
+        switch current.engine.prepare(request, recordSteps: server.traceNormalization) {
         case .success(let value): prepared = value
         case .failure(let error):
             answer(context: context, refusal: error.reason)
@@ -157,25 +164,26 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             for step in prepared.normalization.steps { server.logger.debug("normalize: \(step)") }
         }
         if fieldCount == 4 && prepared.wantsClientAddress && current.limits.clientAddressGrace > .zero {
-            state = .awaitingAddress(prepared, request)
+            state = .awaitingAddress(prepared)
             graceTimer = context.eventLoop.assumeIsolated().scheduleTask(in: current.limits.clientAddressGrace) {
                 self.graceExpired(context: context)
             }
             return
         }
         acceptedFourFields = fieldCount == 4
-        start(context: context, prepared: prepared, request: request)
+        start(context: context, prepared: prepared)
     }
 
     private func graceExpired(context: ChannelHandlerContext) {
-        guard case .awaitingAddress(let prepared, let request) = state else { return }
-        start(context: context, prepared: prepared, request: request)
+        guard case .awaitingAddress(let prepared) = state else { return }
+        start(context: context, prepared: prepared)
     }
 
-    private func start(context: ChannelHandlerContext, prepared: PreparedCheck, request: SaslauthdRequest) {
+    private func start(context: ChannelHandlerContext, prepared: PreparedCheck) {
         state = .checking
         readDeadline?.cancel()
-        current.engine.run(prepared, password: request.password, clientAddress: request.clientAddress, on: context.eventLoop)
+        let check = current.engine.check(prepared)
+        current.engine.run(check, on: context.eventLoop)
             .assumeIsolated()
             .whenComplete { result in
                 let outcome: CheckOutcome
@@ -184,13 +192,13 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
                 case .failure(let error):
                     outcome = CheckOutcome(result: .unavailable, backend: nil, route: prepared.route?.number, trail: [], note: "internal error: \(error)")
                 }
-                self.log(prepared: prepared, request: request, outcome: outcome)
+                self.log(check: check, outcome: outcome)
                 self.answer(context: context, text: outcome.wireAnswer)
             }
     }
 
-    private func log(prepared: PreparedCheck, request: SaslauthdRequest, outcome: CheckOutcome) {
-        server.logCheck(prepared: prepared, outcome: outcome, started: started, clientAddress: request.clientAddress ?? lateAddress)
+    private func log(check: Check, outcome: CheckOutcome) {
+        server.logCheck(check: check, outcome: outcome, started: started, clientAddress: check.request.clientAddress?.text ?? lateAddress)
     }
 
     private func answer(context: ChannelHandlerContext, refusal reason: String) {
@@ -222,9 +230,9 @@ final class SaslauthdConnectionHandler: ChannelInboundHandler {
             } else {
                 answer(context: context, refusal: SaslauthdRequestError.incomplete.reason)
             }
-        case .awaitingAddress(let prepared, let request):
+        case .awaitingAddress(let prepared):
             graceTimer?.cancel()
-            start(context: context, prepared: prepared, request: request)
+            start(context: context, prepared: prepared)
         case .checking, .done:
             return
         }

@@ -155,7 +155,7 @@ final class SaslauthdServer: Service {
     private static func connectionHandler(for listener: ListenerConfig, server: ServerContext) -> any ChannelHandler {
         switch listener.protocolName {
         case .saslauthd: return SaslauthdConnectionHandler(server: server)
-        case .pwcheck: return FrontDoorConnectionHandler(server: server, wire: PwcheckWire(service: listener.pwcheckService))
+        case .pwcheck: return FrontDoorConnectionHandler(server: server, wire: PwcheckWire(service: ByteString(listener.pwcheckService)))
         case .authdaemond: return FrontDoorConnectionHandler(server: server, wire: AuthdaemondWire())
         }
     }

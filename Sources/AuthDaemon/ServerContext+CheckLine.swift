@@ -12,7 +12,7 @@ extension ServerContext {
     /// as metadata: building, merging and sorting a metadata dictionary per check cost about a
     /// tenth of a cache hit's CPU. The output is the same line either way.
     func logCheck(
-        prepared: PreparedCheck, outcome: CheckOutcome, started: NIODeadline, protocolName: ListenerProtocol? = nil, clientAddress: String? = nil
+        check: Check, outcome: CheckOutcome, started: NIODeadline, protocolName: ListenerProtocol? = nil, clientAddress: String? = nil
     ) {
         guard logger.logLevel <= .info else { return }
         let elapsed = NIODeadline.now() - started
@@ -24,19 +24,20 @@ extension ServerContext {
             line += CompactLogHandler.quoted(value)
         }
         // Alphabetical, as CompactLogHandler orders metadata keys.
+        if !check.questions.isEmpty { field("asked", check.askedText) }
         field("backend", outcome.backend ?? "-")
         if outcome.cached { field("cached", "yes") }
         if let clientAddress { field("client", clientAddress) }
         if outcome.delay > .zero { field("delay_ms", "\(outcome.delay.nanoseconds / 1_000_000)") }
         if let protocolName { field("protocol", protocolName.rawValue) }
-        field("realm", prepared.identity.realm)
+        field("realm", check.identity.realm.text)
         field("result", outcome.result.rawValue)
         if let route = outcome.route { field("route", "\(route)") }
-        field("service", prepared.service)
+        field("service", check.prepared.service.text)
         if let key = outcome.throttledBy { field("throttle", key.logName) }
         field("time_ms", "\(Double(elapsed.nanoseconds / 1000) / 1000)")
         if outcome.result != .ok || traceNormalization { field("trail", outcome.trailText) }
-        field("user", prepared.identity.user)
+        field("user", check.identity.user.text)
         logger.info(Logger.Message(stringLiteral: line))
     }
 }

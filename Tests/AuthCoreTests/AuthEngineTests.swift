@@ -8,13 +8,12 @@ import Testing
 struct AuthEngineTests {
     static func engine(_ yaml: String) throws -> AuthEngine {
         let config = try ConfigLoader.parse(yaml: yaml, file: "t.yaml", catalog: BackendCatalog([StubBackendKind()]))
-        return try AuthEngine(config: config, catalog: BackendCatalog([StubBackendKind()]), logger: Logger(label: "test"))
+        return try AuthEngine(config: config, logger: Logger(label: "test"))
     }
 
     static func check(_ engine: AuthEngine, login: String, realm: String = "", service: String = "imap", password: String = "right") throws -> CheckOutcome {
-        let loop = EmbeddedEventLoop()
-        let prepared = try engine.prepare(login: login, realm: realm, service: service).get()
-        return try engine.run(prepared, password: Secret(password), clientAddress: nil, on: loop).wait()
+        let check = try engine.check(login: login, realm: realm, service: service, password: Secret(password))
+        return try #require(EmbeddedRun.outcome(engine, check)).0
     }
 
     static let chains = """
@@ -39,10 +38,10 @@ struct AuthEngineTests {
 
     @Test func firstMatchingRouteWins() throws {
         let engine = try Self.engine(Self.chains)
-        #expect(try engine.prepare(login: "a", realm: "", service: "smtp").get().route?.number == 4)
-        #expect(try engine.prepare(login: "a@locked.org", realm: "", service: "smtp").get().route?.number == 1)
-        #expect(try engine.prepare(login: "a", realm: "other.org", service: "pop").get().route?.number == 5)
-        #expect(try engine.prepare(login: "a", realm: "other.org", service: "smtp").get().route == nil)
+        #expect(try engine.prepare(login: "a", realm: "", service: "smtp").route?.number == 4)
+        #expect(try engine.prepare(login: "a@locked.org", realm: "", service: "smtp").route?.number == 1)
+        #expect(try engine.prepare(login: "a", realm: "other.org", service: "pop").route?.number == 5)
+        #expect(try engine.prepare(login: "a", realm: "other.org", service: "smtp").route == nil)
     }
 
     @Test func unknownAndUnavailablePassToTheNextBackend() throws {

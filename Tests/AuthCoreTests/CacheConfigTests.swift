@@ -25,7 +25,7 @@ struct CacheConfigTests {
         #expect(config.cache == CacheSettings(enabled: true, ttl: .minutes(10), negativeTTL: .seconds(30), maxEntries: 10_000))
         #expect(config.cache.summary == "ttl 10m, negative_ttl 30s, max_entries 10000")
         #expect(config.backends[0].cacheable)
-        let engine = try AuthEngine(config: config, catalog: Self.catalog, logger: Logger(label: "test"))
+        let engine = try AuthEngine(config: config, logger: Logger(label: "test"))
         #expect(engine.cache != nil)
     }
 
@@ -39,7 +39,7 @@ struct CacheConfigTests {
         #expect(config.cache.maxEntries == 500)
 
         let disabled = try Self.load("cache: { enabled: false }\nbackends: { users: { type: stub } }\n")
-        #expect(try AuthEngine(config: disabled, catalog: Self.catalog, logger: Logger(label: "test")).cache == nil)
+        #expect(try AuthEngine(config: disabled, logger: Logger(label: "test")).cache == nil)
         #expect(disabled.cache.summary.hasPrefix("disabled"))
 
         let unknown = try #require(Self.failure("cache: { tll: 5m }\nbackends: { users: { type: stub } }\n"))
@@ -58,7 +58,7 @@ struct CacheConfigTests {
             """)
         #expect(config.backends.map(\.cacheable) == [false, true])
         #expect((config.backends[1].settings as? StubSettings)?.verdict == "unknown", "the kind still decodes the rest")
-        let engine = try AuthEngine(config: config, catalog: Self.catalog, logger: Logger(label: "test"))
+        let engine = try AuthEngine(config: config, logger: Logger(label: "test"))
         #expect(engine.cache?.uncachedBackends == ["users"])
 
         let bad = try #require(Self.failure("backends:\n  users: { type: stub, cache: maybe }\n"))

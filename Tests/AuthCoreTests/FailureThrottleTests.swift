@@ -6,6 +6,11 @@ import Testing
 
 /// The throttle's arithmetic on a clock the test moves, and its effect on answers on an
 /// embedded event loop: no sleeping, no timing.
+extension FailureThrottle.Key {
+    /// An account key of a backend named `users`, as the engine makes for a stub backend.
+    static func user(_ name: String) -> Self { .account(backend: "users", ByteString(name)) }
+}
+
 @Suite("Brute-force throttle")
 struct FailureThrottleTests {
     static let settings = ThrottleSettings(freeFailures: 3, initial: .seconds(1), max: .seconds(15), halfLife: .minutes(1))
@@ -55,27 +60,20 @@ struct FailureThrottleTests {
     @Test func onlyFailedAnswersWaitAndTheLogSaysWhy() throws {
         let yaml = """
             throttle: { free_failures: 1, initial: 2s, max: 10s }
+            failure_delay: { floor: 0s }
             backends: { ok: { type: stub } }
             """
         let config = try ConfigLoader.parse(yaml: yaml, file: "t.yaml", catalog: BackendCatalog([StubBackendKind()]))
-        let engine = try AuthEngine(config: config, catalog: BackendCatalog([StubBackendKind()]), logger: Logger(label: "test"))
+        let engine = try AuthEngine(config: config, logger: Logger(label: "test"))
         let loop = EmbeddedEventLoop()
         func answer(_ password: String) throws -> (CheckOutcome, Int64) {
-            let prepared = try engine.prepare(login: "carol", realm: "", service: "imap").get()
-            var outcome: CheckOutcome?
-            engine.run(prepared, password: Secret(password), clientAddress: nil, on: loop).assumeIsolated().whenSuccess { outcome = $0 }
-            var waited: Int64 = 0
-            loop.run()
-            while outcome == nil && waited < 60_000 {
-                loop.advanceTime(by: .milliseconds(100))
-                waited += 100
-            }
-            return (try #require(outcome), waited)
+            let check = try engine.check(login: "carol", realm: "", service: "imap", password: Secret(password))
+            return try #require(EmbeddedRun.outcome(engine, check, on: loop))
         }
         #expect(try answer("wrong").1 == 0)
         let (second, waited) = try answer("wrong")
         #expect(waited == 2000)
-        #expect(second.throttledBy == .user("carol"))
+        #expect(second.throttledBy == .account(backend: "ok", "carol"))
         let (right, rightWaited) = try answer("right")
         #expect(right.result == .ok && rightWaited == 0 && right.throttledBy == nil)
         #expect(try answer("wrong").1 == 4000)

@@ -51,9 +51,9 @@ struct PwcheckCodecTests {
     @Test func malformedRequestsAreRefused() {
         let cases: [([UInt8], FrontDoorRequestError)] = [
             (Self.bytes("foo\0pw\0more"), .malformed("data after the password")),
-            (Self.bytes("\0pw\0"), .emptyLogin),
-            (Self.bytes("foo\0\0"), .emptyPassword),
-            ([0xFF, 0xFE, 0] + Self.bytes("pw\0"), .notUTF8(field: "login")),
+            (Self.bytes("\0pw\0"), .refused(.emptyLogin)),
+            (Self.bytes("foo\0\0"), .refused(.emptyPassword)),
+            ([0xFF, 0xFE, 0] + Self.bytes("pw\0"), .refused(.field("login", .notUTF8))),
         ]
         for (bytes, expected) in cases {
             #expect(Self.refusal(PwcheckCodec.scan(Self.buffer(bytes), service: "pwcheck")) == expected, "\(bytes)")

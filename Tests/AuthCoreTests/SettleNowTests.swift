@@ -13,7 +13,7 @@ struct SettleNowTests {
     let metrics = TestMetrics()
     let loop = EmbeddedEventLoop()
 
-    func engine(_ chain: [ScriptedBackend], failureDelay: FailureDelay = FailureDelay(), throttle: FailureThrottle? = nil) -> AuthEngine {
+    func engine(_ chain: [ScriptedBackend], failureDelay: FailureDelay = FailureDelay(floor: .zero), throttle: FailureThrottle? = nil) -> AuthEngine {
         let cache = CredentialCache(settings: CacheSettings(), metrics: metrics, now: clock.reader)
         let route = Route(number: 1, match: nil, chain: chain.map(\.name), line: 1)
         return AuthEngine(
@@ -22,13 +22,13 @@ struct SettleNowTests {
     }
 
     func settle(_ engine: AuthEngine, _ login: String, _ password: String) throws -> CheckOutcome? {
-        let prepared = try engine.prepare(login: login, realm: "", service: "imap").get()
-        return engine.settleNow(prepared, password: Secret(password), clientAddress: nil)
+        let prepared = try engine.check(login: login, realm: "", service: "imap", password: Secret(password))
+        return engine.settleNow(prepared, timers: loop)
     }
 
     func run(_ engine: AuthEngine, _ login: String, _ password: String) throws -> CheckOutcome {
-        let prepared = try engine.prepare(login: login, realm: "", service: "imap").get()
-        return try engine.run(prepared, password: Secret(password), clientAddress: nil, on: loop).wait()
+        let prepared = try engine.check(login: login, realm: "", service: "imap", password: Secret(password))
+        return try engine.run(prepared, on: loop).wait()
     }
 
     @Test func aBackendThatMustBeAskedLeavesNoTrace() throws {
@@ -90,6 +90,10 @@ struct SettleNowTests {
         #expect(first.result == .failed && first.delay == .milliseconds(500) && first.throttledBy == nil)
         let second = try #require(try settle(engine, "alice", "nope-2"))
         #expect(second.delay == .seconds(2) && second.throttledBy != nil)
+        // Past its free failures the account is checked one at a time, and a failure keeps its
+        // place until its answer is due: nothing can be settled at once before then.
+        #expect(try settle(engine, "alice", "right") == nil)
+        loop.advanceTime(by: .seconds(2))
         let good = try #require(try settle(engine, "alice", "right"))
         #expect(good.result == .ok && good.delay == .zero)
     }

@@ -7,7 +7,7 @@ import NIOCore
 struct StubBackendKind: BackendKind {
     var type: String { "stub" }
 
-    func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
+    func decode(_ node: ConfigNode) throws(ConfigError) -> StubSettings {
         var settings = StubSettings()
         for (key, value) in try node.mapping(allowed: ["type", "verdict", "identity", "asks_delay"]) {
             switch key {
@@ -22,11 +22,13 @@ struct StubBackendKind: BackendKind {
         return settings
     }
 
-    func makeBackend(name: String, settings: any BackendSettings, logger: Logger) throws -> any AuthBackend {
-        StubBackend(name: name, settings: settings as! StubSettings)
+    func makeBackend(name: String, settings: StubSettings, logger: Logger) throws -> StubBackend {
+        StubBackend(name: name, settings: settings)
     }
 }
 
+/// The stub's question is the user as `identity` spells it, so the cache and throttle keys of
+/// a stub route behave as a real store's would.
 struct StubSettings: BackendSettings {
     var verdict = "accept"
     var identity = IdentityStyle.bare
@@ -35,34 +37,31 @@ struct StubSettings: BackendSettings {
     var type: String { "stub" }
     var summary: String { "stub answering \(verdict)" }
     var usesClientAddress: Bool { false }
-    func describeLookup(identity: CanonicalIdentity, service: String) -> String { self.identity.render(identity) }
+
+    func lookup(for subject: CheckSubject) -> BackendLookup<ByteString> {
+        let user = identity.render(subject.identity)
+        return BackendLookup(lookup: user, asked: user, shown: user.text)
+    }
 }
 
 final class StubBackend: AuthBackend {
     let name: String
-    let stub: StubSettings
-    var settings: any BackendSettings { stub }
+    let settings: StubSettings
 
     init(name: String, settings: StubSettings) {
         self.name = name
-        self.stub = settings
+        self.settings = settings
     }
 
-    func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
+    func evaluate(_ lookup: ByteString, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
         let verdict: BackendVerdict
-        switch stub.verdict {
-        case "accept": verdict = request.password.constantTimeEquals(Secret("right")) ? .accepted : .rejected(reason: "wrong password")
+        switch settings.verdict {
+        case "accept": verdict = password.constantTimeEquals(Secret("right")) ? .accepted : .rejected(reason: "wrong password")
         case "unknown": verdict = .unknownUser
         case "unavailable": verdict = .unavailable(reason: "down")
         default: verdict = .rejected(reason: "locked")
         }
-        return eventLoop.makeSucceededFuture(verdict)
-    }
-
-    func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
-        check(request, eventLoop: eventLoop).map { verdict in
-            BackendAnswer(verdict: verdict, requestedDelay: verdict == .accepted ? .zero : self.stub.asksDelay)
-        }
+        then(BackendAnswer(verdict: verdict, requestedDelay: verdict == .accepted ? .zero : settings.asksDelay))
     }
 
     func problems() async -> [String] { [] }

@@ -35,9 +35,7 @@ struct LDAPEmptyPasswordTests {
         for method in LDAPAuthMethod.allCases {
             settings.authMethod = method
             let backend = LDAPBackend(name: "directory", settings: settings, logger: Logger(label: "test"))
-            let request = BackendRequest(
-                identity: CanonicalIdentity(user: "alice", realm: "example.com", loginAsSent: "alice"), service: "imap", password: Secret(""))
-            let verdict = try await backend.check(request, eventLoop: MultiThreadedEventLoopGroup.singleton.next()).get()
+            let verdict = await backend.verdict(user: "alice", realm: "example.com", password: Secret(""))
             #expect(verdict == .rejected(reason: "empty password (never sent to the directory)"))
             await backend.shutdown()
         }

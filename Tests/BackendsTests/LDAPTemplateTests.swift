@@ -8,8 +8,8 @@ struct LDAPTemplateTests {
     func expand(_ template: String, user: String, realm: String = "example.com", service: String = "imap",
                 defaultRealm: String? = nil, _ context: LDAPTemplate.Context = .filter) throws -> String {
         try LDAPTemplate(template).expand(
-            identity: CanonicalIdentity(user: user, realm: realm, loginAsSent: user), service: service,
-            defaultRealm: defaultRealm, context: context)
+            identity: CanonicalIdentity(user: ByteString(user), realm: ByteString(realm), loginAsSent: ByteString(user)), service: ByteString(service),
+            defaultRealm: defaultRealm.map { ByteString($0) }, context: context)
     }
 
     @Test func tokensFollowSaslauthd() throws {

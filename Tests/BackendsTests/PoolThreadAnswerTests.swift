@@ -31,7 +31,7 @@ struct PoolThreadAnswerTests {
         try Saslpasswd2.set("foo", password: "right", realm: "example.com", file: file)
     }
 
-    func engine(_ backend: SASLDBBackend, failureDelay: FailureDelay = FailureDelay()) -> AuthEngine {
+    func engine(_ backend: SASLDBBackend, failureDelay: FailureDelay = FailureDelay(floor: .zero)) -> AuthEngine {
         let route = Route(number: 1, match: nil, chain: [backend.name], line: 1)
         return AuthEngine(
             rules: RealmRules(defaultRealm: "example.com"), router: Router(routes: [route]), backends: [backend], failureDelay: failureDelay)
@@ -43,11 +43,11 @@ struct PoolThreadAnswerTests {
 
     /// Runs one check through the callback form and waits (on this thread) for its delivery.
     func deliver(_ engine: AuthEngine, password: String) throws -> Delivery {
-        let prepared = try engine.prepare(login: "foo", realm: "", service: "imap").get()
+        let prepared = try engine.check(login: "foo", realm: "", service: "imap", password: Secret(password))
         let delivered = NIOLockedValueBox<[Delivery]>([])
         let done = DispatchSemaphore(value: 0)
         let loop = self.loop
-        engine.run(prepared, password: Secret(password), clientAddress: nil, on: loop) { outcome in
+        engine.run(prepared, on: loop) { outcome in
             delivered.withLockedValue { $0.append(Delivery(outcome: outcome, onTheLoop: loop.inEventLoop, threadName: Thread.current.name)) }
             done.signal()
         }

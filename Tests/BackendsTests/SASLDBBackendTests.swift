@@ -18,20 +18,19 @@ struct SASLDBBackendTests {
         backend = SASLDBBackend(name: "mailusers", settings: SASLDBSettings(path: file, threads: 2), logger: Logger(label: "test"))
     }
 
-    func check(_ user: String, _ realm: String, _ password: String) throws -> BackendVerdict {
-        let request = BackendRequest(identity: CanonicalIdentity(user: user, realm: realm, loginAsSent: user), service: "imap", password: Secret(password))
-        return try backend.check(request, eventLoop: MultiThreadedEventLoopGroup.singleton.next()).wait()
+    func check(_ user: String, _ realm: String, _ password: String) async -> BackendVerdict {
+        await backend.verdict(user: user, realm: realm, password: Secret(password))
     }
 
     @Test func acceptsRejectsAndDoesNotKnow() async throws {
         try Saslpasswd2.set("foo", password: "secret", realm: "example.com", file: file)
         try Saslpasswd2.set("bar", password: "other", realm: "example.org", file: file)
-        #expect(try check("foo", "example.com", "secret") == .accepted)
-        #expect(try check("foo", "example.com", "secreT") == .rejected(reason: "wrong password"))
-        #expect(try check("foo", "example.com", "secret ") == .rejected(reason: "wrong password"))
-        #expect(try check("foo", "example.org", "secret") == .unknownUser)
-        #expect(try check("bar", "example.org", "other") == .accepted)
-        #expect(try check("nobody", "example.com", "secret") == .unknownUser)
+        #expect(await check("foo", "example.com", "secret") == .accepted)
+        #expect(await check("foo", "example.com", "secreT") == .rejected(reason: "wrong password"))
+        #expect(await check("foo", "example.com", "secret ") == .rejected(reason: "wrong password"))
+        #expect(await check("foo", "example.org", "secret") == .unknownUser)
+        #expect(await check("bar", "example.org", "other") == .accepted)
+        #expect(await check("nobody", "example.com", "secret") == .unknownUser)
         await backend.shutdown()
     }
 
@@ -40,21 +39,21 @@ struct SASLDBBackendTests {
         let listed = try Saslpasswd2.list(file: file)
         let realm = try #require(listed.first?.split(separator: "@").last?.split(separator: ":").first.map(String.init))
         #expect(realm == HostName.fullyQualified())
-        #expect(try check("local", "", "pw") == .accepted)
-        #expect(try check("local", realm, "pw") == .accepted)
+        #expect(await check("local", "", "pw") == .accepted)
+        #expect(await check("local", realm, "pw") == .accepted)
         await backend.shutdown()
     }
 
     @Test func changesBySaslpasswd2AreSeenOnTheNextCheck() async throws {
         try Saslpasswd2.set("foo", password: "first", realm: "example.com", file: file)
-        #expect(try check("foo", "example.com", "first") == .accepted)
+        #expect(await check("foo", "example.com", "first") == .accepted)
         try Saslpasswd2.set("foo", password: "second", realm: "example.com", file: file)
-        #expect(try check("foo", "example.com", "first") == .rejected(reason: "wrong password"))
-        #expect(try check("foo", "example.com", "second") == .accepted)
+        #expect(await check("foo", "example.com", "first") == .rejected(reason: "wrong password"))
+        #expect(await check("foo", "example.com", "second") == .accepted)
         try Saslpasswd2.set("new", password: "pw", realm: "example.com", file: file)
-        #expect(try check("new", "example.com", "pw") == .accepted)
+        #expect(await check("new", "example.com", "pw") == .accepted)
         try Saslpasswd2.delete("foo", realm: "example.com", file: file)
-        #expect(try check("foo", "example.com", "second") == .unknownUser)
+        #expect(await check("foo", "example.com", "second") == .unknownUser)
         await backend.shutdown()
     }
 
@@ -62,27 +61,27 @@ struct SASLDBBackendTests {
         // Same length, so the file's size does not change: only timestamps tell.
         for round in 0..<5 {
             try Saslpasswd2.set("foo", password: "pass\(round)", realm: "example.com", file: file)
-            #expect(try check("foo", "example.com", "pass\(round)") == .accepted)
+            #expect(await check("foo", "example.com", "pass\(round)") == .accepted)
         }
         await backend.shutdown()
     }
 
     @Test func missingFileIsUnavailableAndRecovers() async throws {
-        guard case .unavailable(let reason) = try check("foo", "example.com", "pw") else {
+        guard case .unavailable(let reason) = await check("foo", "example.com", "pw") else {
             Issue.record("a missing file must make the backend unavailable")
             return
         }
         #expect(reason.contains(file))
         #expect(await backend.problems().first?.contains("No such file") == true)
         try Saslpasswd2.set("foo", password: "pw", realm: "example.com", file: file)
-        #expect(try check("foo", "example.com", "pw") == .accepted)
+        #expect(await check("foo", "example.com", "pw") == .accepted)
         #expect(await backend.problems().isEmpty)
         await backend.shutdown()
     }
 
     @Test func fileThatIsNotABerkeleyDatabaseIsUnavailable() async throws {
         try Data("this is not a database".utf8).write(to: URL(fileURLWithPath: file))
-        guard case .unavailable = try check("foo", "example.com", "pw") else {
+        guard case .unavailable = await check("foo", "example.com", "pw") else {
             Issue.record("a corrupt file must make the backend unavailable")
             return
         }
@@ -91,9 +90,9 @@ struct SASLDBBackendTests {
 
     @Test func fileRemovedWhileRunningStopsAnswering() async throws {
         try Saslpasswd2.set("foo", password: "pw", realm: "example.com", file: file)
-        #expect(try check("foo", "example.com", "pw") == .accepted)
+        #expect(await check("foo", "example.com", "pw") == .accepted)
         try FileManager.default.removeItem(atPath: file)
-        guard case .unavailable = try check("foo", "example.com", "pw") else {
+        guard case .unavailable = await check("foo", "example.com", "pw") else {
             Issue.record("a removed file must not be answered from memory")
             return
         }

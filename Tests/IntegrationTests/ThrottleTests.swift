@@ -13,6 +13,7 @@ struct ThrottleTests {
             let config = """
                 listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
                 throttle: { free_failures: 1, initial: 400ms, max: 800ms }
+                failure_delay: { floor: 0s }
                 cache: { enabled: false }
                 backends: { mailusers: { type: sasldb, path: \(sandbox.sasldbPath) } }
                 """

@@ -11,8 +11,8 @@ import NIOPosix
 /// carry one user's identity into another check's search.
 public final class LDAPBackend: AuthBackend {
     public let name: String
-    public let ldap: LDAPSettings
-    public var settings: any BackendSettings { ldap }
+    public let settings: LDAPSettings
+    private var ldap: LDAPSettings { settings }
     private let threadPool: NIOThreadPool
     private let connections: LDAPConnectionPool
     private let logger: Logger
@@ -27,29 +27,19 @@ public final class LDAPBackend: AuthBackend {
     public init(name: String, settings: LDAPSettings, logger: Logger) {
         _ = Self.libraryReady
         self.name = name
-        self.ldap = settings
+        self.settings = settings
         self.logger = logger
         self.connections = LDAPConnectionPool(settings: settings, backendName: name, logger: logger)
         self.threadPool = NIOThreadPool(numberOfThreads: settings.threads)
         threadPool.start()
     }
 
-    public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        evaluate(request, eventLoop: eventLoop).map(\.verdict)
-    }
-
-    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
-        evaluatedFuture(request, eventLoop: eventLoop)
-    }
-
-    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
+    public func evaluate(_ lookup: LDAPLookup, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
         // A simple bind with an empty password is an unauthenticated bind that servers accept
         // (RFC 4513 5.1.2): it must never reach the directory.
-        guard !request.password.isEmpty else {
+        guard !password.isEmpty else {
             return then(BackendAnswer(verdict: .rejected(reason: "empty password (never sent to the directory)")))
         }
-        let lookup = LDAPLookup(settings: ldap, identity: request.identity, service: request.service)
-        let password = request.password
         threadPool.answer(worker: "LDAP worker", then: then) {
             BackendAnswer(verdict: self.verify(lookup, password: password))
         }
@@ -91,7 +81,7 @@ public final class LDAPBackend: AuthBackend {
             return Self.verdict(forUserBind: code, method: ldap.authMethod)
         }
         guard let group = lookup.groupDN else { return .accepted }
-        let value = ldap.groupHoldsUserNames ? lookup.userName : dn
+        let value = ldap.groupHoldsUserNames ? lookup.userName.text : dn
         let member = connections.run(.search) { connection in
             connection.compare(dn: group, attribute: self.ldap.groupAttribute, value: value)
         }

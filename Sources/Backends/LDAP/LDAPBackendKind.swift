@@ -13,7 +13,7 @@ public struct LDAPBackendKind: BackendKind {
         "group_dn", "group_attribute", "default_realm", "saslauthd_conf",
     ]
 
-    public func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
+    public func decode(_ node: ConfigNode) throws(ConfigError) -> LDAPSettings {
         var settings = LDAPSettings()
         let entries = try node.mapping(allowed: Self.keys)
         // The imported file first, so that every key written in the YAML overrides it.
@@ -78,7 +78,7 @@ public struct LDAPBackendKind: BackendKind {
                 }
                 settings.groupAttribute = text
             case "default_realm":
-                settings.defaultRealm = IdentityNormalizer.canonicalRealmSpelling(try value.nonEmptyString())
+                settings.defaultRealm = IdentityNormalizer.canonicalRealmSpelling(ByteString(try value.nonEmptyString()))
             default:
                 break
             }
@@ -114,10 +114,7 @@ public struct LDAPBackendKind: BackendKind {
         return path
     }
 
-    public func makeBackend(name: String, settings: any BackendSettings, logger: Logger) throws -> any AuthBackend {
-        guard let settings = settings as? LDAPSettings else {
-            preconditionFailure("ldap backend built from \(Swift.type(of: settings))")
-        }
-        return LDAPBackend(name: name, settings: settings, logger: logger)
+    public func makeBackend(name: String, settings: LDAPSettings, logger: Logger) throws -> LDAPBackend {
+        LDAPBackend(name: name, settings: settings, logger: logger)
     }
 }

@@ -40,7 +40,7 @@ public struct LDAPSettings: BackendSettings {
     public var groupAttribute = "uniqueMember"
     /// `%r` (and `%d`, `%1`-`%9`) for checks that carry no realm; saslauthd's
     /// `ldap_default_realm`.
-    public var defaultRealm: String?
+    public var defaultRealm: ByteString?
     /// The saslauthd.conf these settings were read from, if any.
     public var importedFrom: String?
     /// saslauthd.conf keys that were read but have no counterpart here, for the start-up warning.
@@ -75,27 +75,30 @@ public struct LDAPSettings: BackendSettings {
         if usesTLS {
             parts.append((startTLS ? "StartTLS" : "TLS") + (tlsVerify ? " verified" : " NOT verified") + (tlsCAFile.map { " against \($0)" } ?? ""))
         }
-        if let defaultRealm { parts.append("default realm \(defaultRealm)") }
+        if let defaultRealm { parts.append("default realm \(defaultRealm.text)") }
         parts.append("\(threads) thread\(threads == 1 ? "" : "s")")
         if let importedFrom { parts.append("imported from \(importedFrom)") }
         return parts.joined(separator: ", ")
     }
 
-    public func describeLookup(identity: CanonicalIdentity, service: String) -> String {
+    /// The filter, base (or DN) and group expanded for this check; see `LDAPLookup`.
+    public func lookup(for subject: CheckSubject) -> BackendLookup<LDAPLookup> {
+        let lookup = LDAPLookup(settings: self, identity: subject.identity, service: subject.service)
+        return BackendLookup(lookup: lookup, asked: lookup.asked, account: lookup.account, shown: lookup.shown)
+    }
+
+    public func explain(_ subject: CheckSubject) -> String {
+        let lookup = LDAPLookup(settings: self, identity: subject.identity, service: subject.service)
         var text: String
         switch authMethod {
         case .bind:
-            let base = searchBase?.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn) ?? ""
-            let expanded = filter.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .filter)
-            text = "LDAP search base \"\(base)\" scope \(scope.rawValue) filter \"\(expanded)\" "
+            text = "LDAP search base \"\(lookup.searchBase)\" scope \(scope.rawValue) filter \"\(lookup.filter)\" "
                 + (bindDN.map { "as \($0)" } ?? "anonymously") + ", then a bind as the one DN found"
         case .fastbind:
-            let dn = filter.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn)
-            text = "LDAP bind as \"\(dn)\""
+            text = "LDAP bind as \"\(lookup.userDN)\""
         }
-        if let groupDN {
-            let group = groupDN.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn)
-            let value = groupHoldsUserNames ? "\"\(identity.user)\"" : "the user's DN"
+        if let group = lookup.groupDN {
+            let value = groupHoldsUserNames ? "\"\(lookup.userName.text)\"" : "the user's DN"
             text += "; then \(groupAttribute) of \"\(group)\" must hold \(value)"
         }
         return text + " (servers: \(servers.joined(separator: " ")))"

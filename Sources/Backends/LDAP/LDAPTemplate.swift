@@ -68,7 +68,7 @@ public struct LDAPTemplate: Sendable, Equatable, CustomStringConvertible {
     public var isConstant: Bool { !parts.contains { if case .token = $0 { return true } else { return false } } }
 
     /// The template with every token replaced by its escaped value.
-    public func expand(identity: CanonicalIdentity, service: String, defaultRealm: String?, context: Context) -> String {
+    public func expand(identity: CanonicalIdentity, service: ByteString, defaultRealm: ByteString?, context: Context) -> String {
         let values = TokenValues(identity: identity, service: service, defaultRealm: defaultRealm)
         var out = ""
         for part in parts {
@@ -76,7 +76,7 @@ public struct LDAPTemplate: Sendable, Equatable, CustomStringConvertible {
             case .literal(let text):
                 out += text
             case .token(let token):
-                let raw = values.value(of: token)
+                let raw = values.value(of: token).text
                 out += context == .filter ? LDAPEscape.filterValue(raw) : LDAPEscape.dnValue(raw)
             }
         }
@@ -85,32 +85,32 @@ public struct LDAPTemplate: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
-    /// The raw (unescaped) values of one check's tokens.
+    /// The raw (unescaped) values of one check's tokens, cut at bytes: `@` and `.` are single
+    /// bytes in UTF-8, so the cuts fall where saslauthd's C code makes them.
     struct TokenValues {
-        var user: String
-        var realm: String
-        var service: String
+        var user: ByteString
+        var realm: ByteString
+        var service: ByteString
 
-        init(identity: CanonicalIdentity, service: String, defaultRealm: String?) {
+        init(identity: CanonicalIdentity, service: ByteString, defaultRealm: ByteString?) {
             user = identity.user
-            realm = identity.realm.isEmpty ? (defaultRealm ?? "") : identity.realm
+            realm = identity.realm.isEmpty ? (defaultRealm ?? .empty) : identity.realm
             self.service = service
         }
 
-        var userPart: String {
-            guard let at = user.firstIndex(of: "@") else { return user }
-            return String(user[..<at])
+        var userPart: ByteString {
+            guard let at = user.firstIndex(of: UInt8(ascii: "@")) else { return user }
+            return user[0..<at]
         }
 
-        var domain: String {
-            if let at = user.firstIndex(of: "@") {
-                let after = user[user.index(after: at)...]
-                if !after.isEmpty { return String(after) }
+        var domain: ByteString {
+            if let at = user.firstIndex(of: UInt8(ascii: "@")), at + 1 < user.count {
+                return user[(at + 1)..<user.count]
             }
             return realm
         }
 
-        func value(of token: Character) -> String {
+        func value(of token: Character) -> ByteString {
             switch token {
             case "u": return user
             case "U": return userPart
@@ -118,10 +118,10 @@ public struct LDAPTemplate: Sendable, Equatable, CustomStringConvertible {
             case "r": return realm
             case "s": return service
             default:
-                guard let number = token.wholeNumberValue, (1...9).contains(number) else { return "" }
-                let labels = domain.split(separator: ".", omittingEmptySubsequences: true)
-                guard number <= labels.count else { return "" }
-                return String(labels[labels.count - number])
+                guard let number = token.wholeNumberValue, (1...9).contains(number) else { return .empty }
+                let labels = domain.bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: true)
+                guard number <= labels.count else { return .empty }
+                return ByteString(bytes: labels[labels.count - number])
             }
         }
     }

@@ -95,7 +95,7 @@ public struct SaslauthdConfImport {
         case "ldap_tls_key":
             settings.tlsKeyFile = value
         case "ldap_default_realm", "ldap_default_domain":
-            settings.defaultRealm = value
+            settings.defaultRealm = IdentityNormalizer.canonicalRealmSpelling(ByteString(value))
         case "ldap_group_dn":
             settings.groupDN = try template(value)
         case "ldap_group_attr":

@@ -13,34 +13,24 @@ import NIOPosix
 /// to real users at once.
 public final class PAMBackend: AuthBackend {
     public let name: String
-    public let pam: PAMSettings
-    public var settings: any BackendSettings { pam }
+    public let settings: PAMSettings
+    private var pam: PAMSettings { settings }
     private let pool: NIOThreadPool
     private let logger: Logger
 
     public init(name: String, settings: PAMSettings, logger: Logger) {
         self.name = name
-        self.pam = settings
+        self.settings = settings
         self.logger = logger
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         pool.start()
     }
 
-    public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        evaluate(request, eventLoop: eventLoop).map(\.verdict)
-    }
-
-    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendAnswer> {
-        evaluatedFuture(request, eventLoop: eventLoop)
-    }
-
-    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
-        guard let service = pam.service.resolve(requestService: request.service) else {
+    public func evaluate(_ lookup: PAMLookup, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
+        guard let service = lookup.service else {
             return then(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
         }
-        let transaction = PAMTransaction(
-            service: service, user: pam.identity.render(request.identity), remoteHost: request.clientHost)
-        let password = request.password
+        let transaction = PAMTransaction(service: service, user: lookup.user, remoteHost: lookup.remoteHost)
         pool.answer(worker: "PAM worker", then: then) {
             let result = transaction.run(password: password)
             if !result.moduleMessages.isEmpty {

@@ -7,7 +7,7 @@ public struct PAMBackendKind: BackendKind {
 
     public var type: String { "pam" }
 
-    public func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
+    public func decode(_ node: ConfigNode) throws(ConfigError) -> PAMSettings {
         var settings = PAMSettings()
         for (key, value) in try node.mapping(allowed: ["type", "service", "identity", "threads"]) {
             switch key {
@@ -36,10 +36,7 @@ public struct PAMBackendKind: BackendKind {
         return settings
     }
 
-    public func makeBackend(name: String, settings: any BackendSettings, logger: Logger) throws -> any AuthBackend {
-        guard let settings = settings as? PAMSettings else {
-            preconditionFailure("pam backend built from \(Swift.type(of: settings))")
-        }
-        return PAMBackend(name: name, settings: settings, logger: logger)
+    public func makeBackend(name: String, settings: PAMSettings, logger: Logger) throws -> PAMBackend {
+        PAMBackend(name: name, settings: settings, logger: logger)
     }
 }

@@ -1,4 +1,5 @@
 public import AuthCore
+public import NIOCore
 
 /// `type: pam`: the host's Linux-PAM stacks, as saslauthd `-a pam` uses them.
 public struct PAMSettings: BackendSettings, Equatable {
@@ -32,10 +33,27 @@ public struct PAMSettings: BackendSettings, Equatable {
         "PAM service \(service), identity \(identity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")"
     }
 
-    public func describeLookup(identity canonical: CanonicalIdentity, service requestService: String) -> String {
-        let user = identity.render(canonical)
-        guard let name = service.resolve(requestService: requestService) else {
-            return "nothing: \"\(requestService)\" cannot name a PAM service file (the check is rejected)"
+    /// pam_unix asks Linux-PAM for a two-second delay after every failure (unless `nodelay`).
+    public var expectedFailureDelay: TimeAmount { .seconds(2) }
+
+    /// The PAM user as `identity` spells it, the service the request names (or the fixed one)
+    /// and the client's host as PAM_RHOST: all three decide PAM's answer, so all three are what
+    /// was asked. The account the throttle counts is the PAM user alone: `alice@r1` and
+    /// `alice@r2` are one Unix account under `identity: bare`.
+    public func lookup(for subject: CheckSubject) -> BackendLookup<PAMLookup> {
+        let user = identity.render(subject.identity)
+        let name = service.resolve(requestService: subject.service.text)
+        let host = subject.clientHost
+        var asked = Array((name ?? "").utf8) + [0] + user.bytes
+        if let host { asked += [0] + host.bytes }
+        let shown = "\(user.text) (PAM \(name ?? "refused service \(subject.service.text)"))"
+        return BackendLookup(lookup: PAMLookup(service: name, user: user, remoteHost: host), asked: ByteString(asked), account: user, shown: shown)
+    }
+
+    public func explain(_ subject: CheckSubject) -> String {
+        let user = identity.render(subject.identity).text
+        guard let name = service.resolve(requestService: subject.service.text) else {
+            return "nothing: \"\(subject.service.text)\" cannot name a PAM service file (the check is rejected)"
         }
         return "PAM service \"\(name)\" (/etc/pam.d/\(name)) user \"\(user)\": pam_authenticate, then pam_acct_mgmt"
     }

@@ -28,8 +28,10 @@ struct PAMTransaction {
     }
 
     var service: String
-    var user: String
-    var remoteHost: String?
+    /// Bytes as the realm rules left them: handed to PAM as they are, NUL-terminated (a NUL
+    /// inside was refused at the door).
+    var user: ByteString
+    var remoteHost: ByteString?
 
     /// Blocks for as long as the stack takes (hashing, network, but never a failure delay:
     /// those are reported in the result instead of slept).
@@ -38,7 +40,9 @@ struct PAMTransaction {
         return withExtendedLifetime(conversation) {
             var conv = conversation.makeConv()
             var handle: OpaquePointer?
-            let started = pam_start(service, user, &conv, &handle)
+            let started = (user.bytes + [0]).withUnsafeBufferPointer { name in
+                name.withMemoryRebound(to: CChar.self) { pam_start(service, $0.baseAddress, &conv, &handle) }
+            }
             guard started == PAM_SUCCESS, let handle else {
                 return Result(
                     stage: .start, code: started, message: String(cString: pam_strerror(handle, started)),
@@ -47,7 +51,7 @@ struct PAMTransaction {
             var stage = Stage.setItem
             var code = pam_set_item(handle, PAM_FAIL_DELAY, unsafeBitCast(PAMConversation.delayCallback, to: UnsafeRawPointer.self))
             if code == PAM_SUCCESS, let remoteHost {
-                code = pam_set_item(handle, PAM_RHOST, remoteHost)
+                code = (remoteHost.bytes + [0]).withUnsafeBytes { pam_set_item(handle, PAM_RHOST, $0.baseAddress) }
             }
             if code == PAM_SUCCESS {
                 stage = .authenticate

@@ -36,15 +36,12 @@ enum BerkeleyDBReader {
         return entries
     }
 
-    /// `user NUL realm NUL property`; nil for other properties and for names that are not UTF-8
-    /// (authmux only receives UTF-8 logins, so such entries could never match).
+    /// `user NUL realm NUL property`; nil for other properties. Names are kept as the bytes
+    /// saslpasswd2 wrote: a request matches an entry only when its bytes are the same.
     static func parseKey(_ bytes: UnsafeRawBufferPointer) -> SASLDBKey? {
         let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2].elementsEqual(propertyName),
-              let user = String(validating: parts[0], as: UTF8.self),
-              let realm = String(validating: parts[1], as: UTF8.self)
-        else { return nil }
-        return SASLDBKey(user: user, realm: realm)
+        guard parts.count == 3, parts[2].elementsEqual(propertyName) else { return nil }
+        return SASLDBKey(user: ByteString(bytes: parts[0]), realm: ByteString(bytes: parts[1]))
     }
 
     static func message(_ status: Int32) -> String {

@@ -17,8 +17,8 @@ import Glibc
 /// `saslpasswd2` is seen by the very next request, without a restart.
 public final class SASLDBBackend: AuthBackend {
     public let name: String
-    public let sasldb: SASLDBSettings
-    public var settings: any BackendSettings { sasldb }
+    public let settings: SASLDBSettings
+    private var sasldb: SASLDBSettings { settings }
     private let pool: NIOThreadPool
     private let logger: Logger
     /// The current snapshot; replaced as a whole, never mutated.
@@ -30,7 +30,7 @@ public final class SASLDBBackend: AuthBackend {
 
     public init(name: String, settings: SASLDBSettings, logger: Logger) {
         self.name = name
-        self.sasldb = settings
+        self.settings = settings
         self.logger = logger
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         self.watch = FileChangeWatch(path: settings.path)
@@ -40,19 +40,15 @@ public final class SASLDBBackend: AuthBackend {
         }
     }
 
-    public func check(_ request: BackendRequest, eventLoop: any EventLoop) -> EventLoopFuture<BackendVerdict> {
-        evaluatedFuture(request, eventLoop: eventLoop).map(\.verdict)
-    }
-
-    public func evaluate(_ request: BackendRequest, eventLoop: any EventLoop, then: @escaping @Sendable (BackendAnswer) -> Void) {
-        if let answer = answerNow(request) { return then(answer) }
-        pool.answer(worker: "sasldb worker", then: then) { BackendAnswer(verdict: self.checkBlocking(request)) }
+    public func evaluate(_ lookup: SASLDBKey, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
+        if let answer = answerNow(lookup, password: password) { return then(answer) }
+        pool.answer(worker: "sasldb worker", then: then) { BackendAnswer(verdict: self.checkBlocking(lookup, password: password)) }
     }
 
     /// Answers from the snapshot while the inotify watch proves the file unchanged.
-    public func answerNow(_ request: BackendRequest) -> BackendAnswer? {
+    public func answerNow(_ lookup: SASLDBKey, password: Secret) -> BackendAnswer? {
         guard let watch, let snapshot = current.withLockedValue({ $0 }), snapshot.watchCount == watch.poll() else { return nil }
-        return BackendAnswer(verdict: verdict(for: request, in: snapshot))
+        return BackendAnswer(verdict: verdict(for: lookup, password: password, in: snapshot))
     }
 
     /// The inotify watch's change count: every write to the file (or its replacement) moves it,
@@ -63,17 +59,16 @@ public final class SASLDBBackend: AuthBackend {
     }
 
     /// Runs on a pool thread.
-    func checkBlocking(_ request: BackendRequest) -> BackendVerdict {
+    func checkBlocking(_ lookup: SASLDBKey, password: Secret) -> BackendVerdict {
         switch freshSnapshot() {
-        case .success(let snapshot): return verdict(for: request, in: snapshot)
+        case .success(let snapshot): return verdict(for: lookup, password: password, in: snapshot)
         case .failure(let error): return .unavailable(reason: error.description)
         }
     }
 
-    private func verdict(for request: BackendRequest, in snapshot: SASLDBSnapshot) -> BackendVerdict {
-        let realm = request.identity.realm.isEmpty ? sasldb.emptyRealm : request.identity.realm
-        guard let stored = snapshot.password(user: request.identity.user, realm: realm) else { return .unknownUser }
-        let matches = request.password.withUnsafeBytes { stored.constantTimeEquals($0) }
+    private func verdict(for lookup: SASLDBKey, password: Secret, in snapshot: SASLDBSnapshot) -> BackendVerdict {
+        guard let stored = snapshot.password(for: lookup) else { return .unknownUser }
+        let matches = password.withUnsafeBytes { stored.constantTimeEquals($0) }
         return matches ? .accepted : .rejected(reason: "wrong password")
     }
 

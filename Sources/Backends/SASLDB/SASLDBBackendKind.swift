@@ -7,7 +7,7 @@ public struct SASLDBBackendKind: BackendKind {
 
     public var type: String { "sasldb" }
 
-    public func decodeSettings(_ node: ConfigNode) throws(ConfigError) -> any BackendSettings {
+    public func decode(_ node: ConfigNode) throws(ConfigError) -> SASLDBSettings {
         var settings = SASLDBSettings()
         for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "empty_realm"]) {
             switch key {
@@ -18,7 +18,7 @@ public struct SASLDBBackendKind: BackendKind {
             case "threads":
                 settings.threads = try value.int(in: 1...64)
             case "empty_realm":
-                settings.emptyRealm = IdentityNormalizer.canonicalRealmSpelling(try value.nonEmptyString())
+                settings.emptyRealm = IdentityNormalizer.canonicalRealmSpelling(ByteString(try value.nonEmptyString()))
             default:
                 break
             }
@@ -26,10 +26,7 @@ public struct SASLDBBackendKind: BackendKind {
         return settings
     }
 
-    public func makeBackend(name: String, settings: any BackendSettings, logger: Logger) throws -> any AuthBackend {
-        guard let settings = settings as? SASLDBSettings else {
-            preconditionFailure("sasldb backend built from \(Swift.type(of: settings))")
-        }
-        return SASLDBBackend(name: name, settings: settings, logger: logger)
+    public func makeBackend(name: String, settings: SASLDBSettings, logger: Logger) throws -> SASLDBBackend {
+        SASLDBBackend(name: name, settings: settings, logger: logger)
     }
 }

@@ -7,9 +7,9 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     public var threads: Int
     /// Realm looked up when the canonical identity has none. saslpasswd2 files users under the
     /// host's fully qualified name when `-u` is not given, so that is the default here too.
-    public var emptyRealm: String
+    public var emptyRealm: ByteString
 
-    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: String = HostName.fullyQualified()) {
+    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: ByteString = ByteString(HostName.fullyQualified())) {
         self.path = path
         self.threads = threads
         self.emptyRealm = emptyRealm
@@ -22,11 +22,20 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     public var privilegeNeed: PrivilegeNeed { PrivilegeNeed(readsFiles: [path]) }
 
     public var summary: String {
-        "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as \"\(emptyRealm)\""
+        "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as \"\(emptyRealm.text)\""
     }
 
-    public func describeLookup(identity: CanonicalIdentity, service: String) -> String {
-        let realm = identity.realm.isEmpty ? emptyRealm : identity.realm
-        return "sasldb entry user \"\(identity.user)\" realm \"\(realm)\" (key \(identity.user)\\0\(realm)\\0userPassword) in \(path)"
+    /// The entry `user NUL realm`: the canonical user and realm, or `empty_realm` for a check
+    /// without a realm. sasldb compares bytes, so the account is the key itself.
+    public func lookup(for subject: CheckSubject) -> BackendLookup<SASLDBKey> {
+        let realm = subject.identity.realm.isEmpty ? emptyRealm : subject.identity.realm
+        let key = SASLDBKey(user: subject.identity.user, realm: realm)
+        return BackendLookup(lookup: key, asked: key.bytes, shown: "\(subject.identity.user.text) realm \(realm.text)")
+    }
+
+    public func explain(_ subject: CheckSubject) -> String {
+        let realm = subject.identity.realm.isEmpty ? emptyRealm : subject.identity.realm
+        let user = subject.identity.user.text
+        return "sasldb entry user \"\(user)\" realm \"\(realm.text)\" (key \(user)\\0\(realm.text)\\0userPassword) in \(path)"
     }
 }

@@ -30,7 +30,7 @@ final class SASLDBSnapshot: Sendable {
         stamp.latest < readStarted - Self.timestampGranularity
     }
 
-    func password(user: String, realm: String) -> Secret? {
-        entries[SASLDBKey(user: user, realm: realm)]
+    func password(for key: SASLDBKey) -> Secret? {
+        entries[key]
     }
 }

@@ -1,0 +1,21 @@
+/// One backend's question for one request, with the backend's typed lookup bound in, so the
+/// engine can walk a chain of different backends without knowing their types (and without a
+/// downcast anywhere).
+public struct BackendQuestion: Sendable {
+    public let backend: String
+    /// See `BackendLookup.asked`: the cache key's part for this backend.
+    public let asked: ByteString
+    /// See `BackendLookup.account`: the throttle's key for this backend.
+    public let account: ByteString
+    /// See `BackendLookup.shown`: what the log line says was asked.
+    public let shown: String
+    let call: any QuestionCall
+
+    func evaluate(password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
+        call.evaluate(password: password, then: then)
+    }
+
+    func answerNow(password: Secret) -> BackendAnswer? {
+        call.answerNow(password: password)
+    }
+}

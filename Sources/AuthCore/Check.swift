@@ -1,0 +1,30 @@
+/// One request ready to run: the identity, the route, and what each backend on the route is
+/// asked, derived once (`AuthEngine.check(_:)`). The backends, the credential cache, the
+/// throttle and the log line all take the questions from here, so none of them can stand for
+/// an identity the others did not see.
+public struct Check: Sendable {
+    public let prepared: PreparedCheck
+    /// One per backend of the route's chain, in chain order; empty when no route matched.
+    public let questions: [BackendQuestion]
+    /// The route and every backend's question, as the credential cache files the answer.
+    public let cacheKey: CacheKey
+    /// The throttle's keys: every backend's account (with the client's host under
+    /// `throttle.key: user_and_client`) and the client's host when the request carries it.
+    public let throttleKeys: [FailureThrottle.Key]
+
+    public var request: CheckRequest { prepared.request }
+    public var identity: CanonicalIdentity { prepared.identity }
+    public var route: Route? { prepared.route }
+
+    init(prepared: PreparedCheck, questions: [BackendQuestion], cacheKey: CacheKey, throttleKeys: [FailureThrottle.Key]) {
+        self.prepared = prepared
+        self.questions = questions
+        self.cacheKey = cacheKey
+        self.throttleKeys = throttleKeys
+    }
+
+    /// What each backend was asked, for the log line: `mailusers: alice@example.com; system: alice`.
+    public var askedText: String {
+        questions.map { "\($0.backend): \($0.shown)" }.joined(separator: "; ")
+    }
+}
