@@ -26,6 +26,9 @@ struct LDAPConfigTests {
                 ([servers, base, "    bind_dn: \"cn=admin,dc=example,dc=com\""], "bind_dn needs a non-empty bind_password"),
                 ([servers, base, "    group_attibute: member"], "backends.directory.group_attibute: unknown key"),
                 ([servers, base, "    tls_ca_file: relative.pem"], "backends.directory.tls_ca_file: must be an absolute path"),
+                // fastbind makes no search that could read the entry's uid, and the login is not it.
+                ([servers, "    auth_method: fastbind", "    filter: \"cn=%u,dc=example,dc=com\"", "    group_dn: \"cn=mail,dc=example,dc=com\"",
+                  "    group_attribute: memberUid"], "authmux.yaml:9:22: backends.directory.group_attribute: memberUid needs auth_method: bind"),
             ]
             for (lines, mention) in cases {
                 let result = try await checkConfig(sandbox, backend: lines)

@@ -9,8 +9,6 @@ struct LDAPLookup: Sendable {
     /// The user's DN for fastbind (the filter template expanded as a DN, RFC 4514).
     var userDN: String
     var groupDN: String?
-    /// The user as `memberUid` groups list it.
-    var userName: String
 
     init(settings: LDAPSettings, identity: CanonicalIdentity, service: String) {
         let realm = settings.defaultRealm
@@ -25,6 +23,5 @@ struct LDAPLookup: Sendable {
             userDN = settings.filter.expand(identity: identity, service: service, defaultRealm: realm, context: .dn)
         }
         groupDN = settings.groupDN?.expand(identity: identity, service: service, defaultRealm: realm, context: .dn)
-        userName = identity.user
     }
 }

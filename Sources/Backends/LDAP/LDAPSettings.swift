@@ -35,8 +35,8 @@ public struct LDAPSettings: BackendSettings {
     public var threads = 16
     /// The user must be a member of this group entry (tokens allowed, escaped as DN values).
     public var groupDN: LDAPTemplate?
-    /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds user
-    /// names (`%u`).
+    /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds uids
+    /// (compared with the `uid` of the entry the search found; needs `auth_method: bind`).
     public var groupAttribute = "uniqueMember"
     /// `%r` (and `%d`, `%1`-`%9`) for checks that carry no realm; saslauthd's
     /// `ldap_default_realm`.
@@ -95,7 +95,7 @@ public struct LDAPSettings: BackendSettings {
         }
         if let groupDN {
             let group = groupDN.expand(identity: identity, service: service, defaultRealm: defaultRealm, context: .dn)
-            let value = groupHoldsUserNames ? "\"\(identity.user)\"" : "the user's DN"
+            let value = groupHoldsUserNames ? "the uid of the entry found" : "the user's DN"
             text += "; then \(groupAttribute) of \"\(group)\" must hold \(value)"
         }
         return text + " (servers: \(servers.joined(separator: " ")))"
