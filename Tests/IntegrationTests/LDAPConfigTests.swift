@@ -38,6 +38,40 @@ struct LDAPConfigTests {
         }
     }
 
+    /// A simple bind sends the password as it is: over ldap:// without StartTLS anyone on the
+    /// path reads it. Said by check-config and at start, naming the backend and the URI; not for
+    /// ldapi://, loopback addresses or libldap's default host (localhost), which never leave the
+    /// host, nor with start_tls.
+    @Test func aPlainLdapServerWithoutStartTLSIsWarnedAbout() async throws {
+        try await Sandbox.with { sandbox in
+            let remote = ["ldap://ldap.example.com/", "LDAP://192.0.2.7:3389/", "ldap://[2001:db8::1]:389/"]
+            let local = ["ldap://127.0.0.1:389/", "ldap://127.8.9.10/", "ldap://localhost/", "ldap://[::1]:389/", "ldap:///", "ldapi:///",
+                         "ldaps://ldap.example.com/"]
+            let servers = "    servers: [ \((remote + local).map { "\"\($0)\"" }.joined(separator: ", ")) ]"
+            let base = "    search_base: \"dc=example,dc=com\""
+            let result = try await checkConfig(sandbox, backend: [servers, base])
+            #expect(result.termination == .exited(0), "\(result)")
+            for uri in remote {
+                #expect(result.stdout.contains("warning: \(uri) without start_tls: passwords cross the network in clear text"), "\(uri): \(result)")
+            }
+            let warnings = result.stdout.split(separator: "\n").filter { $0.contains("clear text") }
+            #expect(warnings.count == remote.count, "\(warnings)")
+
+            let tls = try await checkConfig(sandbox, backend: [servers, base, "    start_tls: true"])
+            #expect(tls.termination == .exited(0) && !tls.stdout.contains("clear text"), "\(tls)")
+
+            // At start, in the log, with the backend's name.
+            let path = try sandbox.write("""
+                listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
+                backends:
+                  directory: { type: ldap, servers: [ "ldap://192.0.2.7/" ], search_base: "dc=example,dc=com" }
+                """, to: "authmux.yaml")
+            try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
+                try await daemon.waitForLog(containing: "backend=directory problem=\"ldap://192.0.2.7/ without start_tls: passwords cross the network in clear text")
+            }
+        }
+    }
+
     @Test func aSaslauthdConfValueAuthmuxCannotHonourNamesTheFileAndLine() async throws {
         try await Sandbox.with { sandbox in
             let conf = try sandbox.write("ldap_servers: ldap://127.0.0.1/\n# comment\nldap_auth_method: custom\n", to: "saslauthd.conf")

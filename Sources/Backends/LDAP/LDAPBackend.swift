@@ -142,6 +142,9 @@ public final class LDAPBackend: AuthBackend {
         where !FileManager.default.isReadableFile(atPath: path) {
             problems.append("\(path) is not readable: TLS connections will fail")
         }
+        for server in ldap.clearTextServers {
+            problems.append("\(server) without start_tls: passwords cross the network in clear text (set start_tls: true, or use ldaps://)")
+        }
         if !ldap.tlsVerify {
             problems.append("tls_verify is false: any server certificate is accepted, and with it anyone able to intercept the connection")
         }
