@@ -93,6 +93,8 @@ final class SaslauthdServer: Service {
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Receive buffers and the handler's buffer hold the password: wiped when freed or moved.
+            .childChannelOption(.allocator, value: WipingAllocator.allocator)
             // Clients write the whole request at once: one read per readiness event spares the
             // read that would only return EAGAIN.
             .childChannelOption(.maxMessagesPerRead, value: 1)
