@@ -115,6 +115,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "AuthDaemonTests",
+            dependencies: ["AuthDaemon", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["AuthCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict

@@ -14,24 +14,38 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible, CustomD
     // Immutable after init; only deinit writes to it, when no other reference exists.
     private let storage: UnsafeMutableRawBufferPointer
 
+    /// `count` bytes of storage, filled by `fill` (which must write all of them).
+    private init(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 1)
+        self.count = count
+        fill(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
+    }
+
     /// Copies `bytes` into the secret's own storage. The caller remains responsible for wiping
     /// its source buffer.
-    public init(copying bytes: UnsafeRawBufferPointer) {
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-        if bytes.count > 0 {
-            storage.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+    public convenience init(copying bytes: UnsafeRawBufferPointer) {
+        self.init(count: bytes.count) { destination in
+            if bytes.count > 0 { destination.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         }
-        count = bytes.count
     }
 
-    /// Convenience for tests and command-line input; the array itself is not wiped.
+    /// Convenience for tests and command-line input. The caller's own sequence is not wiped; the
+    /// temporary array made here is, once copied. The copy is made inside `withUnsafeBytes`: its
+    /// pointer is valid only there.
     public convenience init<Bytes: Sequence>(bytes: Bytes) where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        self.init(copying: array.withUnsafeBytes { $0 })
+        var temporary = Array(bytes)
+        self.init(count: temporary.count) { destination in
+            temporary.withUnsafeMutableBytes { source in
+                if source.count > 0 { destination.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
+                Secret.wipe(source)
+            }
+        }
     }
 
+    /// The UTF-8 view goes to `init(bytes:)` as it is: an array made here would be a second
+    /// temporary copy, shared with the one there and so left unwiped.
     public convenience init(_ string: String) {
-        self.init(bytes: Array(string.utf8))
+        self.init(bytes: string.utf8)
     }
 
     /// Number of bytes in the secret.

@@ -191,7 +191,8 @@ final class AcceptLane: Sendable {
     /// Reads what has arrived, then answers or hands on the connection; a connection with
     /// nothing to read yet is parked in the waiting room once.
     private func receive(_ connection: CInt, current: ActiveEngine.Current, started: NIODeadline, mayPark: Bool) {
-        var buffer = ByteBufferAllocator().buffer(capacity: Self.readLimit)
+        // A handed-off buffer becomes the handler's, which may grow it: a move must wipe too.
+        var buffer = WipingAllocator.allocator.buffer(capacity: Self.readLimit)
         var readError: CInt = 0
         let received = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readLimit) { raw -> Int in
             let count = recv(connection, raw.baseAddress, Self.readLimit, Int32(MSG_DONTWAIT))
@@ -308,6 +309,8 @@ final class AcceptLane: Sendable {
         tracker.handOffStarted()
         ClientBootstrap(group: group.next())
             .channelOption(.allowRemoteHalfClosure, value: true)
+            // Receive buffers and the handler's buffer hold the password: wiped when freed or moved.
+            .channelOption(.allocator, value: WipingAllocator.allocator)
             // Clients write the whole request at once: one read per readiness event.
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in

@@ -13,6 +13,13 @@ import Glibc
 @main
 enum AuthmuxdEntry {
     static func main() {
+        // Before anything reads a password or a sasldb, for every command (see CoreDumpGuard).
+        do {
+            try CoreDumpGuard.engage()
+        } catch {
+            Console.error("authmuxd: \(error)")
+            exit(1)
+        }
         // As dispatch_main does: process signals stay pending for the signal sources
         // (ServiceLifecycle's SIGTERM/SIGHUP handling) rather than being delivered here, where
         // an ignored disposition would drop them. glibc never blocks its own setxid signal.

@@ -35,6 +35,12 @@ struct PrivilegeDrop: Sendable {
             throw PrivilegeError(description: "setuid(\(account.uid)) failed: \(Self.errorText())")
         }
         try verify()
+        // The kernel has just reset the dumpable flag to fs.suid_dumpable (see CoreDumpGuard).
+        do {
+            try CoreDumpGuard.engage()
+        } catch {
+            throw PrivilegeError(description: "after switching to user \(account.userName): \(error)")
+        }
         logger.notice("dropped privileges to user \(account.userName) group \(account.groupName)", metadata: [
             "uid": "\(account.uid)", "gid": "\(account.gid)", "groups": "\(account.groups.map(String.init).joined(separator: ","))",
         ])

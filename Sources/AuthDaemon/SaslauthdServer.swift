@@ -43,6 +43,8 @@ final class SaslauthdServer: Service {
         var quiesce: ServerQuiescingHelper?
         var lane: AcceptLane?
         var inode: ino_t?
+        /// The run_as account cannot remove the socket, as said at start.
+        var staysBehind = false
     }
 
     func run() async throws {
@@ -69,10 +71,10 @@ final class SaslauthdServer: Service {
     private func bind(_ listener: ListenerConfig) async throws -> Bound {
         let gid = try SocketPreparer.groupID(for: listener)
         let policy = try listener.allow.map(PeerPolicy.resolve)
-        // A directory authmux creates goes to the run_as user, who must remove the socket at shutdown.
-        try SocketPreparer.prepare(listener, group: gid, owner: privileges?.account.uid)
+        let stage = try SocketPreparer.stage(listener, group: gid)
+        defer { stage.close() }
         if listener.protocolName == .saslauthd && acceptThreads > 0 {
-            return try bindLane(listener, group: gid, policy: policy)
+            return try bindLane(listener, stage: stage, group: gid, policy: policy)
         }
         let server = context
         let logger = self.logger
@@ -91,6 +93,8 @@ final class SaslauthdServer: Service {
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Receive buffers and the handler's buffer hold the password: wiped when freed or moved.
+            .childChannelOption(.allocator, value: WipingAllocator.allocator)
             // Clients write the whole request at once: one read per readiness event spares the
             // read that would only return EAGAIN.
             .childChannelOption(.maxMessagesPerRead, value: 1)
@@ -104,28 +108,37 @@ final class SaslauthdServer: Service {
                     try channel.pipeline.syncOperations.addHandler(Self.connectionHandler(for: listener, server: server))
                 }
             }
-        // The socket file is created under a umask that already yields at most `mode`, so it is
-        // never reachable with wider rights, even before `finish` sets the exact mode.
-        let previousMask = umask(SocketPreparer.umask(for: listener))
-        defer { umask(previousMask) }
-        _ = try await bootstrap.bind(unixDomainSocketPath: listener.path).get()
-        try SocketPreparer.finish(listener, group: gid)
-        announce(listener, acceptedBy: "event loop")
-        return Bound(listener: listener, quiesce: quiesce, inode: SocketPreparer.inode(of: listener.path))
+        // Bound in the stage's private directory, the socket is out of every client's reach until
+        // `install` has given it its mode and group and moved it to its path.
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(unixDomainSocketPath: stage.bindPath).get()
+        } catch {
+            throw SocketSetupError(description: "cannot listen on \(listener.path): \(error)")
+        }
+        let inode: ino_t
+        do {
+            inode = try stage.install(mode: listener.mode, group: gid, groupName: listener.group)
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        let staysBehind = announce(listener, acceptedBy: "event loop")
+        return Bound(listener: listener, quiesce: quiesce, inode: inode, staysBehind: staysBehind)
     }
 
     /// Binds a saslauthd listener's socket and serves it from an `AcceptLane`.
-    private func bindLane(_ listener: ListenerConfig, group gid: gid_t?, policy: PeerPolicy?) throws -> Bound {
-        let previousMask = umask(SocketPreparer.umask(for: listener))
-        let fd: CInt
+    private func bindLane(_ listener: ListenerConfig, stage: SocketStage, group gid: gid_t?, policy: PeerPolicy?) throws -> Bound {
+        let fd = try SocketPreparer.listen(on: stage.bindPath, for: listener.path, backlog: 1024)
+        let inode: ino_t
         do {
-            defer { umask(previousMask) }
-            fd = try SocketPreparer.listen(on: listener.path, backlog: 1024)
+            inode = try stage.install(mode: listener.mode, group: gid, groupName: listener.group)
+        } catch {
+            close(fd)
+            throw error
         }
-        let inode = SocketPreparer.inode(of: listener.path)
         let lane: AcceptLane
         do {
-            try SocketPreparer.finish(listener, group: gid)
             lane = try AcceptLane(
                 listener: listener, fd: fd, threads: acceptThreads, context: context, group: group, budget: budget, policy: policy, logger: logger)
         } catch {
@@ -134,11 +147,13 @@ final class SaslauthdServer: Service {
             throw error
         }
         lane.start()
-        announce(listener, acceptedBy: "\(acceptThreads) accept threads")
-        return Bound(listener: listener, lane: lane, inode: inode)
+        let staysBehind = announce(listener, acceptedBy: "\(acceptThreads) accept threads")
+        return Bound(listener: listener, lane: lane, inode: inode, staysBehind: staysBehind)
     }
 
-    private func announce(_ listener: ListenerConfig, acceptedBy: String) {
+    /// Logs the listener, and whether the run_as account will be unable to remove its socket
+    /// (returned, so shutdown does not warn about it a second time).
+    private func announce(_ listener: ListenerConfig, acceptedBy: String) -> Bool {
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
@@ -146,10 +161,14 @@ final class SaslauthdServer: Service {
             "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
         ])
         if let account = privileges?.account, let denial = account.removalDenial(of: listener.path) {
-            logger.warning("user \(account.userName) will not be able to remove the socket at shutdown; the next start replaces the stale file", metadata: [
+            // Expected for a directory authmux created: it stays root's, so that the account
+            // cannot swap the socket for a link before the next start.
+            logger.notice("user \(account.userName) cannot remove the socket at shutdown; the next start replaces the stale file", metadata: [
                 "path": "\(listener.path)", "reason": "\(denial)",
             ])
+            return true
         }
+        return false
     }
 
     private static func connectionHandler(for listener: ListenerConfig, server: ServerContext) -> any ChannelHandler {
@@ -168,7 +187,7 @@ final class SaslauthdServer: Service {
                 try? await promise.futureResult.get()
             }
             await item.lane?.stop()
-            if let problem = SocketPreparer.remove(item.listener.path, ifInode: item.inode) {
+            if let problem = SocketPreparer.remove(item.listener.path, ifInode: item.inode), !item.staysBehind {
                 logger.warning("cannot remove the socket; the next start replaces the stale file", metadata: ["path": "\(item.listener.path)", "error": "\(problem)"])
             }
         }

@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// Gets a socket path ready for binding, and cleans it up afterwards: creates the directory,
-/// removes a stale socket left by a crashed daemon, and refuses to touch a path where another
-/// daemon still answers or where something other than a socket lives.
+/// stages the socket so that a stale one left by a crashed daemon is replaced, and refuses to
+/// touch a path where another daemon still answers or where something other than a socket lives.
 enum SocketPreparer {
     /// Resolves the listener's group; a group that does not exist is a configuration error.
     static func groupID(for listener: ListenerConfig) throws -> gid_t? {
@@ -16,43 +16,34 @@ enum SocketPreparer {
         return entry.pointee.gr_gid
     }
 
-    /// `owner` (the run_as user) gets a directory authmux creates, so it can remove the socket
-    /// after root is given up.
-    static func prepare(_ listener: ListenerConfig, group: gid_t?, owner: uid_t? = nil) throws {
+    /// Opens (or creates) the socket's directory and a staging directory in it, after checking
+    /// what the socket's name holds now: nothing, a stale socket or a link are replaced when the
+    /// socket is installed; a socket or link where another daemon answers, or anything else,
+    /// stops the start. These checks guard against mistakes, not against the directory's owner,
+    /// who may change the name at any time: nothing done later goes through it.
+    static func stage(_ listener: ListenerConfig, group: gid_t?) throws -> SocketStage {
         let path = listener.path
-        let directory = parentDirectory(of: path)
-        try makeDirectory(directory, mode: listener.directoryMode, group: group, owner: owner)
-
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return }
-            throw SocketSetupError(description: "cannot inspect \(path): \(errorText())")
+        let directory = try openDirectory(parentDirectory(of: path), mode: listener.directoryMode, group: group, isSocketDirectory: true)
+        do {
+            let name = lastComponent(of: path)
+            var info = stat()
+            if fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                let type = info.st_mode & S_IFMT
+                guard type == S_IFSOCK || type == S_IFLNK else {
+                    throw SocketSetupError(description: "\(path) exists and is not a socket; refusing to replace it")
+                }
+                if isAnswering(path) {
+                    throw SocketSetupError(description: "another daemon is already answering on \(path); stop it first (for Cyrus saslauthd: systemctl stop saslauthd)")
+                }
+            } else if errno != ENOENT {
+                throw SocketSetupError(description: "cannot inspect \(path): \(errorText())")
+            }
+            let (staging, stagingName) = try makeStagingDirectory(in: directory, for: path)
+            return SocketStage(path: path, directory: directory, name: name, staging: staging, stagingName: stagingName)
+        } catch {
+            close(directory)
+            throw error
         }
-        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw SocketSetupError(description: "\(path) exists and is not a socket; refusing to replace it")
-        }
-        if isAnswering(path) {
-            throw SocketSetupError(description: "another daemon is already answering on \(path); stop it first (for Cyrus saslauthd: systemctl stop saslauthd)")
-        }
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw SocketSetupError(description: "cannot remove the stale socket \(path): \(errorText())")
-        }
-    }
-
-    /// Applies mode and group to the bound socket. The socket is created under a umask that
-    /// already yields `mode`, so there is no window with wider permissions; this makes it exact.
-    static func finish(_ listener: ListenerConfig, group: gid_t?) throws {
-        guard chmod(listener.path, mode_t(listener.mode)) == 0 else {
-            throw SocketSetupError(description: "cannot set mode \(ListenerConfig.octal(listener.mode)) on \(listener.path): \(errorText())")
-        }
-        if let group, chown(listener.path, uid_t.max, group) != 0 {
-            throw SocketSetupError(description: "cannot give \(listener.path) to group \(listener.group ?? "?"): \(errorText())")
-        }
-    }
-
-    /// The umask under which `bind` creates the socket with at most `mode`.
-    static func umask(for listener: ListenerConfig) -> mode_t {
-        mode_t(0o777 & ~listener.mode)
     }
 
     /// The inode of the socket we bound, so shutdown removes only our own socket file.
@@ -69,13 +60,13 @@ enum SocketPreparer {
         return unlink(path) == 0 || errno == ENOENT ? nil : errorText()
     }
 
-    /// A listening socket bound to `path`, for an `AcceptLane`. It stays blocking: lane threads
-    /// wait in `accept` (the kernel wakes one of them per connection), and `shutdown` wakes them
-    /// all when the daemon stops. The caller sets the umask around this call.
-    static func listen(on path: String, backlog: Int32) throws -> CInt {
+    /// A listening socket bound to `bindPath` (a `SocketStage`'s), for an `AcceptLane`. It stays
+    /// blocking: lane threads wait in `accept` (the kernel wakes one of them per connection), and
+    /// `shutdown` wakes them all when the daemon stops. `path` names it in messages.
+    static func listen(on bindPath: String, for path: String, backlog: Int32) throws -> CInt {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketSetupError(description: "cannot create a socket for \(path): \(errorText())") }
-        var address = unixAddress(path)
+        var address = unixAddress(bindPath)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -111,26 +102,90 @@ enum SocketPreparer {
         return address
     }
 
-    private static func makeDirectory(_ directory: String, mode: UInt32, group: gid_t?, owner: uid_t? = nil) throws {
-        var info = stat()
-        if stat(directory, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw SocketSetupError(description: "\(directory) exists and is not a directory")
-            }
-            // An existing directory belongs to the administrator (or to the saslauthd package);
-            // its permissions are left as they are.
-            return
+    /// Opens `directory`, creating it and missing parents as this process's user: parents with
+    /// mode 0755, the socket's directory with `mode` and `group`. A directory created here stays
+    /// this user's (root's): an account owning it could swap the socket for a link before the
+    /// next start. An existing directory is left as it is, whoever owns it.
+    ///
+    /// The socket's directory itself must not be a link (it is opened with `O_NOFOLLOW`, so a
+    /// link planted there cannot send the socket elsewhere); existing parents may be, as
+    /// /var/run is on Debian.
+    private static func openDirectory(_ directory: String, mode: UInt32, group: gid_t?, isSocketDirectory: Bool) throws -> CInt {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (isSocketDirectory ? O_NOFOLLOW : 0)
+        let existing = open(directory, flags)
+        if existing >= 0 { return existing }
+        switch errno {
+        case ENOENT:
+            break
+        case ELOOP where isSocketDirectory:
+            throw SocketSetupError(description: "\(directory) is a symbolic link; give the socket's real directory in listen.path")
+        case ENOTDIR:
+            throw SocketSetupError(description: "\(directory) exists and is not a directory")
+        default:
+            throw SocketSetupError(description: "cannot open \(directory): \(errorText())")
         }
-        let parent = parentDirectory(of: directory)
-        if parent != directory { try makeDirectory(parent, mode: 0o755, group: nil) }
-        guard mkdir(directory, mode_t(mode)) == 0 || errno == EEXIST else {
+        let parentPath = parentDirectory(of: directory)
+        guard parentPath != directory else { throw SocketSetupError(description: "cannot open \(directory): \(errorText())") }
+        let parent = try openDirectory(parentPath, mode: 0o755, group: nil, isSocketDirectory: false)
+        defer { close(parent) }
+        let name = lastComponent(of: directory)
+        guard mkdirat(parent, name, mode_t(mode)) == 0 else {
+            if errno == EEXIST {
+                // Created meanwhile by someone else: an existing directory, used as it is.
+                let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+                if fd >= 0 { return fd }
+            }
             throw SocketSetupError(description: "cannot create \(directory): \(errorText())")
         }
-        // mkdir applies the umask; set the exact mode.
-        chmod(directory, mode_t(mode))
-        if group != nil || owner != nil, chown(directory, owner ?? uid_t.max, group ?? gid_t.max) != 0 {
-            throw SocketSetupError(description: "cannot give \(directory) to the configured user and group: \(errorText())")
+        let fd = try openOwnDirectory(parent, name, describedAs: directory)
+        // mkdirat applies the umask; the exact mode and the group are set on the directory held.
+        guard fchmod(fd, mode_t(mode)) == 0, group.map({ fchown(fd, uid_t.max, $0) == 0 }) ?? true else {
+            let problem = errorText()
+            close(fd)
+            throw SocketSetupError(description: "cannot give \(directory) its mode and the configured group: \(problem)")
         }
+        return fd
+    }
+
+    /// A fresh directory for binding, mode 0700, next to the socket's final name (the rename
+    /// must stay on one file system).
+    private static func makeStagingDirectory(in directory: CInt, for path: String) throws -> (CInt, String) {
+        for _ in 0..<16 {
+            let name = ".authmux-" + String(UInt64.random(in: .min ... .max), radix: 36)
+            guard mkdirat(directory, name, 0o700) == 0 else {
+                if errno == EEXIST { continue }
+                throw SocketSetupError(description: "cannot create a directory beside \(path) to bind in: \(errorText())")
+            }
+            let fd = try openOwnDirectory(directory, name, describedAs: "\(parentDirectory(of: path))/\(name)")
+            guard fchmod(fd, 0o700) == 0 else {
+                let problem = errorText()
+                close(fd)
+                _ = unlinkat(directory, name, AT_REMOVEDIR)
+                throw SocketSetupError(description: "cannot restrict the directory beside \(path) to bind in: \(problem)")
+            }
+            return (fd, name)
+        }
+        throw SocketSetupError(description: "cannot create a directory beside \(path) to bind in: every name tried exists")
+    }
+
+    /// Opens a directory just made with `mkdirat`, and checks that it is still the one made: the
+    /// parent's owner may have replaced it between the two calls.
+    private static func openOwnDirectory(_ parent: CInt, _ name: String, describedAs path: String) throws -> CInt {
+        let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            throw SocketSetupError(description: "cannot open \(path) just created: \(errorText())")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_uid == geteuid() else {
+            close(fd)
+            throw SocketSetupError(description: "\(path) was replaced while being created; refusing to use it")
+        }
+        return fd
+    }
+
+    static func lastComponent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
     }
 
     static func parentDirectory(of path: String) -> String {

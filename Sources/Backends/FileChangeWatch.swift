@@ -15,13 +15,17 @@ final class FileChangeWatch: Sendable {
     private let directoryWatch: Int32
     private let fileName: [UInt8]
     private let changes = NIOLockedValueBox(0)
+    /// Called between draining the queue and counting what was drained: a test holds a poll
+    /// there to show that no other poll can answer meanwhile.
+    private let afterDrain: (@Sendable () -> Void)?
 
     static let fileMask = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
     static let directoryMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
 
     /// nil when inotify is not available (limits reached, unsupported file system); callers
     /// then fall back to `stat` on every check.
-    init?(path: String) {
+    init?(path: String, afterDrain: (@Sendable () -> Void)? = nil) {
+        self.afterDrain = afterDrain
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { return nil }
         let slash = path.lastIndex(of: "/") ?? path.startIndex
@@ -49,7 +53,23 @@ final class FileChangeWatch: Sendable {
     }
 
     /// Drains pending events and returns the number of changes seen so far.
+    ///
+    /// Draining and counting are one critical section. Were they two, a poll could take the
+    /// last event off the queue, and before it counted it another poll would find the queue
+    /// empty and the count unchanged: that check would be answered from the old sasldb copy
+    /// although the change was already queued. Under the lock, a poll that finds the queue empty
+    /// has seen every change drained before it. The read never blocks, so the lock is brief.
     func poll() -> Int {
+        changes.withLockedValue { value in
+            let relevant = drain()
+            afterDrain?()
+            if relevant { value += 1 }
+            return value
+        }
+    }
+
+    /// Reads every queued event; whether one concerns the file. Call with the lock held.
+    private func drain() -> Bool {
         var relevant = false
         withUnsafeTemporaryAllocation(byteCount: 4096, alignment: MemoryLayout<inotify_event>.alignment) { buffer in
             while true {
@@ -70,9 +90,6 @@ final class FileChangeWatch: Sendable {
                 }
             }
         }
-        return changes.withLockedValue { value in
-            if relevant { value += 1 }
-            return value
-        }
+        return relevant
     }
 }

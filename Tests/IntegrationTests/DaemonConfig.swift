@@ -18,6 +18,8 @@ struct DaemonConfig: Sendable {
     var failureDelayFloor: String?
     /// `throttle.enabled`; nil leaves the default (on).
     var throttle: Bool?
+    /// `cache.enabled`; nil leaves the default (on).
+    var cache: Bool?
     /// More `listen:` entries after the saslauthd one (pwcheck, authdaemond front doors).
     var extraListeners: [ExtraListener] = []
 
@@ -59,6 +61,7 @@ struct DaemonConfig: Sendable {
         if let acceptThreads { lines.append("  accept_threads: \(acceptThreads)") }
         if let failureDelayFloor { lines.append("failure_delay: { floor: \(failureDelayFloor) }") }
         if let throttle { lines.append("throttle: { enabled: \(throttle) }") }
+        if let cache { lines.append("cache: { enabled: \(cache) }") }
         lines += [
             "backends:",
             "  mailusers: { type: sasldb, path: \(sasldbPath) }",

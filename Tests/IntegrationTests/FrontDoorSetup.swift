@@ -5,9 +5,11 @@ import Foundation
 enum FrontDoorSetup {
     static func run<T>(
         pwcheckService: String? = nil,
+        configure: (inout DaemonConfig) -> Void = { _ in },
         _ body: (Sandbox, SaslDB, TestDaemon) async throws -> T
     ) async throws -> T {
         try await StandardSetup.run(configure: { config in
+            configure(&config)
             let directory = (config.socketPath as NSString).deletingLastPathComponent
             config.extraListeners = [
                 .init(protocolName: "pwcheck", path: directory + "/pwcheck", service: pwcheckService),

@@ -182,6 +182,62 @@ struct LDAPBackendTests {
         }
     }
 
+    /// A `memberUid` group lists uids, so membership is decided by the uid of the entry the
+    /// search found, never by the login: with a filter on `mail`, the login is not the uid. Here
+    /// mallory's entry answers to `alice@other.org`: her login's user part is `alice`, a member,
+    /// yet her entry's uid is not. carol logs in as `c.smith`, not a member's uid, yet her entry's
+    /// uid is listed.
+    @Test func memberUidIsDecidedByTheFoundEntrysUidNotTheLogin() async throws {
+        func person(_ rdn: String, uids: [String], mail: String, password: String) -> String {
+            "dn: \(rdn),ou=people,\(LDAPFixture.example)\nobjectClass: inetOrgPerson\n"
+                + uids.map { "uid: \($0)\n" }.joined()
+                + "cn: \(mail)\nsn: test\nmail: \(mail)\nuserPassword: \(password)\n\n"
+        }
+        let ldif = LDAPFixture.directory(LDAPFixture.example, people: [], extra: [
+            person("uid=alice", uids: ["alice"], mail: "alice@example.com", password: "alice-pw"),
+            person("uid=carol", uids: ["carol"], mail: "c.smith@example.com", password: "carol-pw"),
+            person("uid=mallory", uids: ["mallory"], mail: "alice@other.org", password: "mallory-pw"),
+            person("cn=nouid", uids: [], mail: "nouid@example.com", password: "nouid-pw"),
+            person("uid=dual", uids: ["dual", "alice"], mail: "dual@example.com", password: "dual-pw"),
+            """
+            dn: cn=mail-posix,ou=groups,\(LDAPFixture.example)
+            objectClass: posixGroup
+            cn: mail-posix
+            gidNumber: 5000
+            memberUid: alice
+            memberUid: carol
+
+
+            """,
+        ].joined())
+        try await Sandbox.with { sandbox in
+            try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: ldif]) { slapd in
+                let yaml = """
+                    backends:
+                      directory:
+                        type: ldap
+                        servers: [ "\(slapd.url)" ]
+                        search_base: "ou=people,\(LDAPFixture.example)"
+                        filter: "(mail=%u@%r)"
+                        group_dn: "cn=mail-posix,ou=groups,\(LDAPFixture.example)"
+                        group_attribute: memberUid
+                    """
+                try await Setup.withDaemon(sandbox, yaml) { daemon in
+                    try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
+                    try await Setup.expect(daemon, "alice@example.com", "alice-pw", ok: true)
+                    try await Setup.expect(daemon, "alice", "wrong-pw", ok: false)
+                    try await Setup.expect(daemon, "c.smith", "carol-pw", ok: true)
+                    try await Setup.expect(daemon, "alice@other.org", "mallory-pw", ok: false)
+                    try await daemon.waitForLog(containing: "not a member of cn=mail-posix,ou=groups,\(LDAPFixture.example) (memberUid)")
+                    try await Setup.expect(daemon, "nouid", "nouid-pw", ok: false)
+                    try await daemon.waitForLog(containing: "has no uid")
+                    try await Setup.expect(daemon, "dual", "dual-pw", ok: false)
+                    try await daemon.waitForLog(containing: "has 2 uid values")
+                }
+            }
+        }
+    }
+
     /// One daemon, two directories (two suffixes here; two servers work the same way), routed
     /// by realm: the "realm specific configuration" saslauthd never had.
     @Test func twoRealmsRoutedToTwoDirectories() async throws {

@@ -2,14 +2,16 @@ import Foundation
 import Glibc
 import Testing
 
-/// `run_as`: the daemon binds as root, then switches every thread to the account, keeps
-/// serving and reloading as it, and removes its socket at the end. A backend that cannot work
-/// as the account stops the start rather than leaving the daemon running as root.
+/// `run_as`: the daemon binds as root, then switches every thread to the account and keeps
+/// serving and reloading as it. Nothing the account can change leads root to a file it did not
+/// mean: a directory the daemon creates stays root's, and the socket is given its mode and group
+/// before it is moved to its path. A backend that cannot work as the account stops the start
+/// rather than leaving the daemon running as root.
 @Suite("run_as (root)", .enabled(if: geteuid() == 0, "switches to a throwaway user: needs root"), .timeLimit(.minutes(3)))
 struct RunAsTests {
     typealias S = StandardSetup
 
-    @Test func dropsEveryThreadToTheUserReloadsAndRemovesTheSocket() async throws {
+    @Test func dropsEveryThreadToTheUserReloadsAndKeepsTheDirectoryRoots() async throws {
         try await ThrowawayUser.with { user in
             try await Sandbox.with { sandbox in
                 // The account must reach its files: the sandbox is searchable, the sasldb is
@@ -21,7 +23,8 @@ struct RunAsTests {
                 chown(sandbox.sasldbPath, 0, user.gid)
                 chmod(sandbox.sasldbPath, 0o640)
                 var config = DaemonConfig(sandbox: sandbox)
-                // A directory the daemon creates, so it can hand it to the account.
+                // A directory the daemon creates: it must stay root's, or the account could swap
+                // the socket for a link to /etc/shadow before the next start sets its mode.
                 config.socketPath = sandbox.file("run/mux")
                 let configPath = try sandbox.write(config.yaml + "run_as: { user: \(user.name) }\n", to: "authmux.yaml")
 
@@ -36,7 +39,11 @@ struct RunAsTests {
                     try Self.expectEveryTask(of: daemon.pid, runsAs: user)
                     var directory = stat()
                     #expect(stat(sandbox.file("run"), &directory) == 0)
-                    #expect(directory.st_uid == user.uid, "the created socket directory belongs to uid \(directory.st_uid)")
+                    #expect(directory.st_uid == 0, "the created socket directory belongs to uid \(directory.st_uid)")
+                    #expect(directory.st_mode & 0o7777 == 0o750, "created directory mode \(String(directory.st_mode & 0o7777, radix: 8))")
+                    var socket = stat()
+                    #expect(lstat(config.socketPath, &socket) == 0)
+                    #expect(socket.st_uid == 0 && socket.st_mode & 0o7777 == 0o660, "socket uid \(socket.st_uid) mode \(String(socket.st_mode & 0o7777, radix: 8))")
 
                     // A reload that adds a backend needing root is refused: root cannot be had back.
                     _ = try sandbox.write(config.yaml.replacingOccurrences(of: "routes:", with: "  system: { type: pam }\nroutes:")
@@ -55,12 +62,69 @@ struct RunAsTests {
                     #expect(bare.termination == .exited(0), "\(bare)")
                     try Self.expectEveryTask(of: daemon.pid, runsAs: user)
 
+                    // The account cannot remove the socket from root's directory: it stays behind,
+                    // said at start, and the next start replaces it.
+                    #expect(daemon.log.contains("user \(user.name) cannot remove the socket at shutdown"), "\(daemon.logTail)")
                     #expect(try await daemon.stop() == .exited(0))
-                    #expect(!FileManager.default.fileExists(atPath: config.socketPath), "the socket is left after SIGTERM")
-                    #expect(!daemon.log.contains("cannot remove"), "\(daemon.logTail)")
+                    #expect(!daemon.log.contains("cannot remove the socket;"), "\(daemon.logTail)")
+                }
+                try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
+                    try S.expectStillServes(daemon)
+                    #expect(try await daemon.stop() == .exited(0))
                 }
             }
         }
+    }
+
+    /// A directory that already exists and belongs to another account (Postfix's chroot
+    /// directory is postfix's): that account may plant a link at the socket's name, and root must
+    /// neither follow it nor refuse to start over it.
+    @Test func aLinkPlantedInAnotherAccountsDirectoryIsNeverFollowed() async throws {
+        try await ThrowawayUser.with { user in
+            try await Sandbox.with { sandbox in
+                chmod(sandbox.path, 0o755)
+                let db = SaslDB(path: sandbox.sasldbPath)
+                try await db.setPassword(S.password, user: S.user, realm: S.realm)
+                chown(sandbox.sasldbPath, 0, user.gid)
+                chmod(sandbox.sasldbPath, 0o640)
+                let spool = try sandbox.makeDirectory("spool")
+                chown(spool, user.uid, user.gid)
+                chmod(spool, 0o755)
+                let target = try sandbox.write("root:*:19000:0:99999:7:::\n", to: "shadow")
+                chmod(target, 0o640)
+                var config = DaemonConfig(sandbox: sandbox)
+                config.socketPath = sandbox.file("spool/mux")
+                #expect(symlink(target, config.socketPath) == 0)
+                chownLink(config.socketPath, to: user)
+                let configPath = try sandbox.write(config.yaml + "run_as: { user: \(user.name) }\n", to: "authmux.yaml")
+
+                try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
+                    try await daemon.waitForLog(containing: "dropped privileges to user \(user.name)")
+                    try S.expectStillServes(daemon)
+                    var info = stat()
+                    #expect(lstat(target, &info) == 0)
+                    #expect(info.st_uid == 0 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o640,
+                            "the link's target is now uid \(info.st_uid) gid \(info.st_gid) mode \(String(info.st_mode & 0o7777, radix: 8))")
+                    #expect(lstat(config.socketPath, &info) == 0)
+                    #expect(info.st_mode & S_IFMT == S_IFSOCK && info.st_uid == 0 && info.st_mode & 0o7777 == 0o660,
+                            "socket uid \(info.st_uid) mode \(String(info.st_mode, radix: 8))")
+                    var directory = stat()
+                    #expect(stat(spool, &directory) == 0)
+                    #expect(directory.st_uid == user.uid, "an existing directory is left as it is")
+                    // The account may remove the socket from its own directory at shutdown.
+                    #expect(try await daemon.stop() == .exited(0))
+                    #expect(!FileManager.default.fileExists(atPath: config.socketPath), "the socket is left after SIGTERM")
+                }
+                #expect(ProcessRunner.readText(target) == "root:*:19000:0:99999:7:::\n")
+                let leftovers = try FileManager.default.contentsOfDirectory(atPath: spool)
+                #expect(leftovers.isEmpty, "staging left behind: \(leftovers)")
+            }
+        }
+    }
+
+    /// The planted link belongs to the account, as it would if the account had made it.
+    private func chownLink(_ path: String, to user: ThrowawayUser) {
+        _ = lchown(path, user.uid, user.gid)
     }
 
     @Test func aSasldbTheUserCannotReadStopsTheStart() async throws {

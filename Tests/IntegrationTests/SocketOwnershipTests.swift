@@ -63,6 +63,30 @@ struct SocketOwnershipTests {
         }
     }
 
+    /// A symbolic link at the socket path is replaced by the socket, never followed: root must
+    /// not set the socket's mode (or group) on whatever file the link names. Both ways of
+    /// binding: the accept lane's (the default) and SwiftNIO's (`accept_threads: 0`).
+    @Test(arguments: [nil, 0] as [Int?])
+    func aSymlinkAtTheSocketPathIsReplacedNotFollowed(acceptThreads: Int?) async throws {
+        try await Sandbox.with { sandbox in
+            try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+            var config = DaemonConfig(sandbox: sandbox)
+            config.acceptThreads = acceptThreads
+            let configPath = try config.write(into: sandbox)
+            let target = try sandbox.write("precious\n", to: "target")
+            chmod(target, 0o600)
+            #expect(symlink(target, sandbox.socketPath) == 0)
+            try await TestDaemon.with(configPath: configPath, socketPath: sandbox.socketPath) { daemon in
+                try S.expectStillServes(daemon)
+                #expect(try Self.mode(of: sandbox.socketPath).type == S_IFSOCK, "the link was not replaced by the socket")
+                let targetMode = try Self.mode(of: target)
+                #expect(targetMode.type == S_IFREG && targetMode.permissions == 0o600,
+                        "the link's target got mode \(String(targetMode.permissions, radix: 8))")
+                #expect(ProcessRunner.readText(target) == "precious\n")
+            }
+        }
+    }
+
     /// The socket is the security boundary: it gets exactly the configured mode, and a missing
     /// directory (a fresh machine has no /run/saslauthd) is created with mode 0750.
     @Test func socketModeAndDirectoryFollowTheConfiguration() async throws {

@@ -41,13 +41,16 @@ final class TestDaemon {
 
     /// Starts `authmuxd --config configPath --foreground --debug` and waits until `socketPath`
     /// accepts a connection. Throws, with the daemon's standard error, if it exits first or is
-    /// not ready within `readyTimeout`.
+    /// not ready within `readyTimeout`. `launcher` is a command that sets something up and then
+    /// execs authmuxd in its own process (`prlimit …`, `setpriv …`), so `pid` is still the
+    /// daemon's.
     static func start(
         configPath: String,
         socketPath: String,
         logName: String = "authmuxd.stderr",
         extraArguments: [String] = [],
         environment: [String: String] = [:],
+        launcher: [String] = [],
         readyTimeout: Duration = .seconds(20)
     ) async throws -> TestDaemon {
         let logDirectory = (configPath as NSString).deletingLastPathComponent
@@ -57,8 +60,9 @@ final class TestDaemon {
         }
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.authmuxd())
-        process.arguments = ["--config", configPath, "--foreground", "--debug"] + extraArguments
+        let command = launcher + [try IntegrationEnvironment.authmuxd(), "--config", configPath, "--foreground", "--debug"] + extraArguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
@@ -82,9 +86,11 @@ final class TestDaemon {
         socketPath: String,
         extraArguments: [String] = [],
         environment: [String: String] = [:],
+        launcher: [String] = [],
         _ body: (TestDaemon) async throws -> T
     ) async throws -> T {
-        let daemon = try await start(configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment)
+        let daemon = try await start(
+            configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment, launcher: launcher)
         let result: T
         do {
             result = try await body(daemon)

@@ -1,6 +1,6 @@
 public import AuthCore
 public import Logging
-public import NIOCore
+import NIOCore
 import CLDAP
 import Foundation
 import NIOPosix
@@ -48,27 +48,40 @@ public final class LDAPBackend: AuthBackend {
     /// The whole check, on one of the backend's threads.
     private func verify(_ lookup: LDAPLookup, password: Secret) -> BackendVerdict {
         let dn: String
+        // What a memberUid group must list: the found entry's uid, fetched by the search itself.
+        // The login is not it whenever the filter matches another attribute (mail, cn…).
+        var uid: [UInt8]?
+        let uidAttribute = lookup.groupDN != nil && ldap.groupHoldsUserNames ? "uid" : nil
         switch ldap.authMethod {
         case .fastbind:
+            // The configuration refuses memberUid with fastbind: no search reads the uid.
             dn = lookup.userDN
         case .bind:
             let found = connections.run(.search) { connection in
                 connection.searchDNs(
-                    base: lookup.searchBase, scope: self.ldap.scope, filter: lookup.filter, limit: 2, timeout: self.ldap.searchTimeout)
+                    base: lookup.searchBase, scope: self.ldap.scope, filter: lookup.filter, attribute: uidAttribute, limit: 2,
+                    timeout: self.ldap.searchTimeout)
             }
             switch found {
             case .failure(let failure):
                 return .unavailable(reason: "search: \(failure)")
-            case .success(let names) where names.isEmpty:
+            case .success(let entries) where entries.isEmpty:
                 return .unknownUser
-            case .success(let names) where names.count > 1:
+            case .success(let entries) where entries.count > 1:
                 logger.warning("LDAP filter is ambiguous: more than one entry matches; check refused", metadata: [
                     "backend": "\(name)", "filter": "\(lookup.filter)", "base": "\(lookup.searchBase)",
-                    "entries": "\(names.prefix(2).joined(separator: " | "))",
+                    "entries": "\(entries.prefix(2).map(\.dn).joined(separator: " | "))",
                 ])
                 return .rejected(reason: "ambiguous: more than one entry matches \(lookup.filter)")
-            case .success(let names):
-                dn = names[0]
+            case .success(let entries):
+                dn = entries[0].dn
+                if uidAttribute != nil {
+                    guard entries[0].values.count == 1 else {
+                        let count = entries[0].values.count
+                        return .rejected(reason: "entry \(dn) has \(count == 0 ? "no uid" : "\(count) uid values"): \(ldap.groupAttribute) membership cannot be decided")
+                    }
+                    uid = entries[0].values[0]
+                }
             }
         }
         let bound = connections.run(.userBind) { connection in connection.bind(dn: dn, password: password) }
@@ -81,7 +94,7 @@ public final class LDAPBackend: AuthBackend {
             return Self.verdict(forUserBind: code, method: ldap.authMethod)
         }
         guard let group = lookup.groupDN else { return .accepted }
-        let value = ldap.groupHoldsUserNames ? lookup.userName.text : dn
+        let value = uid ?? Array(dn.utf8)
         let member = connections.run(.search) { connection in
             connection.compare(dn: group, attribute: self.ldap.groupAttribute, value: value)
         }
@@ -118,6 +131,9 @@ public final class LDAPBackend: AuthBackend {
         for path in [ldap.tlsCAFile, ldap.tlsCertFile, ldap.tlsKeyFile].compactMap({ $0 })
         where !FileManager.default.isReadableFile(atPath: path) {
             problems.append("\(path) is not readable: TLS connections will fail")
+        }
+        for server in ldap.clearTextServers {
+            problems.append("\(server) without start_tls: passwords cross the network in clear text (set start_tls: true, or use ldaps://)")
         }
         if !ldap.tlsVerify {
             problems.append("tls_verify is false: any server certificate is accepted, and with it anyone able to intercept the connection")

@@ -84,6 +84,13 @@ public struct LDAPBackendKind: BackendKind {
             }
         }
         try Self.validate(settings, node: node)
+        if settings.authMethod == .fastbind && settings.groupDN != nil && settings.groupHoldsUserNames {
+            // A memberUid group lists uids, and fastbind makes no search that could read the
+            // entry's: the login is not necessarily its uid (a DN template on cn or mail).
+            let located = ["group_attribute", "auth_method", "group_dn", "saslauthd_conf"].lazy
+                .compactMap { key in entries.first { $0.key == key }?.value }.first ?? node
+            throw located.error("memberUid needs auth_method: bind (its groups list uids, and fastbind makes no search that could read the entry's uid); use uniqueMember or member, which hold the DN fastbind binds as")
+        }
         return settings
     }
 

@@ -17,9 +17,21 @@ import Glibc
 /// the deadline, a timer shuts the socket down, which makes the handshake fail at once, and the
 /// server counts as failed like any other. After a successful set-up the socket's flags and
 /// timeouts are put back as libldap left them.
+///
+/// The timer never names libldap's descriptor: libldap may close it inside `ldap_connect` (a
+/// failed handshake, before trying a host name's next address) before `finish` is called, and
+/// another thread may be given the same number at once, so a `shutdown` by number could cut a
+/// client's connection or another check's. The watch keeps a `dup` of the descriptor instead:
+/// the duplicate refers to the same socket for as long as the watch holds it, whatever happens
+/// to libldap's number, and `shutdown` acts on the socket itself, so shutting the duplicate down
+/// ends libldap's connection (or nothing, if libldap has closed it). `finish` closes it.
 final class LDAPConnectWatch: @unchecked Sendable {
     private struct State {
+        /// libldap's descriptor: only for `restoreSocket`, on the connecting thread right after
+        /// a successful set-up, while libldap certainly still holds it.
         var socket: Int32 = -1
+        /// The watch's own duplicate of it, the only descriptor the timer touches; -1 when none.
+        var duplicate: Int32 = -1
         var finished = false
         var fired = false
         /// The socket's file status flags before the handshake, when they were changed.
@@ -47,7 +59,15 @@ final class LDAPConnectWatch: @unchecked Sendable {
     /// Set-up is over (either way): the timer must no longer touch the socket, which libldap
     /// may close and the system reuse from now on.
     func finish() {
-        state.withLockedValue { $0.finished = true }
+        state.withLockedValue { state in
+            state.finished = true
+            if state.duplicate >= 0 { _ = close(state.duplicate) }
+            state.duplicate = -1
+        }
+    }
+
+    deinit {
+        finish()
     }
 
     /// After a successful set-up: the socket as libldap had it, blocking mode and no timeouts.
@@ -82,18 +102,30 @@ final class LDAPConnectWatch: @unchecked Sendable {
                 if fcntl(socket, F_SETFL, flags & ~O_NONBLOCK) == 0 { saved = flags }
             }
         }
+        // Without a duplicate (no descriptor left) the timer cannot act; the socket's own
+        // timeouts above still bound each wait of a TLS handshake.
+        let duplicate = fcntl(socket, F_DUPFD_CLOEXEC, 0)
         state.withLockedValue { state in
+            // A second connection within one set-up (the next address of a host name).
+            if state.duplicate >= 0 { _ = close(state.duplicate) }
+            state.duplicate = -1
             state.socket = socket
             state.savedFlags = saved
-            if state.fired && !state.finished { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
+            guard !state.finished else {
+                if duplicate >= 0 { _ = close(duplicate) }
+                return
+            }
+            state.duplicate = duplicate
+            if state.fired && duplicate >= 0 { _ = Glibc.shutdown(duplicate, Int32(SHUT_RDWR)) }
         }
     }
 
-    private func fire() {
+    /// The deadline passed: shut the set-up's socket down. Internal so tests can fire it.
+    func fire() {
         state.withLockedValue { state in
             guard !state.finished else { return }
             state.fired = true
-            if state.socket >= 0 { _ = Glibc.shutdown(state.socket, Int32(SHUT_RDWR)) }
+            if state.duplicate >= 0 { _ = Glibc.shutdown(state.duplicate, Int32(SHUT_RDWR)) }
         }
     }
 

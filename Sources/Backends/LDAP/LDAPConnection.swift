@@ -136,15 +136,19 @@ final class LDAPConnection: @unchecked Sendable {
         return .success(code)
     }
 
-    /// The DNs of at most `limit` entries matching `filter`, asking for no attributes.
-    func searchDNs(base: String, scope: LDAPScope, filter: String, limit: Int32, timeout: TimeAmount) -> Result<[String], LDAPFailure> {
+    /// The DNs of at most `limit` entries matching `filter`, each with the values of
+    /// `attribute` (raw bytes) when one is asked for; otherwise no attribute is requested. One
+    /// search either way: a value needed later (a `memberUid` group's uid) costs no operation.
+    func searchDNs(
+        base: String, scope: LDAPScope, filter: String, attribute: String? = nil, limit: Int32, timeout: TimeAmount
+    ) -> Result<[(dn: String, values: [[UInt8]])], LDAPFailure> {
         guard let handle else { return .failure(LDAPFailure(code: -1, message: "closed", server: server)) }
         var time = Self.timeval(timeout)
         var message: OpaquePointer?
         // "1.1" asks for no attributes (RFC 4511): only the DN is needed.
-        let noAttributes = strdup("1.1")
-        defer { free(noAttributes) }
-        var attributes: [UnsafeMutablePointer<CChar>?] = [noAttributes, nil]
+        let requested = strdup(attribute ?? "1.1")
+        defer { free(requested) }
+        var attributes: [UnsafeMutablePointer<CChar>?] = [requested, nil]
         let code = attributes.withUnsafeMutableBufferPointer { list in
             ldap_search_ext_s(handle, base, scope.code, filter, list.baseAddress, 0, nil, nil, &time, limit, &message)
         }
@@ -158,23 +162,36 @@ final class LDAPConnection: @unchecked Sendable {
         default:
             return .failure(failure(code, "search"))
         }
-        var names: [String] = []
+        var entries: [(dn: String, values: [[UInt8]])] = []
         var entry = ldap_first_entry(handle, message)
         while let current = entry {
             if let dn = ldap_get_dn(handle, current) {
-                names.append(String(cString: dn))
+                entries.append((String(cString: dn), attribute.map { Self.values(of: $0, in: current, handle: handle) } ?? []))
                 ldap_memfree(dn)
             }
             entry = ldap_next_entry(handle, current)
         }
-        return .success(names)
+        return .success(entries)
+    }
+
+    private static func values(of attribute: String, in entry: OpaquePointer, handle: OpaquePointer) -> [[UInt8]] {
+        guard let list = ldap_get_values_len(handle, entry, attribute) else { return [] }
+        defer { ldap_value_free_len(list) }
+        var values: [[UInt8]] = []
+        var index = 0
+        while let value = list[index] {
+            let length = Int(value.pointee.bv_len)
+            values.append(value.pointee.bv_val.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? [])
+            index += 1
+        }
+        return values
     }
 
     /// Whether `attribute` of the entry `dn` holds `value` (`ldap_compare_ext_s`). A missing
     /// entry or attribute is "no".
-    func compare(dn: String, attribute: String, value: String) -> Result<Bool, LDAPFailure> {
+    func compare(dn: String, attribute: String, value: [UInt8]) -> Result<Bool, LDAPFailure> {
         guard let handle else { return .failure(LDAPFailure(code: -1, message: "closed", server: server)) }
-        var bytes = Array(value.utf8)
+        var bytes = value
         let code = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var assertion = berval(
                 bv_len: ber_len_t(buffer.count),

@@ -1,4 +1,4 @@
-public import AuthCore
+import AuthCore
 
 /// What one check asks the directory, expanded from the templates on the thread that read the
 /// request (cheap, no blocking) before the work moves to the backend's threads.
@@ -9,8 +9,6 @@ public struct LDAPLookup: Sendable {
     /// The user's DN for fastbind (the filter template expanded as a DN, RFC 4514).
     var userDN: String
     var groupDN: String?
-    /// The user as `memberUid` groups list it.
-    var userName: ByteString
 
     init(settings: LDAPSettings, identity: CanonicalIdentity, service: ByteString) {
         let realm = settings.defaultRealm
@@ -25,7 +23,6 @@ public struct LDAPLookup: Sendable {
             userDN = settings.filter.expand(identity: identity, service: service, defaultRealm: realm, context: .dn)
         }
         groupDN = settings.groupDN?.expand(identity: identity, service: service, defaultRealm: realm, context: .dn)
-        userName = identity.user
     }
 
     /// Everything the directory is asked, as bytes: the cache key's part.

@@ -1,5 +1,8 @@
 public import AuthCore
 public import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `type: ldap`: an LDAP directory (OpenLDAP, Active Directory…), as saslauthd `-a ldap` uses
 /// one, with failover across `servers`, timeouts and TLS.
@@ -35,8 +38,8 @@ public struct LDAPSettings: BackendSettings {
     public var threads = 16
     /// The user must be a member of this group entry (tokens allowed, escaped as DN values).
     public var groupDN: LDAPTemplate?
-    /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds user
-    /// names (`%u`).
+    /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds uids
+    /// (compared with the `uid` of the entry the search found; needs `auth_method: bind`).
     public var groupAttribute = "uniqueMember"
     /// `%r` (and `%d`, `%1`-`%9`) for checks that carry no realm; saslauthd's
     /// `ldap_default_realm`.
@@ -55,6 +58,37 @@ public struct LDAPSettings: BackendSettings {
     /// saslauthd.conf: all after `run_as` has given up root.
     public var privilegeNeed: PrivilegeNeed {
         PrivilegeNeed(readsFiles: [tlsCAFile, tlsCertFile, tlsKeyFile, importedFrom].compactMap { $0 })
+    }
+
+    /// The `ldap://` servers a simple bind would send passwords to in clear text over a network:
+    /// without `start_tls`, and not on this host. `ldapi://` and loopback addresses never leave
+    /// the host, and neither does libldap's default host (`ldap:///` connects to localhost).
+    public var clearTextServers: [String] {
+        guard !startTLS else { return [] }
+        return servers.filter { uri in
+            uri.lowercased().hasPrefix("ldap://") && !Self.isLoopback(host: Self.host(of: uri))
+        }
+    }
+
+    /// The host of an `ldap://` URI: what lies between the scheme and the port or the path,
+    /// without the brackets of an IPv6 address.
+    static func host(of uri: String) -> String {
+        let hostPort = uri.dropFirst("ldap://".count).prefix { $0 != "/" && $0 != "?" }
+        if hostPort.hasPrefix("[") { return String(hostPort.dropFirst().prefix { $0 != "]" }) }
+        return String(hostPort.prefix { $0 != ":" })
+    }
+
+    static func isLoopback(host: String) -> Bool {
+        let name = host.lowercased()
+        if name.isEmpty || name == "localhost" || name == "localhost." { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, name, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        // ::1, or an IPv4-mapped loopback address (::ffff:127.x.y.z).
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+        return bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
     }
 
     /// `memberUid` groups list user names; every other attribute is compared with the DN.
@@ -98,7 +132,7 @@ public struct LDAPSettings: BackendSettings {
             text = "LDAP bind as \"\(lookup.userDN)\""
         }
         if let group = lookup.groupDN {
-            let value = groupHoldsUserNames ? "\"\(lookup.userName.text)\"" : "the user's DN"
+            let value = groupHoldsUserNames ? "the uid of the entry found" : "the user's DN"
             text += "; then \(groupAttribute) of \"\(group)\" must hold \(value)"
         }
         return text + " (servers: \(servers.joined(separator: " ")))"

@@ -1,6 +1,6 @@
 public import AuthCore
 public import Logging
-public import NIOCore
+import NIOCore
 import Foundation
 import NIOPosix
 

@@ -1,0 +1,71 @@
+@testable import Backends
+import Dispatch
+import Foundation
+import Glibc
+import NIOConcurrencyHelpers
+import Testing
+
+/// `poll()` tells a check whether the in-memory sasldb copy is still exact. If draining the
+/// inotify queue and counting what was drained were two steps, a poll that found the queue
+/// already drained by another (not yet counted) would report no change, and the check would be
+/// answered once from the old copy after `saslpasswd2` had changed the file.
+///
+/// The watch's test hook holds the first poll between the two steps; a second poll made then
+/// must wait for the first to count, and see the change.
+@Suite("File change watch")
+struct FileChangeWatchTests {
+    @Test func aPollWhileAnotherIsDrainingSeesTheChange() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "\(directory)/sasldb2"
+        try "before".write(toFile: file, atomically: false, encoding: .utf8)
+
+        let armed = NIOLockedValueBox(false)
+        let drained = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let hold: @Sendable () -> Void = {
+            guard armed.withLockedValue({ state in defer { state = false }; return state }) else { return }
+            drained.signal()
+            release.wait()
+        }
+        let watch = try #require(FileChangeWatch(path: file, afterDrain: hold))
+        #expect(watch.poll() == 0)
+
+        let handle = try #require(FileHandle(forWritingAtPath: file))
+        handle.seekToEndOfFile()
+        handle.write(Data("after".utf8))
+        try handle.close()
+
+        armed.withLockedValue { $0 = true }
+        let first = NIOLockedValueBox<Int?>(nil)
+        let second = NIOLockedValueBox<Int?>(nil)
+        let firstDone = DispatchSemaphore(value: 0)
+        let secondDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            first.withLockedValue { $0 = watch.poll() }
+            firstDone.signal()
+        }
+        drained.wait()
+        // The first poll has taken the change off the queue and not counted it yet.
+        Thread.detachNewThread {
+            second.withLockedValue { $0 = watch.poll() }
+            secondDone.signal()
+        }
+        // Gives an unguarded second poll time to finish with its wrong answer; a correct one
+        // waits for the first, whatever the time allowed here.
+        let secondFinishedEarly = secondDone.wait(timeout: .now() + .seconds(2)) == .success
+        release.signal()
+        firstDone.wait()
+        if !secondFinishedEarly { secondDone.wait() }
+        #expect(first.withLockedValue { $0 } == 1)
+        #expect(second.withLockedValue { $0 } == 1, "a poll during another's drain missed the change")
+    }
+
+    static func temporaryDirectory() throws -> String {
+        var template = Array("/tmp/amx-watch-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
