@@ -13,6 +13,8 @@ struct PAMStackFolder {
 
     var locations: PAMConfigLocations { PAMConfigLocations(serviceDirectories: [path], includeDirectory: path) }
 
+    var analyzer: PAMStackAnalyzer { PAMStackAnalyzer(locations: locations) }
+
     @discardableResult
     func write(_ name: String, _ lines: String...) throws -> String {
         let file = "\(path)/\(name)"

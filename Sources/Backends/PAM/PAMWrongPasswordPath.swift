@@ -1,0 +1,46 @@
+/// A way through an auth stack that ends in PAM_SUCCESS although every password check on it
+/// failed: what makes a stack unfit to answer "is this password right?".
+public struct PAMWrongPasswordPath: Sendable, CustomStringConvertible {
+    /// One module run on the way, what it answered and what libpam did with that.
+    public struct Step: Sendable {
+        public var entry: PAMStackEntry
+        public var behaviour: PAMModuleBehaviour
+        public var result: PAMReturnCode
+        public var action: PAMAction
+
+        /// `/etc/pam.d/su:1 pam_rootok success (done)`.
+        public var summary: String {
+            "\(entry.line.location) \(entry.moduleName ?? "substack") \(result) (\(action))"
+        }
+    }
+
+    /// Every module run, in order.
+    public var steps: [Step]
+
+    public init(steps: [Step]) {
+        self.steps = steps
+    }
+
+    /// The line that lets the wrong password through: the last success on the path that counted
+    /// towards the stack's result. Every success on such a path comes from a module that does
+    /// not check the password, and the last one is where the stack was decided.
+    public var culprit: Step {
+        let counted = steps.last { step in
+            guard step.result == .success else { return false }
+            if case .ok = step.action { return true }
+            if case .done = step.action { return true }
+            return false
+        }
+        // A success always comes from such a step; the fallback only keeps this total.
+        return counted ?? steps[steps.count - 1]
+    }
+
+    public var description: String {
+        let culprit = self.culprit
+        var text = "\(culprit.entry.line.location): \"\(culprit.entry.line.text)\" lets a wrong password through: \(culprit.behaviour.successReason)"
+        if steps.count > 1 {
+            text += " (with a wrong password: \(steps.map(\.summary).joined(separator: ", ")))"
+        }
+        return text
+    }
+}
