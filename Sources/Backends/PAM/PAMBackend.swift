@@ -17,11 +17,13 @@ public final class PAMBackend: AuthBackend {
     public var settings: any BackendSettings { pam }
     private let pool: NIOThreadPool
     private let logger: Logger
+    private let gate: PAMServiceGate
 
     public init(name: String, settings: PAMSettings, logger: Logger) {
         self.name = name
         self.pam = settings
         self.logger = logger
+        self.gate = PAMServiceGate(backend: name, settings: settings, logger: logger)
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         pool.start()
     }
@@ -38,6 +40,7 @@ public final class PAMBackend: AuthBackend {
         guard let service = pam.service.resolve(requestService: request.service) else {
             return then(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
         }
+        if let refusal = gate.refusal(for: service) { return then(refusal) }
         let transaction = PAMTransaction(
             service: service, user: pam.identity.render(request.identity), remoteHost: request.clientHost)
         let password = request.password

@@ -25,8 +25,7 @@ public struct PAMStackLoader: Sendable {
     }
 
     public func authStack(forService requested: String) throws(PAMStackError) -> PAMAuthStack {
-        // pam_start lowercases the service name before it opens anything.
-        let service = String(decoding: requested.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        let service = PAMServiceChoice.fileName(for: requested)
         if service != "other", let file = locations.serviceFile(named: service) {
             let entries = try authEntries(inFile: file)
             if !entries.isEmpty { return PAMAuthStack(service: service, file: file, entries: entries) }
