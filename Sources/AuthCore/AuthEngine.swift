@@ -45,6 +45,14 @@ public final class AuthEngine: Sendable {
             maxQueue: config.limits.maxQueue, throttle: config.throttle.enabled ? FailureThrottle(settings: config.throttle) : nil)
     }
 
+    /// Every backend's refusals (see `AuthBackend.refusals`), backends in name order: empty when
+    /// this engine may serve.
+    public func refusals() async -> [ConfigError] {
+        var found: [ConfigError] = []
+        for (_, backend) in backends.sorted(by: { $0.key < $1.key }) { found += await backend.refusals() }
+        return found
+    }
+
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on an event loop.
     public func prepare(login: String, realm: String, service: String, recordSteps: Bool = false) -> Result<PreparedCheck, NormalizationError> {
         IdentityNormalizer.normalize(login: login, realm: realm, rules: rules, recordSteps: recordSteps).map { normalization in

@@ -68,14 +68,23 @@ public final class PAMBackend: AuthBackend {
                 problems.append("\(directory)/\(service) does not exist: PAM will use \(directory)/other for this backend")
             }
         }
-        return problems
+        return problems + stackReview().warnings
+    }
+
+    /// Stacks that let a wrong password through, or cannot be judged (see PAMStackReview).
+    public func refusals() async -> [ConfigError] {
+        stackReview().refusals
+    }
+
+    /// Read afresh each time: these files change without authmux being told, and a few small
+    /// reads at start, reload or check-config cost nothing.
+    private func stackReview() -> PAMStackReview {
+        PAMStackReview(backend: name, settings: pam, analyzer: PAMStackAnalyzer(locations: .current()))
     }
 
     /// Where PAM reads service files: /etc/pam.d, or pam_wrapper's folder in tests.
     static func serviceDirectory() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["PAM_WRAPPER"] == "1", let directory = environment["PAM_WRAPPER_SERVICE_DIR"] { return directory }
-        return "/etc/pam.d"
+        PAMConfigLocations.current().serviceDirectories[0]
     }
 
     public func shutdown() async {
