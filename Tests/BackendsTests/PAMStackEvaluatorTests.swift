@@ -76,8 +76,10 @@ struct PAMStackEvaluatorTests {
     @Test func doneAndDieEndTheStack() throws {
         #expect(try culprit(["auth [success=done default=die] pam_localuser.so", "auth required pam_unix.so"]) == "mail:1")
         #expect(try culprit(["auth [success=ok default=die] pam_localuser.so", "auth required pam_unix.so"]) == nil)
-        // `done` after a failure does not end anything: the failure stays.
+        // `done` after a failure does not end anything: the failure stays, and a later `reset`
+        // can still forget it (libpam accepts this stack).
         #expect(try culprit(["auth required pam_unix.so", "auth sufficient pam_permit.so"]) == nil)
+        #expect(try culprit(["auth required pam_deny.so", "auth sufficient pam_permit.so", "auth [default=reset] pam_localuser.so", "auth required pam_permit.so"]) == "mail:4")
         // `die` skips the rest, a `reset` after it included.
         #expect(try culprit(["auth requisite pam_deny.so", "auth [default=reset] pam_permit.so", "auth required pam_permit.so"]) == nil)
         #expect(try culprit(["auth required pam_deny.so", "auth [default=reset] pam_permit.so", "auth required pam_permit.so"]) == "mail:3")
