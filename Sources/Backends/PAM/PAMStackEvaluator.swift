@@ -66,8 +66,9 @@ public struct PAMStackEvaluator: Sendable {
                 state.index += 1
             }
             guard state.index < entries.count else {
-                if state.current.status == .success && state.current.impression == .positive {
-                    return PAMWrongPasswordPath(steps: Self.unwind(path, in: steps))
+                if state.current.status == .success && state.current.impression == .positive,
+                   let found = PAMWrongPasswordPath(steps: Self.unwind(path, in: steps)) {
+                    return found
                 }
                 continue
             }

@@ -15,24 +15,23 @@ public struct PAMWrongPasswordPath: Sendable, CustomStringConvertible {
     }
 
     /// Every module run, in order.
-    public var steps: [Step]
-
-    public init(steps: [Step]) {
-        self.steps = steps
-    }
-
+    public let steps: [Step]
     /// The line that lets the wrong password through: the last success on the path that counted
     /// towards the stack's result. Every success on such a path comes from a module that does
     /// not check the password, and the last one is where the stack was decided.
-    public var culprit: Step {
+    public let culprit: Step
+
+    /// nil without steps: a stack succeeds only through a module's answer.
+    public init?(steps: [Step]) {
+        guard let last = steps.last else { return nil }
+        self.steps = steps
         let counted = steps.last { step in
             guard step.result == .success else { return false }
             if case .ok = step.action { return true }
             if case .done = step.action { return true }
             return false
         }
-        // A success always comes from such a step; the fallback only keeps this total.
-        return counted ?? steps[steps.count - 1]
+        culprit = counted ?? last
     }
 
     public var description: String {
