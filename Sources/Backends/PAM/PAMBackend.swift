@@ -62,7 +62,8 @@ public final class PAMBackend: AuthBackend {
         if geteuid() != 0 {
             problems.append("not running as root: pam_unix can then check only the daemon user's own password; stacks that read /etc/shadow need root")
         }
-        if case .fixed(let service) = pam.service {
+        if case .fixed(let name) = pam.service {
+            let service = PAMServiceChoice.fileName(for: name)
             let directory = Self.serviceDirectory()
             if !FileManager.default.fileExists(atPath: "\(directory)/\(service)") {
                 problems.append("\(directory)/\(service) does not exist: PAM will use \(directory)/other for this backend")
@@ -84,7 +85,7 @@ public final class PAMBackend: AuthBackend {
 
     /// Where PAM reads service files: /etc/pam.d, or pam_wrapper's folder in tests.
     static func serviceDirectory() -> String {
-        PAMConfigLocations.current().serviceDirectories[0]
+        PAMConfigLocations.current().serviceDirectories.first ?? PAMConfigLocations.system.includeDirectory
     }
 
     public func shutdown() async {
