@@ -106,7 +106,8 @@ let package = Package(
         .testTarget(
             name: "BackendsTests",
             dependencies: [
-                "AuthCore", "Backends",
+                // CPAM: the stack analysis is checked against the real libpam's answers.
+                "AuthCore", "Backends", "CPAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

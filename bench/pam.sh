@@ -134,8 +134,8 @@ start_authmuxd() {  # start_authmuxd CONFIG SOCKET LOG CACHE(true|false): prints
   mkdir -p "$(dirname "$sock")"
   # The throttle is off for the comparison: saslauthd has none, and the spray would measure
   # its delays on the sprayers' shared user instead of the daemons.
-  printf 'listen:\n  - protocol: saslauthd\n    path: %s\ncache: { enabled: %s }\nthrottle: { enabled: false }\nbackends:\n  system: { type: pam }\n' \
-    "$sock" "$cache" > "$config"
+  printf 'listen:\n  - protocol: saslauthd\n    path: %s\ncache: { enabled: %s }\nthrottle: { enabled: false }\nbackends:\n  system: { type: pam, services: [ %s ] }\n' \
+    "$sock" "$cache" "$SERVICE" > "$config"
   # Its stdout must not be this function's: the caller reads that until it closes.
   setsid "$BIN/authmuxd" --config "$config" --foreground >/dev/null 2>"$log" &
   pid=$!

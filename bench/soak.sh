@@ -158,7 +158,7 @@ failure_delay: { floor: 0s, cap: 3s }   # the defaults: pam_faildelay's 2 s is h
 cache: { enabled: false }
 backends:
   local: { type: sasldb, path: $SASLDB }
-  system: { type: pam, service: "%s", identity: bare, threads: 4 }
+  system: { type: pam, service: "%s", services: [ $SERVICE ], identity: bare, threads: 4 }
 routes:
   - use: [ local, system ]
 EOF

@@ -29,6 +29,13 @@ public protocol AuthBackend: AnyObject, Sendable {
     /// store); reported by `check-config`, never fatal, because the store may appear later.
     func problems() async -> [String]
 
+    /// Reasons this backend must not serve at all, found by reading what it will use (a PAM
+    /// stack that lets a wrong password through), each located at the setting responsible. The
+    /// start stops with exit status 2, a reload is refused and check-config exits 2, as for any
+    /// configuration error. Called once per start, reload or check-config, never on a check's
+    /// path, so it may read files.
+    func refusals() async -> [ConfigError]
+
     /// Releases threads and handles; called once, after the last check.
     func shutdown() async
 }
@@ -40,6 +47,9 @@ extension AuthBackend {
 
     /// Stores behind a network or a blocking library always need `evaluate`.
     public func answerNow(_ lookup: Settings.Lookup, password: Secret) -> BackendAnswer? { nil }
+
+    /// Most stores have nothing to judge before they serve.
+    public func refusals() async -> [ConfigError] { [] }
 
     /// This backend's question for one request: the one derivation the check, the cache key,
     /// the throttle keys and the log line all use.

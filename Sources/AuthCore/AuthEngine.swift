@@ -55,6 +55,14 @@ public final class AuthEngine: Sendable {
         backend.settings.expectedFailureDelay
     }
 
+    /// Every backend's refusals (see `AuthBackend.refusals`), backends in name order: empty when
+    /// this engine may serve.
+    public func refusals() async -> [ConfigError] {
+        var found: [ConfigError] = []
+        for (_, backend) in backends.sorted(by: { $0.key < $1.key }) { found += await backend.refusals() }
+        return found
+    }
+
     // MARK: Deriving a check
 
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on any thread.

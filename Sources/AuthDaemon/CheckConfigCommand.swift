@@ -47,9 +47,15 @@ struct CheckConfigCommand: AsyncParsableCommand {
         logger.logLevel = .error
         let engine = try AuthEngine(config: config, logger: logger)
         Console.out("backends:")
+        // What would stop a start; reported with the other such problems below.
+        var refusals: [ConfigError] = []
         for definition in config.backends {
             Console.out("  \(definition.name): \(definition.settings.summary)\(definition.cacheable ? "" : ", cache: false")")
             if let backend = engine.backends[definition.name] {
+                for refusal in await backend.refusals() {
+                    Console.out("    error: \(refusal.message)")
+                    refusals.append(refusal)
+                }
                 for problem in await backend.problems() { Console.out("    warning: \(problem)") }
             }
         }
@@ -67,9 +73,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
             Console.error("authmuxd: invalid configuration: \(error)")
             throw ExitCode(2)
         }
+        for refusal in refusals { Console.error("authmuxd: invalid configuration: \(refusal)") }
         if let runAsProblem {
             Console.error("authmuxd: \(runAsProblem)")
             throw ExitCode(2)
         }
+        if !refusals.isEmpty { throw ExitCode(2) }
     }
 }

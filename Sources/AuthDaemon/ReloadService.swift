@@ -71,6 +71,12 @@ struct ReloadService: Service {
             logger.error("reload refused, a backend cannot start: \(error)")
             return
         }
+        let refusals = await engine.refusals()
+        guard refusals.isEmpty else {
+            for refusal in refusals { logger.error("reload refused, the running configuration stays: \(refusal)") }
+            await engine.shutdown()
+            return
+        }
         for (name, backend) in engine.backends.sorted(by: { $0.key < $1.key }) {
             for problem in await backend.problems() {
                 logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])

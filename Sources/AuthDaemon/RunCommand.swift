@@ -45,6 +45,14 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("authmuxd: cannot start a backend: \(error)")
             throw ExitCode(1)
         }
+        // Before any socket is bound: a backend that must not serve (a PAM stack that lets a
+        // wrong password through) stops the start like any configuration error.
+        let refusals = await engine.refusals()
+        guard refusals.isEmpty else {
+            for refusal in refusals { Console.error("authmuxd: invalid configuration: \(refusal)") }
+            await engine.shutdown()
+            throw ExitCode(2)
+        }
         for (name, backend) in engine.backends.sorted(by: { $0.key < $1.key }) {
             for problem in await backend.problems() {
                 logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])

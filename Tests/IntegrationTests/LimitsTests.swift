@@ -50,7 +50,7 @@ struct LimitsTests {
                 listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
                 limits: { max_queue: 2 }
                 cache: { enabled: false }
-                backends: { system: { type: pam, threads: 1 } }
+                backends: { system: { type: pam, threads: 1, services: [ slow, smtp ] } }
                 """
             let path = try sandbox.write(config, to: "authmux.yaml")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in

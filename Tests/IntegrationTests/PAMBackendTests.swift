@@ -160,7 +160,7 @@ struct PAMBackendTests {
             try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_faildelay.so")) delay=4000000"])
             try stack.addMatrixService("smtp", passdb: passdb)
             // A long delay leaves the good check seconds of margin on a loaded machine.
-            let yaml = "failure_delay: { cap: 10s }\nbackends: { system: { type: pam, threads: 1 } }"
+            let yaml = "failure_delay: { cap: 10s }\nbackends: { system: { type: pam, threads: 1, services: [ slow, smtp ] } }"
             try await Self.withDaemon(sandbox, stack: stack, body: yaml) { daemon in
                 // Both exchanges run on one thread of their own, outside Swift's cooperative pool,
                 // which other tests' blocking calls can fill: the good check must be sent while

@@ -52,7 +52,7 @@ struct PAMUnixTests {
             try await Sandbox.with { sandbox in
                 let config = """
                     listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
-                    backends: { system: { type: pam } }
+                    backends: { system: { type: pam, services: [ \(account.service) ] } }
                     """
                 let path = try sandbox.write(config, to: "authmux.yaml")
                 try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in

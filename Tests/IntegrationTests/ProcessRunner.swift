@@ -12,6 +12,7 @@ enum ProcessRunner {
         _ executable: String,
         _ arguments: [String],
         stdin: String? = nil,
+        environment: [String: String] = [:],
         timeout: Duration = .seconds(30)
     ) async throws -> ProcessResult {
         let scratch = try Sandbox()
@@ -20,6 +21,9 @@ enum ProcessRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
 
         let stdoutPath = try scratch.write("", to: "stdout")
         let stderrPath = try scratch.write("", to: "stderr")

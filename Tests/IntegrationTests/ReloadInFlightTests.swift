@@ -11,7 +11,7 @@ struct ReloadInFlightTests {
         listen: [ { protocol: saslauthd, path: \(socket) } ]
         realms: { default: \(defaultRealm) }
         cache: { enabled: false }
-        backends: { system: { type: pam, threads: 2 } }
+        backends: { system: { type: pam, threads: 2, services: [ slow, smtp ] } }
         \(extra)
         """
     }

@@ -17,11 +17,13 @@ public final class PAMBackend: AuthBackend {
     private var pam: PAMSettings { settings }
     private let pool: NIOThreadPool
     private let logger: Logger
+    private let gate: PAMServiceGate
 
     public init(name: String, settings: PAMSettings, logger: Logger) {
         self.name = name
         self.settings = settings
         self.logger = logger
+        self.gate = PAMServiceGate(backend: name, settings: settings, logger: logger)
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         pool.start()
     }
@@ -30,6 +32,7 @@ public final class PAMBackend: AuthBackend {
         guard let service = lookup.service else {
             return then(BackendAnswer(verdict: .rejected(reason: "service name not usable as a PAM service")))
         }
+        if let refusal = gate.refusal(for: service) { return then(refusal) }
         let transaction = PAMTransaction(service: service, user: lookup.user, remoteHost: lookup.remoteHost)
         pool.answer(worker: "PAM worker", then: then) {
             let result = transaction.run(password: password)
@@ -49,20 +52,30 @@ public final class PAMBackend: AuthBackend {
         if geteuid() != 0 {
             problems.append("not running as root: pam_unix can then check only the daemon user's own password; stacks that read /etc/shadow need root")
         }
-        if case .fixed(let service) = pam.service {
+        if case .fixed(let name) = pam.service {
+            let service = PAMServiceChoice.fileName(for: name)
             let directory = Self.serviceDirectory()
             if !FileManager.default.fileExists(atPath: "\(directory)/\(service)") {
                 problems.append("\(directory)/\(service) does not exist: PAM will use \(directory)/other for this backend")
             }
         }
-        return problems
+        return problems + stackReview().warnings
+    }
+
+    /// Stacks that let a wrong password through, or cannot be judged (see PAMStackReview).
+    public func refusals() async -> [ConfigError] {
+        stackReview().refusals
+    }
+
+    /// Read afresh each time: these files change without authmux being told, and a few small
+    /// reads at start, reload or check-config cost nothing.
+    private func stackReview() -> PAMStackReview {
+        PAMStackReview(backend: name, settings: pam, analyzer: PAMStackAnalyzer(locations: .current()))
     }
 
     /// Where PAM reads service files: /etc/pam.d, or pam_wrapper's folder in tests.
     static func serviceDirectory() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["PAM_WRAPPER"] == "1", let directory = environment["PAM_WRAPPER_SERVICE_DIR"] { return directory }
-        return "/etc/pam.d"
+        PAMConfigLocations.current().serviceDirectories.first ?? PAMConfigLocations.system.includeDirectory
     }
 
     public func shutdown() async {

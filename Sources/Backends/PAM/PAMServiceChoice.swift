@@ -23,6 +23,12 @@ public enum PAMServiceChoice: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The name libpam opens a file for: pam_start lowercases the service (ASCII) before it
+    /// looks, so `SU` reads /etc/pam.d/su.
+    public static func fileName(for name: String) -> String {
+        String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+
     public var description: String {
         switch self {
         case .fromRequest: return "%s (the request's service)"

@@ -4,6 +4,14 @@ public import NIOCore
 /// `type: pam`: the host's Linux-PAM stacks, as saslauthd `-a pam` uses them.
 public struct PAMSettings: BackendSettings, Equatable {
     public var service: PAMServiceChoice
+    /// With `service: "%s"`, the request services this backend serves; ignored with a fixed
+    /// service (the loader refuses `services:` beside one).
+    public var services: PAMServiceAllowList
+    /// `allow_passwordless_stacks: true`: a reachable stack that lets a wrong password through
+    /// is a warning instead of a refusal to start, for sites that mean it.
+    public var allowPasswordlessStacks: Bool
+    /// Where a fixed `service:` is written, for findings about its stack.
+    public var serviceOrigin: ConfigError
     /// How the canonical identity is spelled as the PAM user.
     public var identity: IdentityStyle
     /// Size of this backend's own thread pool: the only threads that call into PAM. A PAM check
@@ -11,8 +19,14 @@ public struct PAMSettings: BackendSettings, Equatable {
     /// hold one of these threads.
     public var threads: Int
 
-    public init(service: PAMServiceChoice = .fromRequest, identity: IdentityStyle = .bare, threads: Int = 4) {
+    public init(
+        service: PAMServiceChoice = .fromRequest, services: PAMServiceAllowList = PAMServiceAllowList(), allowPasswordlessStacks: Bool = false,
+        identity: IdentityStyle = .bare, threads: Int = 4
+    ) {
         self.service = service
+        self.services = services
+        self.allowPasswordlessStacks = allowPasswordlessStacks
+        self.serviceOrigin = ConfigError(file: "", line: 0, column: 0, keyPath: "", message: "")
         self.identity = identity
         self.threads = threads
     }
@@ -29,8 +43,20 @@ public struct PAMSettings: BackendSettings, Equatable {
             rootUnlessReadable: "/etc/shadow")
     }
 
+    /// Every service a check through this backend can open: the fixed one, or each of `services`.
+    public var reachableServices: [PAMReachableService] {
+        switch service {
+        case .fixed(let name):
+            return [PAMReachableService(name: PAMServiceChoice.fileName(for: name), origin: serviceOrigin)]
+        case .fromRequest:
+            return zip(services.names, services.origins).map { PAMReachableService(name: $0, origin: $1) }
+        }
+    }
+
     public var summary: String {
-        "PAM service \(service), identity \(identity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")"
+        let served = service == .fromRequest ? ", services \(services.summary)" : ""
+        let passwordless = allowPasswordlessStacks ? ", allow_passwordless_stacks" : ""
+        return "PAM service \(service), identity \(identity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")\(served)\(passwordless)"
     }
 
     /// pam_unix asks Linux-PAM for a two-second delay after every failure (unless `nodelay`).
@@ -55,6 +81,10 @@ public struct PAMSettings: BackendSettings, Equatable {
         guard let name = service.resolve(requestService: subject.service.text) else {
             return "nothing: \"\(subject.service.text)\" cannot name a PAM service file (the check is rejected)"
         }
-        return "PAM service \"\(name)\" (/etc/pam.d/\(name)) user \"\(user)\": pam_authenticate, then pam_acct_mgmt"
+        if service == .fromRequest, !services.admits(name) {
+            return "nothing: service \"\(subject.service.text)\" is not in services (\(services.names.joined(separator: ", "))), so the check is rejected without calling PAM"
+        }
+        let file = PAMServiceChoice.fileName(for: name)
+        return "PAM service \"\(file)\" (/etc/pam.d/\(file)) user \"\(user)\": pam_authenticate, then pam_acct_mgmt"
     }
 }
