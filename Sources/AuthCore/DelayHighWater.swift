@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-public import NIOCore
+import NIOCore
 
 /// The longest failure delay each backend has asked for so far, starting from what its settings
 /// expect. Every failure on a route waits at least the largest of its backends' values, so

@@ -15,7 +15,7 @@ enum AuthdaemondProperties {
         case .request(let request):
             FrontDoorInvariants.checkRequest(request, cap: AuthdaemondCodec.maxPayloadLength)
             for text in [request.login, request.service] {
-                Invariant.require(!text.utf8.contains(UInt8(ascii: "\n")), "a newline inside a field")
+                Invariant.require(!text.bytes.contains(UInt8(ascii: "\n")), "a newline inside a field")
             }
             Invariant.require(!request.password.withUnsafeBytes { $0.contains(UInt8(ascii: "\n")) }, "a newline inside the password")
             checkReencoded(request, sent: bytes)
@@ -31,14 +31,14 @@ enum AuthdaemondProperties {
 
     /// The wire allows spellings libsasl2 never sends (leading zeros, several spaces, no final
     /// newline), so the check is that libsasl2's encoding scans back to the same request.
-    static func checkReencoded(_ request: PlainCheckRequest, sent: [UInt8]) {
+    static func checkReencoded(_ request: CheckRequest, sent: [UInt8]) {
         var encoded = ByteBuffer()
         do {
-            try AuthdaemondCodec.encodeRequest(service: request.service, login: request.login, password: request.password, into: &encoded)
+            try AuthdaemondCodec.encodeRequest(service: request.service.text, login: request.login.text, password: request.password, into: &encoded)
         } catch {
             // The final newline is optional on the wire but counted by the encoder, so a payload
             // at the cap without it is one byte too long to re-encode; anything else is a bug.
-            let payload = request.service.utf8.count + 5 + request.login.utf8.count + request.password.count + 3
+            let payload = request.service.count + 5 + request.login.count + request.password.count + 3
             Invariant.require(payload == AuthdaemondCodec.maxPayloadLength && error == .tooLong(field: "request", limit: payload),
                               "a decoded request does not encode: \(error.reason)")
             return
@@ -47,7 +47,7 @@ enum AuthdaemondProperties {
             Invariant.require(false, "libsasl2's encoding of a decoded request does not scan")
             return
         }
-        Invariant.require(Array(again.login.utf8) == Array(request.login.utf8) && Array(again.service.utf8) == Array(request.service.utf8), "login or service changed on re-encoding")
+        Invariant.require(again.login == request.login && again.service == request.service, "login or service changed on re-encoding")
         Invariant.require(again.password.constantTimeEquals(request.password), "password changed on re-encoding")
     }
 }

@@ -45,7 +45,8 @@ enum ConfigProperties {
         // Only the last route may match everything: an earlier one would make the rest unreachable.
         for route in config.routes.dropLast() { Invariant.require(route.match != nil, "route \(route.number) shadows the rest") }
         if let realm = config.realms.defaultRealm {
-            Invariant.require(realm == IdentityNormalizer.canonicalRealmSpelling(realm) && !realm.contains("@"), "default realm \(realm.debugDescription)")
+            Invariant.require(realm == IdentityNormalizer.canonicalRealmSpelling(realm) && realm.firstIndex(of: UInt8(ascii: "@")) == nil,
+                              "default realm \(realm.text.debugDescription)")
         }
         Invariant.require(config.failureDelay.floor <= config.failureDelay.cap, "failure delay floor above cap")
     }

@@ -5,7 +5,7 @@ import NIOCore
 /// What must hold for any bytes on a pwcheck connection: the scan never traps, never waits for
 /// more than two capped fields, and a request it accepts is exactly what was sent.
 enum PwcheckProperties {
-    static let service = "imap"
+    static let service: ByteString = "imap"
     static let cap = PwcheckCodec.maxFieldLength
 
     static func check(_ bytes: [UInt8]) {
@@ -19,7 +19,7 @@ enum PwcheckProperties {
             Invariant.require(request.service == service, "service \(request.service) instead of the listener's")
             var encoded = ByteBuffer()
             do {
-                try PwcheckCodec.encodeRequest(login: request.login, password: request.password, into: &encoded)
+                try PwcheckCodec.encodeRequest(login: request.login.text, password: request.password, into: &encoded)
             } catch {
                 Invariant.require(false, "a decoded request does not encode: \(error.reason)")
             }

@@ -8,8 +8,8 @@ FuzzDriver.run { start, count in
     guard let selector = bytes.first else { return 0 }
     let rest = bytes.dropFirst()
     let separator = rest.firstIndex(of: 0xFF) ?? rest.endIndex
-    let login = String(decoding: rest[..<separator], as: UTF8.self)
-    let realm = separator < rest.endIndex ? String(decoding: rest[(separator + 1)...], as: UTF8.self) : ""
+    let login = Array(rest[..<separator])
+    let realm = separator < rest.endIndex ? Array(rest[(separator + 1)...]) : []
     let rules = RealmRulesProperties.rules[Int(selector) % RealmRulesProperties.rules.count]
     RealmRulesProperties.check(login: login, realm: realm, rules: rules, recordSteps: selector & 0x80 != 0)
     return 0

@@ -40,18 +40,17 @@ enum SaslauthdProperties {
     static func checkDecoded(_ bytes: [UInt8], fieldCount: Int) {
         switch SaslauthdCodec.decodeRequest(ByteBuffer(bytes: bytes), fieldCount: fieldCount) {
         case .success(let request):
-            Invariant.require(!request.login.isEmpty && !request.password.isEmpty, "empty login or password accepted")
+            NameInvariants.checkAccepted(request)
             Invariant.require(request.password.count <= cap, "password of \(request.password.count) bytes")
-            for text in [request.login, request.service, request.realm, request.clientAddress ?? ""] {
-                Invariant.require(text.utf8.count <= cap, "field of \(text.utf8.count) bytes")
+            for text in [request.login, request.service, request.realm, request.clientAddress ?? .empty] {
+                Invariant.require(text.count <= cap, "field of \(text.count) bytes")
             }
             Invariant.require((request.clientAddress != nil) == (fieldCount == 5), "client address present with \(fieldCount) fields")
-            Invariant.require(!IdentityNormalizer.containsControlCharacter(request.service), "control character in the service")
             var encoded = ByteBuffer()
             do {
                 try SaslauthdCodec.encodeRequest(
-                    login: request.login, password: request.password, service: request.service, realm: request.realm,
-                    clientAddress: request.clientAddress, into: &encoded)
+                    login: request.login.text, password: request.password, service: request.service.text, realm: request.realm.text,
+                    clientAddress: request.clientAddress?.text, into: &encoded)
             } catch {
                 Invariant.require(false, "a decoded request does not encode: \(error.reason)")
             }
@@ -60,8 +59,9 @@ enum SaslauthdProperties {
             switch error {
             case .incomplete, .trailingBytes, .fieldTooLong:
                 Invariant.require(false, "scan said complete, decode said \(error)")
-            default:
+            case .refused(let refusal):
                 checkReason(error.reason)
+                checkRefusalIsDeserved(refusal, bytes: bytes, fieldCount: fieldCount)
             }
         }
     }
@@ -107,10 +107,30 @@ enum SaslauthdProperties {
 
     /// A refusal's reason goes on the wire and into the log: it must not be able to forge a line.
     static func checkReason(_ reason: String) {
-        Invariant.require(!reason.isEmpty && !IdentityNormalizer.containsControlCharacter(reason), "bad reason \(reason.debugDescription)")
+        Invariant.require(!reason.isEmpty && !NameInvariants.breaksNameRule(Array(reason.utf8)), "bad reason \(reason.debugDescription)")
     }
 
-    static func isIncomplete(_ result: Result<SaslauthdRequest, SaslauthdRequestError>) -> Bool {
+    /// A refused request really breaks the rule it was refused for: no valid request is ever
+    /// turned away as "contains a NUL" or "invisible character".
+    static func checkRefusalIsDeserved(_ refusal: RequestRefusal, bytes: [UInt8], fieldCount: Int) {
+        var fields: [[UInt8]] = []
+        var offset = 0
+        for _ in 0..<fieldCount {
+            let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            fields.append(Array(bytes[(offset + 2)..<(offset + 2 + length)]))
+            offset += 2 + length
+        }
+        switch refusal {
+        case .emptyLogin: Invariant.require(fields[0].isEmpty, "refused as empty login")
+        case .emptyPassword: Invariant.require(fields[1].isEmpty, "refused as empty password")
+        case .field("password", _): Invariant.require(fields[1].contains(0), "password refused without a NUL")
+        case .field(let name, _):
+            let index = ["login": 0, "service": 2, "realm": 3, "client address": 4][name] ?? 0
+            Invariant.require(NameInvariants.breaksNameRule(fields[index]), "\(name) refused but keeps the rule")
+        }
+    }
+
+    static func isIncomplete(_ result: Result<CheckRequest, SaslauthdRequestError>) -> Bool {
         if case .failure(.incomplete) = result { return true }
         return false
     }

@@ -26,13 +26,12 @@ public enum FrontDoorInvariants {
     public static func checkRefusal(_ error: FrontDoorRequestError) {
         Invariant.require(error != .incomplete, "refused as incomplete")
         let reason = error.reason
-        Invariant.require(!reason.isEmpty && !IdentityNormalizer.containsControlCharacter(reason), "bad reason \(reason.debugDescription)")
+        Invariant.require(!reason.isEmpty && !NameInvariants.breaksNameRule(Array(reason.utf8)), "bad reason \(reason.debugDescription)")
     }
 
     /// What every decoded request must look like, whichever door it came through.
-    public static func checkRequest(_ request: PlainCheckRequest, cap: Int) {
-        Invariant.require(!request.login.isEmpty && !request.password.isEmpty, "empty login or password accepted")
-        Invariant.require(request.login.utf8.count <= cap && request.password.count <= cap, "a field over \(cap) bytes accepted")
-        Invariant.require(!IdentityNormalizer.containsControlCharacter(request.service), "control character in the service")
+    public static func checkRequest(_ request: CheckRequest, cap: Int) {
+        NameInvariants.checkAccepted(request)
+        Invariant.require(request.login.count <= cap && request.password.count <= cap, "a field over \(cap) bytes accepted")
     }
 }
