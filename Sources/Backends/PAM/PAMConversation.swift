@@ -11,6 +11,10 @@ import Glibc
 /// `PAM_FAIL_DELAY` callback, so both reach this object through it.
 final class PAMConversation {
     let password: Secret
+    /// The PAM user, NUL-terminated: the answer to a prompt that echoes (a module asking for a
+    /// name), as saslauthd answers it. Answering such a prompt with the password would hand the
+    /// password to a module that may display or log what it asked for.
+    let user: [UInt8]
     /// The longest delay a module asked for on a failure, in microseconds.
     private(set) var requestedDelayMicros: UInt32 = 0
     /// Texts of PAM_TEXT_INFO and PAM_ERROR_MSG messages, for the debug log. Modules never put
@@ -18,8 +22,9 @@ final class PAMConversation {
     private(set) var messages: [String] = []
     private(set) var promptsAnswered = 0
 
-    init(password: Secret) {
+    init(password: Secret, user: ByteString) {
         self.password = password
+        self.user = user.bytes + [0]
     }
 
     /// The `pam_conv` to pass to `pam_start`; `self` must outlive the PAM handle.
@@ -52,8 +57,15 @@ final class PAMConversation {
                 return PAM_CONV_ERR
             }
             switch message.msg_style {
-            case PAM_PROMPT_ECHO_OFF, PAM_PROMPT_ECHO_ON:
+            case PAM_PROMPT_ECHO_OFF:
                 guard let copy = conversation.passwordCString() else {
+                    release(answers, count: index)
+                    return PAM_BUF_ERR
+                }
+                answers[index].resp = copy
+                conversation.promptsAnswered += 1
+            case PAM_PROMPT_ECHO_ON:
+                guard let copy = conversation.userCString() else {
                     release(answers, count: index)
                     return PAM_BUF_ERR
                 }
@@ -76,6 +88,15 @@ final class PAMConversation {
             guard let raw = malloc(bytes.count + 1) else { return nil }
             if let base = bytes.baseAddress, bytes.count > 0 { raw.copyMemory(from: base, byteCount: bytes.count) }
             raw.storeBytes(of: 0, toByteOffset: bytes.count, as: UInt8.self)
+            return raw.assumingMemoryBound(to: CChar.self)
+        }
+    }
+
+    /// A malloc'd copy of the PAM user for one reply.
+    private func userCString() -> UnsafeMutablePointer<CChar>? {
+        user.withUnsafeBytes { bytes in
+            guard let raw = malloc(bytes.count) else { return nil }
+            raw.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             return raw.assumingMemoryBound(to: CChar.self)
         }
     }

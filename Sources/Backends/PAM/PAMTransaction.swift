@@ -36,7 +36,7 @@ struct PAMTransaction {
     /// Blocks for as long as the stack takes (hashing, network, but never a failure delay:
     /// those are reported in the result instead of slept).
     func run(password: Secret) -> Result {
-        let conversation = PAMConversation(password: password)
+        let conversation = PAMConversation(password: password, user: user)
         return withExtendedLifetime(conversation) {
             var conv = conversation.makeConv()
             var handle: OpaquePointer?
