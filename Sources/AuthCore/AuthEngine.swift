@@ -136,27 +136,31 @@ public final class AuthEngine: Sendable {
     /// check waiting for a throttle slot is a closure, not a thread.
     public func run(_ check: Check, on eventLoop: any EventLoop, then: @escaping @Sendable (CheckOutcome) -> Void) {
         let started = eventLoop.now
-        let deliver: @Sendable (CheckOutcome, ThrottlePass?) -> Void = { outcome, pass in
+        let deliver: @Sendable (CheckOutcome, ThrottlePass?, NIODeadline) -> Void = { outcome, pass, started in
             let decided = self.finish(outcome, check: check, started: started, pass: pass, timers: eventLoop)
             guard let holdUntil = decided.holdUntil, holdUntil > eventLoop.now else { return then(decided) }
             eventLoop.scheduleTask(deadline: holdUntil) { then(decided) }
         }
-        guard let route = check.route else { return deliver(Self.noRoute, nil) }
+        guard let route = check.route else { return deliver(Self.noRoute, nil, started) }
         var missed: CacheTicket?
         if let cache {
             switch lookUp(in: cache, check: check, route: route, countingMiss: true) {
-            case .hit(let outcome): return deliver(outcome, nil)
+            case .hit(let outcome): return deliver(outcome, nil, started)
             case .miss(let ticket): missed = ticket
             }
         }
         let ticket = missed
         admit(check, route: route, resumed: false) { pass in
+            // A check that waited for its slot asks the store from now on: its failure delay,
+            // and so how long it keeps the slot, counts from here, or a queued guess would be
+            // answered (and its slot freed) as soon as the store had refused it.
+            let admitted = eventLoop.now
             guard let pass else {
-                return deliver(Self.throttleRefusal(route: route), nil)
+                return deliver(Self.throttleRefusal(route: route), nil, started)
             }
             self.step(route: route, questions: check.questions, index: 0, password: check.request.password, trail: [], allUnavailable: true) { outcome in
                 if let cache = self.cache, let ticket { cache.record(outcome, ticket: ticket) }
-                deliver(outcome, pass)
+                deliver(outcome, pass, admitted)
             }
         }
     }

@@ -93,3 +93,63 @@ struct FailureThrottleTests {
         }
     }
 }
+
+/// The throttle's gate on an embedded event loop: what reaches the store, and when, whatever
+/// the client's parallelism.
+@Suite("Throttle gate")
+struct ThrottleGateTests {
+    /// Four guesses at once for one account, one slot, a queue of two, a 3 s failure delay: the
+    /// store is asked once now, once when the first failure's answer is due, once when the
+    /// second's is, and the fourth guess is refused without asking it at all.
+    @Test func guessesReachTheStoreOncePerDelay() throws {
+        let store = ScriptedBackend(name: "users", passwords: ["alice": "right"])
+        let route = Route(number: 1, match: nil, chain: ["users"], line: 1)
+        let throttle = FailureThrottle(settings: ThrottleSettings(freeFailures: 0, initial: .seconds(1), max: .seconds(3), inFlight: 1, queue: 2))
+        let engine = AuthEngine(
+            rules: RealmRules(), router: Router(routes: [route]), backends: [store], failureDelay: FailureDelay(floor: .seconds(3), cap: .seconds(3)),
+            throttle: throttle)
+        let loop = EmbeddedEventLoop()
+        var outcomes: [CheckOutcome] = []
+        for guess in 0..<4 {
+            let check = try engine.check(login: "alice", password: Secret("guess \(guess)"))
+            engine.run(check, on: loop).assumeIsolated().whenSuccess { outcomes.append($0) }
+        }
+        loop.run()
+        #expect(store.calls == 1, "one guess reached the store")
+        #expect(throttle.load(of: .account(backend: "users", "alice")) == (running: 1, waiting: 2))
+        loop.advanceTime(by: .seconds(3))
+        #expect(store.calls == 2, "the second, once the first failure's answer was due")
+        #expect(outcomes.count == 2, "the first answer and the refused fourth guess")
+        #expect(outcomes.contains { $0.note?.contains("too many checks waiting") == true && $0.trail.isEmpty })
+        loop.advanceTime(by: .seconds(3))
+        #expect(store.calls == 3)
+        loop.advanceTime(by: .seconds(3))
+        #expect(store.calls == 3 && outcomes.count == 4)
+        #expect(throttle.load(of: .account(backend: "users", "alice")) == (running: 0, waiting: 0))
+    }
+
+    /// Past its free failures an account is checked one at a time, but a right password is
+    /// still accepted once its turn comes, without a delay of its own.
+    @Test func aRightPasswordWaitsItsTurnAndIsNotDelayed() throws {
+        let store = ScriptedBackend(name: "users", passwords: ["alice": "right"])
+        let route = Route(number: 1, match: nil, chain: ["users"], line: 1)
+        let throttle = FailureThrottle(settings: ThrottleSettings(freeFailures: 0, initial: .seconds(1), max: .seconds(1), inFlight: 4, queue: 4))
+        let engine = AuthEngine(
+            rules: RealmRules(), router: Router(routes: [route]), backends: [store], failureDelay: FailureDelay(floor: .seconds(2), cap: .seconds(2)),
+            throttle: throttle)
+        let loop = EmbeddedEventLoop()
+        var outcomes: [CheckOutcome] = []
+        for password in ["wrong", "right"] {
+            engine.run(try engine.check(login: "alice", password: Secret(password)), on: loop).assumeIsolated().whenSuccess { outcomes.append($0) }
+        }
+        loop.run()
+        // The failure made the account one-at-a-time and holds its slot until its answer.
+        #expect(store.calls == 1 && outcomes.isEmpty)
+        loop.advanceTime(by: .seconds(2))
+        #expect(store.calls == 2)
+        #expect(outcomes.map(\.result).sorted { $0.rawValue < $1.rawValue } == [.failed, .ok])
+        let accepted = try #require(outcomes.first { $0.result == .ok })
+        #expect(accepted.delay == .zero && accepted.holdUntil == nil)
+        #expect(throttle.load(of: .account(backend: "users", "alice")) == (running: 0, waiting: 0))
+    }
+}
