@@ -59,8 +59,12 @@ public struct PAMSettings: BackendSettings, Equatable {
         return "PAM service \(service), identity \(identity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")\(served)\(passwordless)"
     }
 
-    /// pam_unix asks Linux-PAM for a two-second delay after every failure (unless `nodelay`).
-    public var expectedFailureDelay: TimeAmount { .seconds(2) }
+    /// pam_unix asks Linux-PAM for a two-second delay after every failure (unless `nodelay`),
+    /// and libpam hands the delay function that base randomized by up to ±50 %
+    /// (`_pam_compute_delay`): anything up to 3 s. Expecting the top of that range from the start
+    /// means every failure on a route through PAM waits the same, whoever ended the chain, and
+    /// the random part no longer shows.
+    public var expectedFailureDelay: TimeAmount { .seconds(3) }
 
     /// The PAM user as `identity` spells it, the service the request names (or the fixed one)
     /// and the client's host as PAM_RHOST: all three decide PAM's answer, so all three are what
