@@ -10,3 +10,16 @@ extension TestDaemon {
         return true
     }
 }
+
+extension TestDaemon {
+    /// Waits until `text` is in the log at least `count` times.
+    func waitForLog(containing text: String, count: Int, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while log.components(separatedBy: text).count - 1 < count {
+            guard ContinuousClock.now < deadline else {
+                throw IntegrationError("the log never said \"\(text)\" \(count) times\n\(logTail)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
