@@ -14,8 +14,12 @@ struct DaemonConfig: Sendable {
     var eventLoops: Int?
     /// `limits.accept_threads`; nil leaves the default (an accept lane); 0 accepts on the loop.
     var acceptThreads: Int?
-    /// `failure_delay.floor`; nil leaves the default (none).
-    var failureDelayFloor: String?
+    /// `failure_delay.floor`: 0 s here, so the many tests that send a wrong password on the
+    /// way to something else answer at once, as they did before the daemon's default became
+    /// 2 s (their clients block a thread while they wait, and Swift's cooperative pool has only
+    /// two). The default itself, and every failure waiting the same, have their own tests
+    /// (FailureDelayTests, WrongOKDelayThrottleTests). nil leaves the daemon's default.
+    var failureDelayFloor: String? = "0s"
     /// `throttle.enabled`; nil leaves the default (on).
     var throttle: Bool?
     /// `cache.enabled`; nil leaves the default (on).
