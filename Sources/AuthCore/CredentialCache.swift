@@ -1,3 +1,4 @@
+public import AuthWire
 public import Crypto
 public import Metrics
 public import NIOCore
@@ -158,8 +159,17 @@ public final class CredentialCache: Sendable {
     package func digest(of password: Secret) -> PasswordDigest {
         var mac = keyed
         password.withUnsafeBytes { mac.update(data: $0) }
+        // SHA-256 keeps the last partial 64-byte block of its input in its context, and
+        // swift-crypto 4.5.2 frees that context without wiping it: its `zeroize()` clears
+        // `MemoryLayout.size(ofValue: Pointee.self)` bytes, the size of a metatype, which is 0.
+        // A block of filler pushes the password's tail through the compression function, so the
+        // context (and its copies on the stack) ends up holding filler. The digest only has to
+        // match other digests of this cache, so the filler changes nothing else.
+        Self.filler.withUnsafeBytes { mac.update(data: $0) }
         return mac.finalize().withUnsafeBytes { PasswordDigest(bytes: $0) }
     }
+
+    private static let filler = [UInt8](repeating: 0, count: 64)
 
     private func entry(for outcome: CheckOutcome, ticket: CacheTicket) -> CacheEntry? {
         let ttl: TimeAmount
