@@ -1,3 +1,4 @@
+import AuthWire
 public import AuthCore
 public import Logging
 
@@ -26,7 +27,10 @@ public struct SASLDBBackendKind: BackendKind {
         return settings
     }
 
+    /// Resolves the host's name for `empty_realm` here, once, at start: never while decoding.
     public func makeBackend(name: String, settings: SASLDBSettings, logger: Logger) throws -> SASLDBBackend {
-        SASLDBBackend(name: name, settings: settings, logger: logger)
+        var started = settings
+        started.emptyRealm = settings.resolvedEmptyRealm
+        return SASLDBBackend(name: name, settings: started, logger: logger)
     }
 }

@@ -1,3 +1,4 @@
+public import AuthWire
 public import AuthCore
 
 /// `type: sasldb`: a Berkeley DB file written by Cyrus `saslpasswd2`.
@@ -6,10 +7,12 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     /// Size of this backend's thread pool (the only threads that touch the file).
     public var threads: Int
     /// Realm looked up when the canonical identity has none. saslpasswd2 files users under the
-    /// host's fully qualified name when `-u` is not given, so that is the default here too.
-    public var emptyRealm: ByteString
+    /// host's fully qualified name when `-u` is not given, so that is the default here too: nil
+    /// until the backend starts, because finding that name asks the resolver, which may block,
+    /// and decoding a configuration (at every reload, in check-config) must not.
+    public var emptyRealm: ByteString?
 
-    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: ByteString = ByteString(HostName.fullyQualified())) {
+    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: ByteString? = nil) {
         self.path = path
         self.threads = threads
         self.emptyRealm = emptyRealm
@@ -22,20 +25,27 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     public var privilegeNeed: PrivilegeNeed { PrivilegeNeed(readsFiles: [path]) }
 
     public var summary: String {
-        "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as \"\(emptyRealm.text)\""
+        "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as "
+            + (emptyRealm.map { "\"\($0.text)\"" } ?? "the host's name")
     }
 
     /// The entry `user NUL realm`: the canonical user and realm, or `empty_realm` for a check
     /// without a realm. sasldb compares bytes, so the account is the key itself.
     public func lookup(for subject: CheckSubject) -> BackendLookup<SASLDBKey> {
-        let realm = subject.identity.realm.isEmpty ? emptyRealm : subject.identity.realm
+        let realm = subject.identity.realm.isEmpty ? resolvedEmptyRealm : subject.identity.realm
         let key = SASLDBKey(user: subject.identity.user, realm: realm)
         return BackendLookup(lookup: key, asked: key.bytes, shown: "\(subject.identity.user.text) realm \(realm.text)")
     }
 
     public func explain(_ subject: CheckSubject) -> String {
-        let realm = subject.identity.realm.isEmpty ? emptyRealm : subject.identity.realm
+        let realm = subject.identity.realm.isEmpty ? resolvedEmptyRealm : subject.identity.realm
         let user = subject.identity.user.text
         return "sasldb entry user \"\(user)\" realm \"\(realm.text)\" (key \(user)\\0\(realm.text)\\0userPassword) in \(path)"
+    }
+
+    /// `empty_realm`, or the host's name when none was set. A started backend's settings have it
+    /// resolved already (`SASLDBBackendKind.makeBackend`); only `explain` gets here unresolved.
+    var resolvedEmptyRealm: ByteString {
+        emptyRealm ?? ByteString(HostName.fullyQualified())
     }
 }
