@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "authtest", targets: ["authtest"]),
         // For the fuzz targets in Fuzz/, a separate package so `swift build` here never
         // compiles or links anything with sanitizers.
+        .library(name: "AuthWire", targets: ["AuthWire"]),
         .library(name: "AuthCore", targets: ["AuthCore"]),
         .library(name: "Backends", targets: ["Backends"]),
     ],
@@ -37,9 +38,17 @@ let package = Package(
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .systemLibrary(name: "CLDAP", path: "Sources/CLDAP"),
         .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
+        // The front doors' codecs and state machines, and the request model they produce: no
+        // engine, no YAML, no crypto, no metrics, so authtest and the fuzz targets link only this.
+        .target(
+            name: "AuthWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .target(
             name: "AuthCore",
             dependencies: [
+                "AuthWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,6 +62,7 @@ let package = Package(
             name: "Backends",
             dependencies: [
                 "AuthCore",
+                "AuthWire",
                 "CBerkeleyDB",
                 "CPAM",
                 "CLDAP",
@@ -77,12 +87,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // Every symbol bound at start (BIND_NOW), and the table read-only after (RELRO). Lazy
+            // binding resolves a symbol on its first call through _dl_runtime_resolve, which saves
+            // every vector register on the stack of the calling thread: registers that glibc's
+            // SIMD copies and scans have just filled with request bytes, so a password ended up in
+            // a stale stack frame (found by a hardware watchpoint in FreedMemoryTests).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-z", "-Xlinker", "now", "-Xlinker", "-z", "-Xlinker", "relro"])]
         ),
         .executableTarget(
             name: "authtest",
             dependencies: [
-                "AuthCore",
+                "AuthWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,9 +107,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "AuthWireTests",
+            dependencies: ["AuthWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "AuthCoreTests",
             dependencies: [
                 "AuthCore",
+                "AuthWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +129,7 @@ let package = Package(
             name: "BackendsTests",
             dependencies: [
                 // CPAM: the stack analysis is checked against the real libpam's answers.
-                "AuthCore", "Backends", "CPAM",
+                "AuthCore", "AuthWire", "Backends", "CPAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

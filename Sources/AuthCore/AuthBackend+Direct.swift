@@ -1,3 +1,4 @@
+package import AuthWire
 /// One check straight through a backend, outside the engine (no cache, no throttle, no delay),
 /// for tests and tools.
 extension AuthBackend {

@@ -1,3 +1,4 @@
+public import AuthWire
 /// A password store behind one function signature. Backends know nothing of sockets, wire
 /// formats or event loops: the engine asks one question (derived once per request by the
 /// backend's settings) and gets one answer back.

@@ -1,3 +1,4 @@
+public import AuthWire
 public import NIOCore
 public import Logging
 
@@ -6,7 +7,8 @@ public import Logging
 ///
 /// A check goes: `prepare` (realm rules, route) → `check` (every backend's question, derived
 /// once) → `settleNow` or `run` (cache, throttle gate, the chain, the failure delay). The
-/// outcome says when its answer may be sent (`holdUntil`); no thread waits for it.
+/// decision says when its answer may be sent (`holdUntil`); the server schedules it, so no
+/// thread waits and the engine needs no event loop.
 public final class AuthEngine: Sendable {
     public let rules: RealmRules
     public let router: Router
@@ -19,11 +21,15 @@ public final class AuthEngine: Sendable {
     public let cache: CredentialCache?
     private let askedDelays: DelayHighWater
     private let logger: Logger
+    /// The clock failure delays are measured on; tests pass one they move by hand.
+    private let now: @Sendable () -> NIODeadline
 
     public init(
         rules: RealmRules, router: Router, backends: [any AuthBackend], failureDelay: FailureDelay = FailureDelay(), cache: CredentialCache? = nil,
-        maxQueue: Int = LimitsConfig.defaultMaxQueue, throttle: FailureThrottle? = nil, logger: Logger = Logger(label: "authmux")
+        maxQueue: Int = LimitsConfig.defaultMaxQueue, throttle: FailureThrottle? = nil, logger: Logger = Logger(label: "authmux"),
+        now: @escaping @Sendable () -> NIODeadline = { .now() }
     ) {
+        self.now = now
         self.throttle = throttle
         self.queues = Dictionary(backends.map { ($0.name, BackendQueue(limit: maxQueue)) }, uniquingKeysWith: { first, _ in first })
         self.rules = rules
@@ -37,7 +43,7 @@ public final class AuthEngine: Sendable {
     }
 
     /// Builds every configured backend.
-    public convenience init(config: AuthmuxConfig, logger: Logger) throws {
+    public convenience init(config: AuthmuxConfig, logger: Logger, now: @escaping @Sendable () -> NIODeadline = { .now() }) throws {
         var built: [any AuthBackend] = []
         for definition in config.backends {
             var backendLogger = logger
@@ -48,7 +54,8 @@ public final class AuthEngine: Sendable {
         let cache = config.cache.enabled ? CredentialCache(settings: config.cache, uncachedBackends: uncached) : nil
         self.init(
             rules: config.realms, router: Router(routes: config.routes), backends: built, failureDelay: config.failureDelay, cache: cache,
-            maxQueue: config.limits.maxQueue, throttle: config.throttle.enabled ? FailureThrottle(settings: config.throttle) : nil, logger: logger)
+            maxQueue: config.limits.maxQueue, throttle: config.throttle.enabled ? FailureThrottle(settings: config.throttle, now: now) : nil, logger: logger,
+            now: now)
     }
 
     private static func expectedDelay(of backend: any AuthBackend) -> TimeAmount {
@@ -97,18 +104,16 @@ public final class AuthEngine: Sendable {
 
     /// The whole check on the calling thread, when it can be decided without blocking and
     /// without waiting: a cache hit, or backends that answer at once (`AuthBackend.answerNow`,
-    /// a sasldb snapshot known to be current) with the throttle's slots free. The outcome's
-    /// `holdUntil` says when a failure may be answered; the slots it holds are given back then
-    /// by a timer on `timers`. Returns nil, having counted and recorded nothing, when the check
-    /// must go through `run`.
-    public func settleNow(_ check: Check, timers: any EventLoop) -> CheckOutcome? {
-        let started = timers.now
-        guard let route = check.route else { return finish(Self.noRoute, check: check, started: started, pass: nil, timers: timers) }
+    /// a sasldb snapshot known to be current) with the throttle's slots free. Returns nil,
+    /// having counted and recorded nothing, when the check must go through `run`.
+    public func settleNow(_ check: Check) -> CheckDecision? {
+        let started = now()
+        guard let route = check.route else { return decide(Self.noRoute, check: check, started: started, pass: nil) }
         var ticket: CacheTicket?
         if let cache {
             switch lookUp(in: cache, check: check, route: route, countingMiss: false) {
             case .hit(let outcome):
-                return finish(outcome, check: check, started: started, pass: nil, timers: timers)
+                return decide(outcome, check: check, started: started, pass: nil)
             case .miss(let missed):
                 ticket = missed
             }
@@ -118,66 +123,80 @@ public final class AuthEngine: Sendable {
             guard let admitted = throttle.tryAdmit(check.throttleKeys) else { return nil }
             pass = admitted
         }
-        guard let outcome = walkNow(route: route, questions: check.questions, password: check.request.password) else {
-            pass?.release()
-            return nil
+        var walk = ChainWalk(route: route, questions: check.questions)
+        while case .ask(let question) = walk.step {
+            guard let answer = question.answerNow(password: check.request.password) else {
+                pass?.release()
+                return nil
+            }
+            _ = walk.record(answer)
         }
+        guard case .done(let outcome) = walk.step else { return nil }
         if let cache, let ticket {
             cache.countMiss()
             cache.record(outcome, ticket: ticket)
         }
-        return finish(outcome, check: check, started: started, pass: pass, timers: timers)
+        return decide(outcome, check: check, started: started, pass: pass)
     }
 
-    /// Answers from the cache or walks the route's chain: unknown user and unavailable pass to
-    /// the next backend, an acceptance or a rejection ends it. `then` is called once, on
-    /// whichever thread produced the outcome: the thread of the backend that answered last,
-    /// the calling thread for a cache hit, or `eventLoop` once a failure's delay is over. A
-    /// check waiting for a throttle slot is a closure, not a thread.
-    public func run(_ check: Check, on eventLoop: any EventLoop, then: @escaping @Sendable (CheckOutcome) -> Void) {
-        let started = eventLoop.now
-        let deliver: @Sendable (CheckOutcome, ThrottlePass?, NIODeadline) -> Void = { outcome, pass, started in
-            let decided = self.finish(outcome, check: check, started: started, pass: pass, timers: eventLoop)
-            guard let holdUntil = decided.holdUntil, holdUntil > eventLoop.now else { return then(decided) }
-            eventLoop.scheduleTask(deadline: holdUntil) { then(decided) }
-        }
-        guard let route = check.route else { return deliver(Self.noRoute, nil, started) }
+    /// Answers from the cache or walks the route's chain through the backends' threads, then
+    /// calls `then` once, on whichever thread produced the decision: the thread of the backend
+    /// that answered last, the calling thread for a cache hit, the thread that freed a throttle
+    /// slot for a check that waited for one. A waiting check is a closure, not a thread. The
+    /// caller sends the answer at `holdUntil` and then calls `answered()`.
+    public func run(_ check: Check, then: @escaping @Sendable (CheckDecision) -> Void) {
+        let started = now()
+        guard let route = check.route else { return then(decide(Self.noRoute, check: check, started: started, pass: nil)) }
         var missed: CacheTicket?
         if let cache {
             switch lookUp(in: cache, check: check, route: route, countingMiss: true) {
-            case .hit(let outcome): return deliver(outcome, nil, started)
+            case .hit(let outcome): return then(decide(outcome, check: check, started: started, pass: nil))
             case .miss(let ticket): missed = ticket
             }
         }
         let ticket = missed
-        admit(check, route: route, resumed: false) { pass in
+        admit(check, resumed: false) { pass in
             // A check that waited for its slot asks the store from now on: its failure delay,
             // and so how long it keeps the slot, counts from here, or a queued guess would be
             // answered (and its slot freed) as soon as the store had refused it.
-            let admitted = eventLoop.now
+            let admitted = self.now()
             guard let pass else {
-                return deliver(Self.throttleRefusal(route: route), nil, started)
+                return then(self.decide(Self.throttleRefusal(route: route), check: check, started: started, pass: nil))
             }
-            self.step(route: route, questions: check.questions, index: 0, password: check.request.password, trail: [], allUnavailable: true) { outcome in
+            self.walk(ChainWalk(route: route, questions: check.questions), password: check.request.password) { outcome in
                 if let cache = self.cache, let ticket { cache.record(outcome, ticket: ticket) }
-                deliver(outcome, pass, admitted)
+                then(self.decide(outcome, check: check, started: admitted, pass: pass))
             }
         }
     }
 
-    /// `run` as a future on `eventLoop`.
-    public func run(_ check: Check, on eventLoop: any EventLoop) -> EventLoopFuture<CheckOutcome> {
-        let promise = eventLoop.makePromise(of: CheckOutcome.self)
-        run(check, on: eventLoop) { promise.succeed($0) }
-        return promise.futureResult
+    /// Asks each backend the walk names, through its bounded queue, until the chain ends.
+    private func walk(_ walk: ChainWalk, password: Secret, then: @escaping @Sendable (CheckOutcome) -> Void) {
+        switch walk.step {
+        case .done(let outcome):
+            then(outcome)
+        case .ask(let question):
+            guard let queue = queues[question.backend], queue.enter() else {
+                var next = walk
+                let limit = queues[question.backend]?.limit ?? 0
+                _ = next.record(BackendAnswer(verdict: .unavailable(reason: "queue full (\(limit) checks waiting or running)")))
+                return self.walk(next, password: password, then: then)
+            }
+            question.evaluate(password: password) { answer in
+                queue.leave()
+                var next = walk
+                _ = next.record(answer)
+                self.walk(next, password: password, then: then)
+            }
+        }
     }
 
     /// Waits (as a closure in the throttle's queue) for a slot on every key; `go` gets the pass,
     /// or nil when the queue was full.
-    private func admit(_ check: Check, route: Route, resumed: Bool, go: @escaping @Sendable (ThrottlePass?) -> Void) {
+    private func admit(_ check: Check, resumed: Bool, go: @escaping @Sendable (ThrottlePass?) -> Void) {
         guard let throttle else { return go(ThrottlePass(throttle: nil, keys: [])) }
         let admission = throttle.admit(check.throttleKeys, resumed: resumed) {
-            self.admit(check, route: route, resumed: true, go: go)
+            self.admit(check, resumed: true, go: go)
         }
         switch admission {
         case .admitted(let pass): go(pass)
@@ -192,23 +211,15 @@ public final class AuthEngine: Sendable {
         CheckOutcome(result: .failed, backend: nil, route: route.number, trail: [], note: "throttle: too many checks waiting for this account or client")
     }
 
-    /// The end of every check: a success or an unavailable store is answered at once and gives
-    /// its slots back; a failure gets its delay, and its slots are given back when its answer
-    /// is due, so the next guess on the same account waits as long.
-    private func finish(_ outcome: CheckOutcome, check: Check, started: NIODeadline, pass: ThrottlePass?, timers: any EventLoop) -> CheckOutcome {
+    /// The end of every check: a success or an unavailable store gives its slots back at once
+    /// and may be answered at once; a failure gets its delay and keeps its slots until the
+    /// server has sent its answer.
+    private func decide(_ outcome: CheckOutcome, check: Check, started: NIODeadline, pass: ThrottlePass?) -> CheckDecision {
         guard outcome.result == .failed else {
             pass?.release()
-            return outcome
+            return CheckDecision(outcome: outcome, pass: nil)
         }
-        let decided = failureDecided(outcome, check: check, started: started)
-        if let pass {
-            if let holdUntil = decided.holdUntil, holdUntil > timers.now {
-                timers.scheduleTask(deadline: holdUntil) { pass.release() }
-            } else {
-                pass.release()
-            }
-        }
-        return decided
+        return CheckDecision(outcome: failureDecided(outcome, check: check, started: started), pass: pass)
     }
 
     /// Sets a failed outcome's delay, measured from the start of the check: the route's
@@ -245,58 +256,6 @@ public final class AuthEngine: Sendable {
     private func lookUp(in cache: CredentialCache, check: Check, route: Route, countingMiss: Bool) -> CacheLookup {
         let generations = route.chain.map { backends[$0]?.storeGeneration() }
         return cache.lookup(key: check.cacheKey, route: route, password: check.request.password, generations: generations, countingMiss: countingMiss)
-    }
-
-    /// `step`'s walk for backends that answer at once; nil as soon as one cannot.
-    private func walkNow(route: Route, questions: [BackendQuestion], password: Secret) -> CheckOutcome? {
-        var trail: [TrailEntry] = []
-        var allUnavailable = true
-        for question in questions {
-            guard let answer = question.answerNow(password: password) else { return nil }
-            trail.append(TrailEntry(backend: question.backend, verdict: answer.verdict, requestedDelay: answer.requestedDelay))
-            switch answer.verdict {
-            case .accepted:
-                return CheckOutcome(result: .ok, backend: question.backend, route: route.number, trail: trail)
-            case .rejected:
-                return CheckOutcome(result: .failed, backend: question.backend, route: route.number, trail: trail)
-            case .unknownUser:
-                allUnavailable = false
-            case .unavailable:
-                break
-            }
-        }
-        return CheckOutcome(result: allUnavailable ? .unavailable : .failed, backend: nil, route: route.number, trail: trail)
-    }
-
-    private func step(
-        route: Route, questions: [BackendQuestion], index: Int, password: Secret, trail: [TrailEntry], allUnavailable: Bool,
-        then: @escaping @Sendable (CheckOutcome) -> Void
-    ) {
-        guard index < questions.count else {
-            let result: CheckOutcome.Result = allUnavailable ? .unavailable : .failed
-            return then(CheckOutcome(result: result, backend: nil, route: route.number, trail: trail))
-        }
-        let question = questions[index]
-        guard let queue = queues[question.backend], queue.enter() else {
-            let verdict = BackendVerdict.unavailable(reason: "queue full (\(queues[question.backend]?.limit ?? 0) checks waiting or running)")
-            let trail = trail + [TrailEntry(backend: question.backend, verdict: verdict)]
-            return step(route: route, questions: questions, index: index + 1, password: password, trail: trail, allUnavailable: allUnavailable, then: then)
-        }
-        question.evaluate(password: password) { answer in
-            queue.leave()
-            let verdict = answer.verdict
-            let trail = trail + [TrailEntry(backend: question.backend, verdict: verdict, requestedDelay: answer.requestedDelay)]
-            switch verdict {
-            case .accepted:
-                then(CheckOutcome(result: .ok, backend: question.backend, route: route.number, trail: trail))
-            case .rejected:
-                then(CheckOutcome(result: .failed, backend: question.backend, route: route.number, trail: trail))
-            case .unknownUser:
-                self.step(route: route, questions: questions, index: index + 1, password: password, trail: trail, allUnavailable: false, then: then)
-            case .unavailable:
-                self.step(route: route, questions: questions, index: index + 1, password: password, trail: trail, allUnavailable: allUnavailable, then: then)
-            }
-        }
     }
 
     /// Stops every backend's threads.

@@ -1,3 +1,4 @@
+public import AuthWire
 /// What one backend asks its store for one request, derived once from the `CheckSubject` by the
 /// backend's settings (`BackendSettings.lookup(for:)`) and then used everywhere: by the backend
 /// for the check, by the credential cache for its key, by the throttle for its key, and by the

@@ -1,3 +1,4 @@
+public import AuthWire
 /// One backend's question for one request, with the backend's typed lookup bound in, so the
 /// engine can walk a chain of different backends without knowing their types (and without a
 /// downcast anywhere).

@@ -1,3 +1,4 @@
+import AuthWire
 /// A backend with the lookup its own settings derived, so the types always agree.
 struct BoundQuestion<Backend: AuthBackend>: QuestionCall {
     let backend: Backend

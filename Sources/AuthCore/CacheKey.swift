@@ -1,3 +1,4 @@
+package import AuthWire
 /// What a cached answer is filed under: the route and, for every backend on it, exactly what
 /// that backend is asked (`BackendLookup.asked`, which holds the client's host where a store
 /// sees it: a PAM stack may allow a user from one host and refuse the same password from

@@ -1,3 +1,4 @@
+public import AuthWire
 /// The one identity a request stands for once the realm rules have run. Bytes throughout:
 /// two requests are the same user only when these bytes are equal. Each backend derives from
 /// it, once per request, what it asks its store (`BackendSettings.lookup(for:)`).

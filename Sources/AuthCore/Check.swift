@@ -1,3 +1,4 @@
+public import AuthWire
 /// One request ready to run: the identity, the route, and what each backend on the route is
 /// asked, derived once (`AuthEngine.check(_:)`). The backends, the credential cache, the
 /// throttle and the log line all take the questions from here, so none of them can stand for

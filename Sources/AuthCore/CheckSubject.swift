@@ -1,3 +1,4 @@
+public import AuthWire
 /// Who and what one request is about, after the realm rules: everything a backend may derive
 /// its question from. Built once per request by the engine.
 public struct CheckSubject: Sendable {

@@ -1,3 +1,4 @@
+import AuthWire
 /// The `run_as:` section.
 extension ConfigLoader {
     static let runAsKeys: Set<String> = ["user", "group"]

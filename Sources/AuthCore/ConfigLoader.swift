@@ -1,3 +1,4 @@
+import AuthWire
 import Foundation
 import Yams
 
@@ -210,7 +211,12 @@ public enum ConfigLoader {
             case "read_timeout": limits.readTimeout = try value.duration(in: .milliseconds(100) ... .hours(1))
             case "client_address_grace": limits.clientAddressGrace = try value.duration(in: .nanoseconds(0) ... .seconds(1))
             case "event_loops": limits.eventLoops = try value.int(in: 1...64)
-            case "accept_threads": limits.acceptThreads = try value.int(in: 0...64)
+            case "accept_threads":
+                // 0 used to mean "accept on the event loop"; there is one accept path now.
+                if case .scalar(let scalar) = value.node, scalar.string == "0" {
+                    throw value.error("must be at least 1: every listener is accepted on its own threads (0 used to accept on the event loop)")
+                }
+                limits.acceptThreads = try value.int(in: 1...64)
             case "max_queue": limits.maxQueue = try value.int(in: 1...1_000_000)
             case "max_connections": limits.maxConnections = try value.int(in: 1...1_000_000)
             default: break

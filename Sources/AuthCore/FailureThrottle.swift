@@ -1,3 +1,4 @@
+public import AuthWire
 import Foundation
 import NIOConcurrencyHelpers
 public import NIOCore

@@ -1,3 +1,4 @@
+public import AuthWire
 /// The realm rules of shared/DESIGN.md ("Identity and realms"), as one pure function over
 /// bytes, so every front door and every backend sees the same identity for the same request.
 public enum IdentityNormalizer {

@@ -1,3 +1,4 @@
+public import AuthWire
 /// How a backend spells the canonical identity to its store (`identity:` in a backend's config).
 public enum IdentityStyle: String, Sendable, CaseIterable {
     /// `foo`: what PAM and Unix accounts expect.

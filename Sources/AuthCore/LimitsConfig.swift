@@ -18,9 +18,9 @@ public struct LimitsConfig: Sendable, Equatable {
     /// for hosts that need more than one core's worth of checks, at the price of a cross-thread
     /// hand-off per connection. Read at start only.
     public var eventLoops: Int
-    /// Threads that accept each saslauthd listener's connections and answer, on the spot, the
-    /// requests that need no blocking call (cache hits, sasldb); the rest go to the event loops.
-    /// 0 accepts on the event loops instead. Read at start only.
+    /// Threads that accept each listener's connections and answer, on the spot, the requests
+    /// that need no blocking call (cache hits, sasldb); requests still on their way go to the
+    /// event loops. Read at start only.
     public var acceptThreads: Int
     /// Checks one backend may hold at once, waiting for one of its threads or running; past
     /// it, a check is answered "temporarily unavailable" at once (see `BackendQueue`).

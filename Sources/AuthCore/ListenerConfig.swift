@@ -1,12 +1,14 @@
+import AuthWire
+
 /// One entry of `listen:`: a Unix socket and who may reach it.
 public struct ListenerConfig: Sendable, Equatable {
     /// What Debian's libsasl2 connects to when a consumer sets no `saslauthd_path`; listening
     /// here is what makes authmux a drop-in replacement.
-    public static let defaultSaslauthdPath = "/run/saslauthd/mux"
+    public static let defaultSaslauthdPath = DefaultSockets.saslauthd
     /// Where a libsasl2 built with pwcheck support looks: `PWCHECKDIR` (configure's
     /// `--with-pwcheck`, `/var/pwcheck` when given no directory) plus `/pwcheck`. It is fixed at
     /// compile time; no SASL option moves it.
-    public static let defaultPwcheckPath = "/var/pwcheck/pwcheck"
+    public static let defaultPwcheckPath = DefaultSockets.pwcheck
     /// The service a pwcheck request is routed under unless the listener names one.
     public static let defaultPwcheckService = "pwcheck"
 

@@ -1,3 +1,4 @@
+public import AuthWire
 /// A request after the realm rules and routing, before any backend is asked. The client
 /// address may still be on its way (saslauthd's fifth field); `Check` is what is asked once it
 /// is settled.

@@ -1,3 +1,4 @@
+import AuthWire
 /// The type-erased half of `BackendQuestion`: a backend and its typed lookup together.
 protocol QuestionCall: Sendable {
     func evaluate(password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void)

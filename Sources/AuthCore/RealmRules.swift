@@ -1,3 +1,4 @@
+public import AuthWire
 /// The `realms:` section of the configuration: how every login becomes one canonical identity.
 public struct RealmRules: Sendable, Equatable {
     /// Realm used when neither the login nor the realm field names one (canonical spelling).

@@ -1,3 +1,4 @@
+public import AuthWire
 /// One entry of `routes:`: a condition and the ordered chain of backends it sends checks to.
 public struct Route: Sendable, Equatable {
     /// 1-based position in `routes:`, as the administrator counts them.

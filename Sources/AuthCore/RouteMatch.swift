@@ -1,3 +1,4 @@
+public import AuthWire
 /// The `match:` of a route. Every given condition must hold; a nil condition matches anything.
 /// Both compare bytes: a realm in canonical spelling, a service exactly (services are
 /// case-sensitive in PAM and Cyrus).

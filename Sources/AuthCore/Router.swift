@@ -1,3 +1,4 @@
+public import AuthWire
 /// Picks the route for an identity and service: first match wins.
 public struct Router: Sendable {
     public let routes: [Route]

@@ -95,8 +95,8 @@ public enum AuthdaemondCodec {
     /// The account lines for an accepted check. authmux is a password checker, not an account
     /// database: it names the user and address, and none of the `UID`/`GID`/`HOME` lines
     /// Courier's own mail servers need to switch to a mailbox owner.
-    public static func successAnswer(identity: CanonicalIdentity) -> String {
-        "USERNAME=\(identity.user.text)\nADDRESS=\(identity.qualified.text)\n.\n"
+    public static func successAnswer(user: ByteString, address: ByteString) -> String {
+        "USERNAME=\(user.text)\nADDRESS=\(address.text)\n.\n"
     }
 
     public static let failAnswer = "FAIL\n"

@@ -56,7 +56,7 @@ public enum PwcheckCodec {
 
     /// The text for a check's result. Failure texts never begin with `OK`: that prefix alone
     /// means success to a pwcheck client.
-    public static func answer(for result: CheckOutcome.Result) -> String {
+    public static func answer(for result: DoorVerdict.Result) -> String {
         switch result {
         case .ok: return "OK"
         case .failed: return "authentication failed"

@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import NIOCore
 
 /// Collects the server's one counted answer and completes `promise` with it; the connection

@@ -1,5 +1,5 @@
 import ArgumentParser
-import AuthCore
+import AuthWire
 import Foundation
 import NIOCore
 import NIOConcurrencyHelpers
@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Load-test a saslauthd-protocol server and report checks/s and latency percentiles."
     )
 
-    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = ListenerConfig.defaultSaslauthdPath
+    @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = DefaultSockets.saslauthd
     @Option(name: [.customShort("c"), .customLong("concurrency")], help: "Simultaneous connections.") var concurrency: Int = 16
     @Option(name: [.customShort("d"), .customLong("duration")], help: "Seconds to measure (ignored with --requests). SIGINT or SIGTERM ends the run early: requests in flight finish and the report covers what was measured.") var duration: Double = 10
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Measure this many requests instead of a duration.") var requests: Int?

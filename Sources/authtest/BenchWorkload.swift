@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import NIOCore
 
 /// The requests a benchmark sends, encoded once up front so the load client spends its time on

@@ -1,5 +1,5 @@
 import ArgumentParser
-import AuthCore
+import AuthWire
 import NIOCore
 import NIOPosix
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import AuthCore
+import AuthWire
 
 /// `--protocol`: which front door to ask, as the matching `pwcheck_method` would.
 enum WireProtocol: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -11,8 +11,8 @@ enum WireProtocol: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// built-in `authdaemond_path` is /dev/null), so its socket must be given.
     var defaultSocket: String? {
         switch self {
-        case .saslauthd: return ListenerConfig.defaultSaslauthdPath
-        case .pwcheck: return ListenerConfig.defaultPwcheckPath
+        case .saslauthd: return DefaultSockets.saslauthd
+        case .pwcheck: return DefaultSockets.pwcheck
         case .authdaemond: return nil
         }
     }

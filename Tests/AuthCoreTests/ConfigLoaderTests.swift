@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import NIOCore
 import Testing
 
@@ -35,7 +36,7 @@ struct ConfigLoaderTests {
               read_timeout: 1500ms
               client_address_grace: 0
               event_loops: 2
-              accept_threads: 0
+              accept_threads: 3
             backends:
               mailusers: { type: stub }
               system: { type: stub, verdict: unknown }
@@ -55,7 +56,7 @@ struct ConfigLoaderTests {
         #expect(config.limits.readTimeout == .milliseconds(1500))
         #expect(config.limits.clientAddressGrace == .zero)
         #expect(config.limits.eventLoops == 2)
-        #expect(config.limits.acceptThreads == 0, "0 selects the event loop's accept path")
+        #expect(config.limits.acceptThreads == 3)
         #expect(config.backends.map(\.name) == ["mailusers", "system"])
         #expect(config.routes.count == 3)
         #expect(config.routes[0].match == RouteMatch(realms: ["example.com"]))
@@ -204,6 +205,11 @@ struct ConfigLoaderTests {
         #expect(error.line == 2)
         #expect(error.keyPath == "limits.accept_threads")
         #expect(error.message.contains("must be between"))
+        // 0 once meant "accept on the event loop"; there is one accept path now, and the error
+        // says so rather than a bare range.
+        let zero = try #require(Self.failure("limits:\n  accept_threads: 0\nbackends: { a: { type: stub } }\n"))
+        #expect(zero.line == 2 && zero.keyPath == "limits.accept_threads")
+        #expect(zero.message.contains("must be at least 1") && zero.message.contains("used to accept on the event loop"))
     }
 
     @Test func missingFileSaysSo() {

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -112,7 +113,7 @@ struct ThrottleGateTests {
         var outcomes: [CheckOutcome] = []
         for guess in 0..<4 {
             let check = try engine.check(login: "alice", password: Secret("guess \(guess)"))
-            engine.run(check, on: loop).assumeIsolated().whenSuccess { outcomes.append($0) }
+            EmbeddedRun.start(engine, check, on: loop) { outcomes.append($0) }
         }
         loop.run()
         #expect(store.calls == 1, "one guess reached the store")
@@ -140,7 +141,7 @@ struct ThrottleGateTests {
         let loop = EmbeddedEventLoop()
         var outcomes: [CheckOutcome] = []
         for password in ["wrong", "right"] {
-            engine.run(try engine.check(login: "alice", password: Secret(password)), on: loop).assumeIsolated().whenSuccess { outcomes.append($0) }
+            EmbeddedRun.start(engine, try engine.check(login: "alice", password: Secret(password)), on: loop) { outcomes.append($0) }
         }
         loop.run()
         // The failure made the account one-at-a-time and holds its slot until its answer.

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Testing
 
 @Suite("Configuration of pwcheck and authdaemond listeners")

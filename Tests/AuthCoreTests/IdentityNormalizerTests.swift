@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Testing
 
 @Suite("Realm rules (DESIGN.md, Identity and realms)")

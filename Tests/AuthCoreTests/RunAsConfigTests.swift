@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Testing
 
 @Suite("Configuration of run_as")

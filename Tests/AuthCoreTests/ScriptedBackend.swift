@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Crypto
 import MetricsTestKit
 import NIOCore
@@ -23,12 +24,12 @@ struct SettleNowTests {
 
     func settle(_ engine: AuthEngine, _ login: String, _ password: String) throws -> CheckOutcome? {
         let prepared = try engine.check(login: login, realm: "", service: "imap", password: Secret(password))
-        return engine.settleNow(prepared, timers: loop)
+        return EmbeddedRun.settle(engine, prepared, on: loop)
     }
 
     func run(_ engine: AuthEngine, _ login: String, _ password: String) throws -> CheckOutcome {
         let prepared = try engine.check(login: login, realm: "", service: "imap", password: Secret(password))
-        return try engine.run(prepared, on: loop).wait()
+        return try #require(EmbeddedRun.outcome(engine, prepared, on: loop)).0
     }
 
     @Test func aBackendThatMustBeAskedLeavesNoTrace() throws {

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Logging
 import NIOCore
 

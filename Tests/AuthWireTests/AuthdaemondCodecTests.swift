@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import NIOCore
 import Testing
 
@@ -80,8 +80,7 @@ struct AuthdaemondCodecTests {
     }
 
     @Test func answersFollowCourier() {
-        let identity = CanonicalIdentity(user: "foo", realm: "example.com", loginAsSent: "foo")
-        let success = AuthdaemondCodec.successAnswer(identity: identity)
+        let success = AuthdaemondCodec.successAnswer(user: "foo", address: "foo@example.com")
         #expect(success == "USERNAME=foo\nADDRESS=foo@example.com\n.\n")
         #expect(AuthdaemondCodec.decodeAnswer(success) == .accepted)
         #expect(AuthdaemondCodec.decodeAnswer(AuthdaemondCodec.failAnswer) == .failed)

@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import Testing
 
 /// The one place untrusted fields are refused (`FieldRules`, `CheckRequest.validate`): every

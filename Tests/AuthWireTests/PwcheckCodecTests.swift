@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import NIOCore
 import Testing
 
@@ -62,7 +62,7 @@ struct PwcheckCodecTests {
 
     @Test func answersNeverLookLikeSuccessUnlessTheyAre() {
         #expect(PwcheckCodec.answer(for: .ok) == "OK")
-        for result in [CheckOutcome.Result.failed, .unavailable] {
+        for result in [DoorVerdict.Result.failed, .unavailable] {
             #expect(!PwcheckCodec.isSuccess(PwcheckCodec.answer(for: result)))
         }
         var out = ByteBuffer()

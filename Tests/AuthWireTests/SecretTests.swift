@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import Testing
 
 @Suite struct SecretTests {

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Backends
 import Dispatch
 import Foundation
@@ -8,10 +9,10 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// `AuthEngine.run(_:password:clientAddress:on:then:)` over a real backend: an answer that needs
-/// the backend's thread pool is handed on from that pool's thread, never through the event
-/// loop (the accept lane writes it to the client from there); only a failure that must wait
-/// comes back through the loop.
+/// `AuthEngine.run(_:then:)` over a real backend: a decision that needs the backend's thread
+/// pool is handed on from that pool's thread, never through an event loop (the server writes
+/// it to the client from there); a failure's delay comes back as data, for the server to
+/// schedule.
 @Suite("Answers handed on from a backend's own thread")
 struct PoolThreadAnswerTests {
     /// Where `then` ran, and with what.
@@ -47,8 +48,9 @@ struct PoolThreadAnswerTests {
         let delivered = NIOLockedValueBox<[Delivery]>([])
         let done = DispatchSemaphore(value: 0)
         let loop = self.loop
-        engine.run(prepared, on: loop) { outcome in
-            delivered.withLockedValue { $0.append(Delivery(outcome: outcome, onTheLoop: loop.inEventLoop, threadName: Thread.current.name)) }
+        engine.run(prepared) { decision in
+            delivered.withLockedValue { $0.append(Delivery(outcome: decision.outcome, onTheLoop: loop.inEventLoop, threadName: Thread.current.name)) }
+            decision.answered()
             done.signal()
         }
         #expect(done.wait(timeout: .now() + .seconds(30)) == .success, "then was never called")
@@ -71,12 +73,15 @@ struct PoolThreadAnswerTests {
         await engine.shutdown()
     }
 
-    @Test func aFailureThatMustWaitComesBackThroughTheLoop() async throws {
+    /// The engine schedules nothing: a failure is decided on the thread that has the answer,
+    /// with the time its answer is due, and the server holds it.
+    @Test func aFailureThatMustWaitComesBackWithItsDueTime() async throws {
         let engine = engine(backend(), failureDelay: FailureDelay(floor: .milliseconds(20)))
         let failed = try deliver(engine, password: "wrong")
         #expect(failed.outcome.result == .failed)
         #expect(failed.outcome.delay == .milliseconds(20))
-        #expect(failed.onTheLoop, "a held answer is released by a task scheduled on the loop")
+        #expect(failed.outcome.holdUntil != nil)
+        #expect(!failed.onTheLoop, "the engine took a detour through an event loop")
         await engine.shutdown()
     }
 

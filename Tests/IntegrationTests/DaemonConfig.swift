@@ -12,7 +12,7 @@ struct DaemonConfig: Sendable {
     var socketMode = "0660"
     /// `limits.event_loops`; nil leaves the default (one loop).
     var eventLoops: Int?
-    /// `limits.accept_threads`; nil leaves the default (an accept lane); 0 accepts on the loop.
+    /// `limits.accept_threads`; nil leaves the default (2 per listener).
     var acceptThreads: Int?
     /// `failure_delay.floor`: 0 s here, so the many tests that send a wrong password on the
     /// way to something else answer at once, as they did before the daemon's default became

@@ -7,9 +7,10 @@ import Testing
 struct LimitsTests {
     typealias S = StandardSetup
 
-    /// Three silent connections spend a budget of three: a fourth client waits in the backlog,
-    /// unanswered, and is served as soon as one of the silent ones goes away.
-    @Test func pastMaxConnectionsAcceptingPausesUntilAConnectionEnds() async throws {
+    /// Three silent connections spend a budget of three: a fourth client is not kept out, the
+    /// connection silent the longest is closed to make room for it (issue 14: one local client
+    /// must not hold every slot with idle connections), and the log says so.
+    @Test func pastMaxConnectionsTheLongestIdleConnectionMakesRoom() async throws {
         try await Sandbox.with { sandbox in
             try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
             let config = """
@@ -19,16 +20,61 @@ struct LimitsTests {
                 """
             let path = try sandbox.write(config, to: "authmux.yaml")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
-                var idle = try (0..<3).map { _ in try RawSaslauthdClient(socketPath: daemon.socketPath) }
-                try await daemon.waitForLog(containing: "connection limit reached: accepting paused")
-                let waiting = try RawSaslauthdClient(socketPath: daemon.socketPath, receiveTimeout: .seconds(20))
-                try waiting.send(RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm]))
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(waiting.isOpenAndSilent(), "a connection past the cap was served")
-                idle.removeFirst().close()
-                let reply = try waiting.readReply()
-                #expect(reply.isOK, "\(reply)")
+                let socket = daemon.socketPath
+                var idle: [RawSaslauthdClient] = []
+                for _ in 0..<3 {
+                    idle.append(try RawSaslauthdClient(socketPath: socket, receiveTimeout: .seconds(20)))
+                    // Pacing only, so the first is the longest idle; nothing is timed.
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let reply = try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm]) }
+                #expect(reply.isOK, "the fourth client was kept out: \(reply)\n\(daemon.logTail)")
+                try await daemon.waitForLog(containing: "connection limit reached: closing connections that sent no request to make room")
+                let first = idle[0]
+                let closed = try await OwnThread.run { try first.readReply() }
+                #expect(closed == .closed, "the longest idle connection was closed: \(closed)")
                 withExtendedLifetime(idle) {}
+            }
+        }
+    }
+
+    /// Three connections whose checks are under way (a PAM stack held until the test releases
+    /// it) spend a budget of three and cannot be closed: a fourth client waits in the backlog,
+    /// unanswered, and is served as soon as one of them ends.
+    @Test func pastMaxConnectionsWithNoIdleOneAcceptingPausesUntilOneEnds() async throws {
+        try await Sandbox.with { sandbox in
+            let stack = try PAMWrapperStack(sandbox: sandbox)
+            let passdb = try stack.passdb("passdb", [("held", "held-pw", "slow"), ("quick", "pw-q", "smtp")])
+            let release = sandbox.file("release")
+            let hold = try sandbox.write("#!/bin/sh\nwhile [ ! -e \(release) ]; do sleep 0.05; done\n", to: "hold.sh")
+            chmod(hold, 0o755)
+            try stack.addMatrixService("slow", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_exec.so")) quiet \(hold)"])
+            try stack.addMatrixService("smtp", passdb: passdb)
+            let config = """
+                listen: [ { protocol: saslauthd, path: \(sandbox.socketPath) } ]
+                limits: { max_connections: 3 }
+                cache: { enabled: false }
+                backends: { system: { type: pam, threads: 4, services: [ slow, smtp ] } }
+                """
+            let path = try sandbox.write(config, to: "authmux.yaml")
+            try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in
+                let held = try (0..<3).map { _ in
+                    let client = try RawSaslauthdClient(socketPath: daemon.socketPath, receiveTimeout: .seconds(30))
+                    try client.send(RawSaslauthdClient.encode(["held", "held-pw", "slow", ""]))
+                    return client
+                }
+                try await daemon.waitForLog(containing: "received login \"held\"", count: 3)
+                let waiting = try RawSaslauthdClient(socketPath: daemon.socketPath, receiveTimeout: .seconds(30))
+                try waiting.send(RawSaslauthdClient.encode(["quick", "pw-q", "smtp", ""]))
+                try await daemon.waitForLog(containing: "connection limit reached: accepting paused")
+                #expect(waiting.isOpenAndSilent(), "a connection past the cap was served while every slot was busy")
+                try sandbox.write("", to: "release")
+                for client in held {
+                    let reply = try await OwnThread.run { try client.readReply() }
+                    #expect(reply.isOK, "\(reply)")
+                }
+                let reply = try await OwnThread.run { try waiting.readReply() }
+                #expect(reply.isOK, "\(reply)\n\(daemon.logTail)")
             }
         }
     }

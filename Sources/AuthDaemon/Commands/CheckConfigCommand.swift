@@ -1,6 +1,5 @@
 import ArgumentParser
 import AuthCore
-import Backends
 import Logging
 
 /// `authmuxd check-config`: the verdict the daemon would reach on start, and what it would do.

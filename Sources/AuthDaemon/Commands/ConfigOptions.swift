@@ -1,6 +1,5 @@
 import ArgumentParser
 import AuthCore
-import Backends
 
 /// `--config FILE`, shared by every subcommand, and the one place that turns configuration
 /// errors into exit status 2.
@@ -27,7 +26,7 @@ struct ConfigOptions: ParsableArguments {
     /// Loads and validates, or prints the located error and exits 2.
     func load() throws -> AuthmuxConfig {
         do {
-            return try ConfigLoader.load(path: path, catalog: BuiltinBackends.catalog)
+            return try ConfigLoader.load(path: path, catalog: Composition.catalog)
         } catch {
             if config == nil && error.line == 0 {
                 Console.error("""

@@ -1,6 +1,6 @@
 import ArgumentParser
 import AuthCore
-import Backends
+import AuthWire
 import Logging
 
 /// `authmuxd explain LOGIN [REALM]`: what a check would do, without a password and without

@@ -1,5 +1,4 @@
 import AuthCore
-import Backends
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -33,7 +32,7 @@ struct ReloadService: Service {
         logger.notice("SIGHUP: reloading the configuration", metadata: ["config": "\(configPath)"])
         var config: AuthmuxConfig
         do {
-            config = try ConfigLoader.load(path: configPath, catalog: BuiltinBackends.catalog)
+            config = try ConfigLoader.load(path: configPath, catalog: Composition.catalog)
         } catch {
             logger.error("reload refused, the running configuration stays: \(error)")
             return

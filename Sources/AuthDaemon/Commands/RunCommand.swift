@@ -1,6 +1,5 @@
 import ArgumentParser
 import AuthCore
-import Backends
 import Logging
 import NIOCore
 import NIOPosix
@@ -60,9 +59,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops)
         let active = ActiveEngine(engine: engine, limits: config.limits)
-        let context = ServerContext(active: active, logger: logger, traceNormalization: debug)
-        let server = SaslauthdServer(listeners: config.listeners, context: context, group: eventLoops, loopCount: config.limits.eventLoops,
-            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, privileges: privileges, logger: logger)
+        let context = ServerContext(
+            active: active, logger: logger, traceNormalization: debug, group: eventLoops,
+            budget: ConnectionBudget(limit: config.limits.maxConnections), tracker: ConnectionTracker(), counters: ServingCounters())
+        let server = DoorServer(
+            listeners: config.listeners, context: context, acceptThreads: config.limits.acceptThreads, loopCount: config.limits.eventLoops,
+            privileges: privileges)
         let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
             acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, runAs: privileges?.account, active: active, logger: logger)
         let services = ServiceGroup(configuration: .init(

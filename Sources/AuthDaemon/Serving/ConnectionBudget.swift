@@ -4,9 +4,14 @@ import NIOCore
 
 /// The open connections of all listeners, against `limits.max_connections`.
 ///
-/// Each listener's `ConnectionLimiter` (or `AcceptLane`) holds back its accepts while the budget
-/// is spent and registers a wake-up here; any connection that ends, on any listener, wakes them
-/// all.
+/// Each listener's accept threads reserve a slot before they wait in `accept`, so together they
+/// never accept past the limit; while the budget is spent they register a wake-up here, and any
+/// connection that ends, on any listener, wakes them all.
+///
+/// Connections waiting for their request are marked idle. When the budget is spent, the one
+/// idle the longest is closed to make room, so a client holding many silent connections cannot
+/// keep everyone else out: real clients send their request as soon as they connect, so they are
+/// almost never idle, and never for long.
 final class ConnectionBudget: Sendable {
     let limit: Int
     private struct State {
@@ -14,6 +19,9 @@ final class ConnectionBudget: Sendable {
         var waiters: [@Sendable () -> Void] = []
         var lastWarning: NIODeadline?
         var pausesSinceWarning = 0
+        /// Idle connections: the order they became idle in, and how to close each.
+        var idle: [UInt64: (order: UInt64, evict: @Sendable () -> Void)] = [:]
+        var idleOrder: UInt64 = 0
     }
     /// Under sustained overload accepting pauses and resumes with every connection; the warning
     /// is repeated at most this often, with the number of pauses in between.
@@ -49,6 +57,34 @@ final class ConnectionBudget: Sendable {
             return waiters
         }
         for wake in waiters { wake() }
+    }
+
+    /// Marks connection `id` as waiting for its request: it may be closed to make room.
+    func markIdle(_ id: UInt64, evict: @escaping @Sendable () -> Void) {
+        state.withLockedValue { state in
+            guard state.idle[id] == nil else { return }
+            state.idleOrder += 1
+            state.idle[id] = (state.idleOrder, evict)
+        }
+    }
+
+    /// Connection `id` has a request under way, or has closed.
+    func markBusy(_ id: UInt64) {
+        state.withLockedValue { _ = $0.idle.removeValue(forKey: id) }
+    }
+
+    /// Closes the connection that has been idle the longest, if any; true when one was. Its slot
+    /// comes back when it has closed, through `closed()`. A scan of the idle ones: it runs only
+    /// when the budget is spent.
+    func evictOldestIdle() -> Bool {
+        let evict = state.withLockedValue { state -> (@Sendable () -> Void)? in
+            guard let oldest = state.idle.min(by: { $0.value.order < $1.value.order }) else { return nil }
+            state.idle[oldest.key] = nil
+            return oldest.value.evict
+        }
+        guard let evict else { return false }
+        evict()
+        return true
     }
 
     /// Calls `wake` once, after the next connection ends.

@@ -1,3 +1,4 @@
+import AuthWire
 public import AuthCore
 public import Logging
 

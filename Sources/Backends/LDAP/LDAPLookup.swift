@@ -1,3 +1,4 @@
+import AuthWire
 import AuthCore
 
 /// What one check asks the directory, expanded from the templates on the thread that read the

@@ -1,3 +1,4 @@
+public import AuthWire
 public import AuthCore
 
 /// A filter or DN with saslauthd's `%` tokens (`filter:`, `search_base:`, `group_dn:`).

@@ -1,4 +1,5 @@
-public import AuthCore
+public import AuthWire
+
 
 /// What one check asks PAM: the service file, the user, and the remote host.
 public struct PAMLookup: Sendable {

@@ -1,3 +1,4 @@
+import AuthWire
 import AuthCore
 import CPAM
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+public import AuthWire
 public import AuthCore
 public import Logging
 import NIOCore

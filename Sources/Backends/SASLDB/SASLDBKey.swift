@@ -1,4 +1,5 @@
-public import AuthCore
+public import AuthWire
+
 
 /// The `(user, realm)` pair under which saslpasswd2 files a password
 /// (`user NUL realm NUL userPassword` in the Berkeley DB file), as the bytes of `user NUL realm`:

@@ -1,3 +1,4 @@
+import AuthWire
 import AuthCore
 
 /// The passwords of one sasldb file as they were at one moment, immutable, shared by all

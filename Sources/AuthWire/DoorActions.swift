@@ -1,0 +1,29 @@
+/// The actions a machine has queued, taken in order. Backed by one small array that is reused,
+/// so a connection's few actions cost one allocation at most.
+public struct DoorActions: Sendable {
+    private var items: [DoorAction] = []
+    private var next = 0
+
+    public init() {}
+
+    public mutating func append(_ action: DoorAction) {
+        if next == items.count && next > 0 {
+            items.removeAll(keepingCapacity: true)
+            next = 0
+        }
+        items.append(action)
+    }
+
+    public mutating func pop() -> DoorAction? {
+        guard next < items.count else { return nil }
+        defer { next += 1 }
+        return items[next]
+    }
+
+    /// Drops queued sends (their bytes may hold nothing secret, but a machine that wipes leaves
+    /// nothing behind) and everything else not yet taken.
+    public mutating func clear() {
+        items.removeAll(keepingCapacity: false)
+        next = 0
+    }
+}
