@@ -149,7 +149,10 @@ listen:
   - protocol: saslauthd
     path: $MUX_SOCK
 cache: { enabled: false }
-# saslauthd has no throttle; with authmux's, the wrong passwords would measure its delays.
+# The comparison measures checking: saslauthd answers a wrong password at once and has no
+# throttle, so with authmux's failure delay (2 s by default) and throttle the wrong passwords
+# would measure waiting.
+failure_delay: { floor: 0s }
 throttle: { enabled: false }
 backends:
   directory: { type: ldap, saslauthd_conf: $SASL_CONF${LDAP_THREADS:+, threads: $LDAP_THREADS} }

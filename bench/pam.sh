@@ -132,10 +132,18 @@ start_saslauthd() {  # start_saslauthd RUN-DIR EXTRA-FLAGS: prints the master's 
 start_authmuxd() {  # start_authmuxd CONFIG SOCKET LOG CACHE(true|false): prints its pid
   local config=$1 sock=$2 log=$3 cache=$4 pid
   mkdir -p "$(dirname "$sock")"
-  # The throttle is off for the comparison: saslauthd has none, and the spray would measure
-  # its delays on the sprayers' shared user instead of the daemons.
-  printf 'listen:\n  - protocol: saslauthd\n    path: %s\ncache: { enabled: %s }\nthrottle: { enabled: false }\nbackends:\n  system: { type: pam, services: [ %s ] }\n' \
-    "$sock" "$cache" "$SERVICE" > "$config"
+  cat >"$config" <<EOF
+listen:
+  - protocol: saslauthd
+    path: $sock
+cache: { enabled: $cache }
+# saslauthd has no throttle, and the sprayers guess the real user's own account: with the
+# throttle, the real user's checks would wait behind their guesses. The failure delay keeps
+# its default (3 s on a route through PAM): a timer that holds no thread, as the spray shows.
+throttle: { enabled: false }
+backends:
+  system: { type: pam, services: [ $SERVICE ] }
+EOF
   # Its stdout must not be this function's: the caller reads that until it closes.
   setsid "$BIN/authmuxd" --config "$config" --foreground >/dev/null 2>"$log" &
   pid=$!

@@ -154,7 +154,8 @@ realms:
 limits:
   read_timeout: $READ_TIMEOUT      # idle connections are closed after this
   max_connections: 4096            # the default: above $IDLE idle + $((SPRAYERS + 1)) clients
-failure_delay: { floor: 0s, cap: 3s }   # the defaults: pam_faildelay's 2 s is held on the event loop
+# failure_delay keeps its default (3 s on a route through PAM, pam_faildelay's 2 s within it): a
+# timer that holds no thread, so the sprayers' waiting answers cost only their connections.
 cache: { enabled: false }
 backends:
   local: { type: sasldb, path: $SASLDB }
