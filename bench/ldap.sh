@@ -35,8 +35,7 @@ KEEP_TMP=${KEEP_TMP:-0}
 SASLAUTHD=/usr/sbin/saslauthd
 SUFFIX="dc=example,dc=com"
 
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'bench/ldap: error: %s\n' "$*" >&2; exit 1; }
+BENCH=bench/ldap
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 for n in $ROUNDS $LDAP_CONCURRENCY $USERS $SASLAUTHD_WORKERS; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n'"; done
@@ -47,7 +46,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v slapd >/dev/null 2>&1 && command -v slapadd >/dev/null 2>&1 || missing+=(slapd)
 command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v cc >/dev/null 2>&1 && [ -f /usr/include/ldap.h ] || missing+=(gcc libc6-dev libldap2-dev)  # bench/ldap-floor.c
-install_missing "${missing[@]}"
+MISSING+=("${missing[@]}")
+install_missing
 
 build_release
 

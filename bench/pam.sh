@@ -42,8 +42,7 @@ PAM_FILE=/etc/pam.d/$SERVICE
 BENCH_USER=amxbench0              # authtest's generated user 0 with --user-prefix amxbench
 PASSWORD=pw-amxbench0             # and --password-prefix pw-amxbench
 
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'bench/pam: error: %s\n' "$*" >&2; exit 1; }
+BENCH=bench/pam
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "needs root: it creates a system user and $PAM_FILE (and saslauthd -a pam needs root to read /etc/shadow)"
@@ -55,7 +54,8 @@ command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 || missing+=(sasl2-bin)
 command -v useradd >/dev/null 2>&1 && command -v chpasswd >/dev/null 2>&1 || missing+=(passwd)
 [ -e /etc/pam.d/common-auth ] || missing+=(libpam-runtime)
-install_missing "${missing[@]}"
+MISSING+=("${missing[@]}")
+install_missing
 
 build_release
 

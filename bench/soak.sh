@@ -47,8 +47,7 @@ ARCH_DIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PAM_MATRIX=$ARCH_DIR/pam_wrapper/pam_matrix.so
 PAM_MODULES=$ARCH_DIR/security
 
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'bench/soak: error: %s\n' "$*" >&2; exit 1; }
+BENCH=bench/soak
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 for n in $SOAK_SECONDS $IDLE $SPRAYERS $QUIET $GRACE; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "bad count '$n' (whole numbers >= 1)"; done
@@ -61,7 +60,8 @@ command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 { [ -x "$SASLAUTHD" ] && command -v testsaslauthd >/dev/null 2>&1 && command -v saslpasswd2 >/dev/null 2>&1; } || missing+=(sasl2-bin)
 [ -e "$PAM_MATRIX" ] || missing+=(libpam-wrapper)
 [ -e "$PAM_MODULES/pam_faildelay.so" ] || missing+=(libpam-modules)
-install_missing "${missing[@]}"
+MISSING+=("${missing[@]}")
+install_missing
 [ -e "$PAM_MATRIX" ] || die "pam_matrix not found at $PAM_MATRIX (package libpam-wrapper)"
 
 # 1,000 idle connections plus the clients need more descriptors than a default 1024: raise the
@@ -81,7 +81,7 @@ PASSDB="$TMP/passdb"
 SASLDB="$TMP/sasldb2"
 CONFIG="$TMP/authmux.yaml"
 RESULTS="$TMP/results.jsonl"
-DAEMON_PID=""
+SOAK_PID=""
 CLIENT_PIDS=()
 SAMPLER_PID=""
 SUCCEEDED=0
@@ -104,14 +104,14 @@ stop_pid() {  # SIGTERM, then up to 10 s, then SIGKILL; only a pid this script s
 }
 stop_daemon() {
   local pid workers=()
-  [ -n "$DAEMON_PID" ] || return 0
-  mapfile -t workers < <(children_of "$DAEMON_PID")
-  stop_pid "$DAEMON_PID"   # saslauthd's master signals its process group (its workers) itself
+  [ -n "$SOAK_PID" ] || return 0
+  mapfile -t workers < <(children_of "$SOAK_PID")
+  stop_pid "$SOAK_PID"   # saslauthd's master signals its process group (its workers) itself
   for pid in "${workers[@]}"; do
     for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
     alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   done
-  DAEMON_PID=""
+  SOAK_PID=""
 }
 cleanup() {
   local rc=$? pid
@@ -176,7 +176,7 @@ sample() {  # sample PID...: "fds rss_kb" summed over the processes
   done
   echo "$fds $rss"
 }
-daemon_pids() { echo "$DAEMON_PID"; children_of "$DAEMON_PID"; }
+daemon_pids() { echo "$SOAK_PID"; children_of "$SOAK_PID"; }
 
 check() {  # check SOCKET USER PASSWORD: prints testsaslauthd's answer
   timeout 30 testsaslauthd -f "$1" -u "$2" -p "$3" -s "$SERVICE" 2>&1 || true
@@ -200,12 +200,12 @@ soak_one() {  # soak_one DAEMON: one soak against a fresh daemon; appends its JS
     # environment reaches the workers it forks.
     setsid env "${PAM_ENV[@]}" "$SASLAUTHD" -a pam -n 5 -d -m "$dir/run" >"$log" 2>&1 &
   fi
-  DAEMON_PID=$!
-  say "$daemon: $cmd (pid $DAEMON_PID)"
-  for _ in $(seq 1 300); do [ -S "$sock" ] && break; alive "$DAEMON_PID" || break; sleep 0.1; done
+  SOAK_PID=$!
+  say "$daemon: $cmd (pid $SOAK_PID)"
+  for _ in $(seq 1 300); do [ -S "$sock" ] && break; alive "$SOAK_PID" || break; sleep 0.1; done
   [ -S "$sock" ] || { tail -n 20 "$log" >&2; die "$daemon did not start"; }
   if [ "$daemon" = saslauthd ]; then
-    for _ in $(seq 1 50); do [ "$(children_of "$DAEMON_PID" | wc -l)" -ge 4 ] && break; sleep 0.1; done
+    for _ in $(seq 1 50); do [ "$(children_of "$SOAK_PID" | wc -l)" -ge 4 ] && break; sleep 0.1; done
   fi
 
   # The listen backlog: connections that wait there count as connected for the idle holder.
