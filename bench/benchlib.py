@@ -86,6 +86,10 @@ def ms(value):
     return num(value, 3 if value < 1 else 2 if value < 100 else 1 if value < 1000 else 0)
 
 
+def mb(kilobytes):
+    return num(int(kilobytes) / 1024, 1) + " MB"
+
+
 def us(value):
     return num(value, 1 if value is not None and value < 1000 else 0)
 
@@ -346,10 +350,12 @@ def cmd_record(argv):
         handle.write(json.dumps(run, sort_keys=True) + "\n")
 
     if res:
-        print("  %s: %s checks/s, p50 %s ms, p99 %s ms, daemon %s µs/check (OK %d, NO %d, errors %d, unexpected %d%s)" % (
+        cpu = us_per_check(run)
+        print("  %s: %s checks/s, p50 %s ms, p99 %s ms%s (OK %d, NO %d, errors %d, unexpected %d%s)" % (
             args.tags, num(res["checks_per_s"]), ms(result(run, "latency_ms", "p50")), ms(result(run, "latency_ms", "p99")),
-            us(us_per_check(run)), res.get("ok", 0), res.get("no", 0), res.get("errors", 0), res.get("unexpected", 0),
-            ": OKs to wrong passwords, expected" if run["answers_ok"] else ""), flush=True)
+            ", daemon %s µs/check" % us(cpu) if cpu is not None else "", res.get("ok", 0), res.get("no", 0),
+            res.get("errors", 0), res.get("unexpected", 0), ": OKs to wrong passwords, expected" if run["answers_ok"] else ""),
+              flush=True)
     if problems:
         print("!!! PROBLEM in %s: %s%s" % (args.tags, "; ".join(problems), "\n!!! authtest: " + stderr[-500:] if stderr else ""),
               file=sys.stderr, flush=True)

@@ -8,7 +8,7 @@ import platform
 import subprocess
 import sys
 
-from benchlib import comparison, every_run, fenced, notes, num, of_kind, para, problem_list, report, rounds, table
+from benchlib import comparison, every_run, fenced, mb, notes, num, of_kind, para, problem_list, report, rounds, table
 
 CACHE_BEGIN = "<!-- cache-benchmark:start -->"
 CACHE_END = "<!-- cache-benchmark:end -->"
@@ -43,10 +43,6 @@ def proc_value(path, prefix):
             return next((line[len(prefix):].strip(" \t:\n") for line in handle if line.startswith(prefix)), "unknown")
     except OSError:
         return "unknown"
-
-
-def mb(kilobytes):
-    return num(int(kilobytes) / 1024, 1) + " MB"
 
 
 def head(lines, runs, f):
