@@ -210,8 +210,15 @@ def notes(f, runs):
 
 
 def para(text):
-    """A paragraph of prose, wrapped, and the blank line after it."""
-    return textwrap.wrap(text, 100, break_long_words=False, break_on_hyphens=False) + [""]
+    """A paragraph of prose, wrapped (its white space as written does not matter), and the blank line after it."""
+    return textwrap.wrap(" ".join(text.split()), 100, break_long_words=False, break_on_hyphens=False) + [""]
+
+
+def opening(title, by, f, text, runs=(), begin=None, level="##"):
+    """The start of a section: its marker, its title, who wrote it when from which build, `text`,
+    and the notes on `runs`."""
+    out = ([begin] if begin else []) + ["%s %s" % (level, title), ""]
+    return out + para("Written by %s on %s, build `%s`. %s" % (by, f["date"], f["commit"], text)) + notes(f, list(runs))
 
 
 def fenced(text, lang=""):

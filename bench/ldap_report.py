@@ -2,7 +2,7 @@
 """bench/ldap.sh's report: `ldap_report.py RESULTS BENCHMARKS.md` writes the LDAP section."""
 import sys
 
-from benchlib import comparison, fenced, median, notes, of_kind, para, problem_list, report, rounds, us, us_per_check
+from benchlib import comparison, fenced, median, of_kind, opening, para, problem_list, report, rounds, us, us_per_check
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
@@ -10,19 +10,16 @@ END = "<!-- END section ldap -->"
 
 def section(lines, f):
     runs = of_kind(lines, "run")
-    out = [BEGIN, "## LDAP: authmux against `saslauthd -a ldap` (bench/ldap.sh)", ""]
-    out += para("Written by `bench/ldap.sh` (part of `make bench`) on %s, build `%s`. Both daemons read the same"
-                " saslauthd.conf and ask the same throwaway slapd (`%s`, mdb, %s users) on this machine: every check is a"
-                " search for `(uid=%%u)` and a bind as the entry found. 10%% of the passwords sent are wrong. saslauthd:"
-                " `%s` (no cache). authmux: the ldap backend with `saslauthd_conf:` pointing at the same file, its"
-                " credential cache off, %s. The floor (`%s`, bench/ldap-floor.c) is a C server that does only what such"
-                " a check must: one thread per client blocked in `accept`, the search and the bind with libldap's"
-                " synchronous calls, the answer; no log line, no escaping, no timeouts, no failover, no thread hand-off."
-                " slapd, the servers and the load client share the machine's cores. Medians of %s of %s s, in"
-                " alternation." % (f["date"], f["commit"], f["slapd_cmd"], f["users"], f["saslauthd_cmd"],
-                                  "%s threads" % f["threads"] if f["threads"] else "its default threads", f["floor_cmd"],
-                                  rounds(f["rounds"]), f["duration"]))
-    out += notes(f, runs)
+    out = opening("LDAP: authmux against `saslauthd -a ldap` (bench/ldap.sh)", "`bench/ldap.sh` (part of `make bench`)", f, """
+        Both daemons read the same saslauthd.conf and ask the same throwaway slapd (`%s`, mdb, %s users) on this
+        machine: every check is a search for `(uid=%%u)` and a bind as the entry found. 10%% of the passwords sent are
+        wrong. saslauthd: `%s` (no cache). authmux: the ldap backend with `saslauthd_conf:` pointing at the same file,
+        its credential cache off, %s. The floor (`%s`, bench/ldap-floor.c) is a C server that does only what such a
+        check must: one thread per client blocked in `accept`, the search and the bind with libldap's synchronous
+        calls, the answer; no log line, no escaping, no timeouts, no failover, no thread hand-off. slapd, the servers
+        and the load client share the machine's cores. Medians of %s of %s s, in alternation.""" % (
+        f["slapd_cmd"], f["users"], f["saslauthd_cmd"], "%s threads" % f["threads"] if f["threads"] else "its default threads",
+        f["floor_cmd"], rounds(f["rounds"]), f["duration"]), runs, BEGIN)
     slapd = ("slapd CPU µs per check", lambda these: us(median(us_per_check(run, "side_cpu_s") for run in these)))
     out += comparison(runs, ("saslauthd", "authmux", "floor"), floor="floor", extra=[slapd]) + [""]
     out += para("CPU per check: each process's user + system time over the whole run, warm-up included, divided by"

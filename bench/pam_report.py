@@ -2,7 +2,7 @@
 """bench/pam.sh's report: `pam_report.py RESULTS BENCHMARKS.md` writes the PAM section."""
 import sys
 
-from benchlib import comparison, fenced, median, ms, notes, num, of_kind, para, problem_list, report, result, rounds, table, total
+from benchlib import comparison, fenced, median, ms, num, of_kind, opening, para, problem_list, report, result, rounds, table, total
 
 BEGIN = "<!-- BEGIN section pam (bench/pam.sh) -->"
 END = "<!-- END section pam -->"
@@ -34,15 +34,13 @@ def spray_table(runs):
 
 def section(lines, f):
     runs = of_kind(lines, "run")
-    out = [BEGIN, "## PAM: authmux against `saslauthd -a pam` (bench/pam.sh)", ""]
-    out += para("Written by `bench/pam.sh` (part of `make bench`) on %s, build `%s`. Both daemons check the same"
-                " throwaway account (password hash `$%s$`, Debian's default) through the same service file,"
-                " `@include common-auth` + `@include common-account` (pam_unix), as a stock `/etc/pam.d/smtp` does."
-                " saslauthd: `%s` (no cache). authmux: the pam backend with its defaults (4 threads), its credential"
-                " cache off so that both sides run PAM for every check (the last table has both caches on). Ratios"
-                " compare runs made in alternation in this one run; absolute numbers are this machine's." % (
-                    f["date"], f["commit"], f["hash"], f["saslauthd_cmd"]))
-    out += notes(f, runs)
+    out = opening("PAM: authmux against `saslauthd -a pam` (bench/pam.sh)", "`bench/pam.sh` (part of `make bench`)", f, """
+        Both daemons check the same throwaway account (password hash `$%s$`, Debian's default) through the same
+        service file, `@include common-auth` + `@include common-account` (pam_unix), as a stock `/etc/pam.d/smtp`
+        does. saslauthd: `%s` (no cache). authmux: the pam backend with its defaults (4 threads), its credential cache
+        off so that both sides run PAM for every check (the last table has both caches on). Ratios compare runs made
+        in alternation in this one run; absolute numbers are this machine's.""" % (f["hash"], f["saslauthd_cmd"]),
+        runs, BEGIN)
     out += ["### Right passwords (medians of %s of %s + %s s)" % (rounds(f["rounds"]), f["warmup"], f["duration"]), ""]
     out += comparison(of_kind(lines, "run", scenario="throughput"), ("saslauthd", "authmux")) + [""]
     out += ["### Spray: %s clients sending wrong passwords, one real user (medians of %s)" % (f["sprayers"], rounds(f["rounds"])), ""]

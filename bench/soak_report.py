@@ -10,7 +10,7 @@ import json
 import re
 import sys
 
-from benchlib import fenced, mb, ms, num, of_kind, para, read, report
+from benchlib import fenced, mb, ms, num, of_kind, opening, read, report
 
 BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
 END = "<!-- END section soak -->"
@@ -88,25 +88,21 @@ def section(lines, f):
     by = daemons(lines)
     logs = {d: log_counts(r) for d, r in by.items()}
     seconds, idle, sprayers = int(f["seconds"]), int(f["idle"]), int(f["sprayers"])
-    w(BEGIN)
-    w("## Soak: idle connections, a password spray and one real user (bench/soak.sh)")
-    w("")
-    out += para("Written by `bench/soak.sh` (`make soak`) on %s, build `%s`. Each daemon in turn, freshly started, for"
-                " %d s: **%s idle connections** that send nothing (bench/idle_holder.py re-opens at once any the server"
-                " closes), **%d clients sending wrong passwords** without pause (`authtest bench -c %d --wrong-share 1`,"
-                " %d users), and **one client checking a real user**, one check after the other (`authtest bench -c 1"
-                " --wrong-share 0`). What was compared: the same PAM service on both daemons, run by pam_wrapper with"
-                " pam_matrix (a password file) and `pam_faildelay.so delay=2000000`, so every wrong password asks for the"
-                " 2 s delay pam_unix asks for. authmuxd chains a sasldb backend before PAM (the users here are PAM's, so"
-                " each check consults both), with its defaults but for the read deadline and the cache: its failure"
-                " delay answers every failure after 3 s, and its throttle gates each sprayed account and lengthens the"
-                " delays of its repeated failures up to 15 s. saslauthd has one mechanism per process, so it runs"
-                " `-a pam` only. Both without a credential cache. Descriptors and RSS: `/proc/PID/fd` and VmRSS, before the load (start),"
-                " every second (peak), and %s s after the load stopped and the idle connections closed (end);"
-                " saslauthd's are summed over its 5 processes (shared pages counted in each). `ulimit -n` was %s for the"
-                " daemons and clients. Two shared CPU cores: absolute figures are this machine's; both daemons ran in"
-                " the same run." % (f["date"], f["commit"], seconds, num(idle), sprayers, sprayers, sprayers, f["quiet"],
-                                    f["nofile"]))
+    out += opening("Soak: idle connections, a password spray and one real user (bench/soak.sh)", "`bench/soak.sh` (`make soak`)", f, """
+        Each daemon in turn, freshly started, for %d s: **%s idle connections** that send nothing (bench/idle_holder.py
+        re-opens at once any the server closes), **%d clients sending wrong passwords** without pause (`authtest bench
+        -c %d --wrong-share 1`, %d users), and **one client checking a real user**, one check after the other
+        (`authtest bench -c 1 --wrong-share 0`). What was compared: the same PAM service on both daemons, run by
+        pam_wrapper with pam_matrix (a password file) and `pam_faildelay.so delay=2000000`, so every wrong password asks
+        for the 2 s delay pam_unix asks for. authmuxd chains a sasldb backend before PAM (the users here are PAM's, so
+        each check consults both), with its defaults but for the read deadline and the cache: its failure delay answers
+        every failure after 3 s, and its throttle gates each sprayed account and lengthens the delays of its repeated
+        failures up to 15 s. saslauthd has one mechanism per process, so it runs `-a pam` only. Both without a
+        credential cache. Descriptors and RSS: `/proc/PID/fd` and VmRSS, before the load (start), every second (peak),
+        and %s s after the load stopped and the idle connections closed (end); saslauthd's are summed over its 5
+        processes (shared pages counted in each). `ulimit -n` was %s for the daemons and clients. Two shared CPU cores:
+        absolute figures are this machine's; both daemons ran in the same run.""" % (
+        seconds, num(idle), sprayers, sprayers, sprayers, f["quiet"], f["nofile"]))
     w("| | " + " | ".join(by) + " |")
     w("|---|" + "---:|" * len(by))
 

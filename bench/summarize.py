@@ -8,7 +8,7 @@ import platform
 import subprocess
 import sys
 
-from benchlib import comparison, every_run, fenced, mb, notes, num, of_kind, para, problem_list, report, rounds, table
+from benchlib import comparison, every_run, fenced, mb, num, of_kind, opening, para, problem_list, report, rounds, table
 
 CACHE_BEGIN = "<!-- cache-benchmark:start -->"
 CACHE_END = "<!-- cache-benchmark:end -->"
@@ -47,14 +47,12 @@ def proc_value(path, prefix):
 
 def head(lines, runs, f):
     keys = ("concurrency", "wrong_share")
-    out = ["# Benchmarks: authmux against Cyrus saslauthd", ""]
-    out += para("Written by `make bench` (bench/run.sh) on %s, build `%s`. **The ratios are what matter, not the"
-                " absolute numbers**: the servers and the load client share one small, noisy machine, so only figures"
-                " measured in the same run, in alternation, are compared. Beside saslauthd and authmux runs the *floor*"
-                " of the protocol, a C server that answers OK without checking anything (see [Method](#method)): no"
-                " server that checks a password answers faster on this machine with this client, and its CPU per check"
-                " is what the protocol alone costs a server." % (f["date"], f["commit"]))
-    out += notes(f, runs)
+    out = opening("Benchmarks: authmux against Cyrus saslauthd", "`make bench` (bench/run.sh)", f, """
+        **The ratios are what matter, not the absolute numbers**: the servers and the load client share one small,
+        noisy machine, so only figures measured in the same run, in alternation, are compared. Beside saslauthd and
+        authmux runs the *floor* of the protocol, a C server that answers OK without checking anything (see
+        [Method](#method)): no server that checks a password answers faster on this machine with this client, and its
+        CPU per check is what the protocol alone costs a server.""", runs, level="#")
     out += ["## sasldb, no cache (medians of %s of %s s)" % (rounds(f["rounds"]), f["duration"]), ""]
     out += comparison(runs, SERVERS, keys, floor="floor") + [""]
     out += para("Ratios: the server's checks/s over saslauthd's and over the floor's in the same scenario. Daemon CPU"
@@ -130,15 +128,13 @@ def head(lines, runs, f):
 
 
 def cached(lines, runs, f):
-    out = [CACHE_BEGIN, "", "## Cached checks: authmux's credential cache against `saslauthd -c`", ""]
-    out += para("Written by bench/run.sh on %s, build `%s`: %s of %s s after %s s of warm-up, the servers in"
-                " alternation. Every request asks for the same user, `%s`, with the right password, so after the first"
-                " check every answer comes from each server's cache. The floor, which checks nothing, runs the same"
-                " load: what it reaches bounds any cache on this machine. authmuxd logged %s check lines, %s of them"
-                " `cached=yes` (the others: the first check, and any that found the entry being written)." % (
-                    f["date"], f["commit"], rounds(f["cache_rounds"]), f["duration"], f["warmup"], f["cache_user"],
-                    num(int(f["cache_lines"])), num(int(f["cache_hits"]))))
-    out += notes(f, runs)
+    out = opening("Cached checks: authmux's credential cache against `saslauthd -c`", "bench/run.sh", f, """
+        %s of %s s after %s s of warm-up, the servers in alternation. Every request asks for the same user, `%s`, with
+        the right password, so after the first check every answer comes from each server's cache. The floor, which
+        checks nothing, runs the same load: what it reaches bounds any cache on this machine. authmuxd logged %s check
+        lines, %s of them `cached=yes` (the others: the first check, and any that found the entry being written).""" % (
+        rounds(f["cache_rounds"]), f["duration"], f["warmup"], f["cache_user"], num(int(f["cache_lines"])),
+        num(int(f["cache_hits"]))), runs, CACHE_BEGIN)
     out += comparison(runs, ("saslauthd-c", "authmux-c", "floor"), base="saslauthd-c", floor="floor") + [""]
     problems = problem_list(runs)
     if problems:
