@@ -24,19 +24,14 @@ SUCCEEDED=0
 say() { printf '==> %s\n' "$*"; }
 die() { printf '%s: error: %s\n' "${BENCH:-bench}" "$*" >&2; exit 1; }
 
-# need_counts NAME...: every word of each named setting is a whole number >= 1.
-need_counts() {
-  local name word
+# need_counts NAME...: every word of each named setting is a whole number >= 1; need_numbers
+# NAME...: a number >= 0 (seconds, shares).
+need_counts() { settings_match '^[1-9][0-9]*$' "a whole number >= 1" "$@"; }
+need_numbers() { settings_match '^[0-9]+([.][0-9]+)?$' "a number >= 0" "$@"; }
+settings_match() {
+  local pattern=$1 what=$2 name word; shift 2
   for name in "$@"; do
-    for word in ${!name}; do [[ $word =~ ^[1-9][0-9]*$ ]] || die "$name: '$word' is not a whole number >= 1"; done
-  done
-}
-
-# need_numbers NAME...: every word of each named setting is a number >= 0 (seconds, shares).
-need_numbers() {
-  local name word
-  for name in "$@"; do
-    for word in ${!name}; do [[ $word =~ ^[0-9]+([.][0-9]+)?$ ]] || die "$name: '$word' is not a number >= 0"; done
+    for word in ${!name}; do [[ $word =~ $pattern ]] || die "$name: '$word' is not $what"; done
   done
 }
 
