@@ -191,7 +191,7 @@ def notes(f, runs):
         out += quoted("**The sources changed while this ran**: the figures are for the binaries built at its start, `%s`." % f["commit"])
     bad = [run for run in runs if run["problems"]]
     if bad:
-        out += quoted("**⚠ %d run(s) had errors, unexpected answers or failed**, listed at the end of this section;"
+        out += quoted("**⚠ %d run(s) had errors, unexpected answers or failed**, listed under Problems;"
                       " those that still gave figures are in the medians." % len(bad))
     disturbed = []
     for run in runs:
@@ -232,6 +232,8 @@ def write_part(path, lines, begin=None, end=None):
     """Puts `lines` into the file: between the markers `begin` and `end` (with which `lines` start
     and end), in place of what was there, or appended; without markers, in place of all that
     comes before the first marker comment (a line starting with "<!-- ")."""
+    if begin is not None and (lines[0], lines[-1]) != (begin, end):
+        raise ValueError("a section must start with %r and end with %r" % (begin, end))
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
     block = "\n".join(lines)
     if begin is None:

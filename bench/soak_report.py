@@ -102,7 +102,7 @@ def section(lines, f):
         and %s s after the load stopped and the idle connections closed (end); saslauthd's are summed over its 5
         processes (shared pages counted in each). `ulimit -n` was %s for the daemons and clients. Two shared CPU cores:
         absolute figures are this machine's; both daemons ran in the same run.""" % (
-        seconds, num(idle), sprayers, sprayers, sprayers, f["quiet"], f["nofile"]))
+        seconds, num(idle), sprayers, sprayers, sprayers, f["quiet"], f["nofile"]), begin=BEGIN)
     w("| | " + " | ".join(by) + " |")
     w("|---|" + "---:|" * len(by))
 
