@@ -1,18 +1,16 @@
 #!/usr/bin/env python3
-"""Turn bench/soak.sh's JSON lines into the soak section of BENCHMARKS.md.
+"""bench/soak.sh's report: `soak_report.py RESULTS BENCHMARKS.md` writes the soak section.
 
-The section sits between two marker comments; it replaces the previous one, or is appended
-(bench/summarize.py carries such marked sections over when it rewrites the file). Every error
-is listed: authtest errors and unexpected answers, idle-holder connect failures, clients killed
-after the grace period, and the daemons' log warnings and errors counted by message. Exit
-status 3 when authmux had any of those (the section is written anyway).
+Every error is listed: authtest errors and unexpected answers, idle-holder connect failures,
+clients killed after the grace period, and the daemons' log warnings and errors counted by
+message. Exit status 3 when authmux had any of those (the section is written anyway).
 """
-import argparse
 import collections
+import json
 import re
 import sys
 
-from benchsection import fenced, publish
+from benchlib import fenced, mb, ms, num, of_kind, opening, read, report
 
 BEGIN = "<!-- BEGIN section soak (bench/soak.sh) -->"
 END = "<!-- END section soak -->"
@@ -26,6 +24,24 @@ SASL_ROUTINE = re.compile(r"^(acquired accept lock|released accept lock|auth suc
                           r"socket removed)")
 
 
+def daemons(lines):
+    """Per daemon soaked, in order: its soak line, its clients' reports, and what its folder holds."""
+    by = {}
+    for soak in of_kind(lines, "soak"):
+        clients = {run["role"]: run.get("result") or {"first_error": "no report"} for run in of_kind(lines, "run", daemon=soak["daemon"])}
+        start, end = ([int(n) for n in soak[key].split()] for key in ("start", "end"))
+        samples = [[int(n) for n in line.split()] for line in read(soak["dir"] + "/samples").splitlines() if len(line.split()) == 3]
+        try:
+            holder = json.loads(read(soak["dir"] + "/holder.json"))
+        except ValueError:
+            holder = {}
+        by[soak["daemon"]] = dict(
+            soak, real=clients.get("real", {}), spray=clients.get("spray", {}), holder=holder, samples=samples,
+            elapsed=int(soak["elapsed"]), killed=int(soak["killed"]), log=soak["dir"] + "/daemon.log",
+            stderr={name: read("%s/%s.err" % (soak["dir"], name)) for name in ("holder", "spray", "real")},
+            start={"fds": start[0], "rss_kb": start[1]}, end={"fds": end[0], "rss_kb": end[1]},
+            peak={"fds": max([s[1] for s in samples] + [start[0]]), "rss_kb": max([s[2] for s in samples] + [start[1]])})
+    return by
 
 
 def log_counts(run):
@@ -61,41 +77,32 @@ def log_counts(run):
     return problems, routine
 
 
-def ms(value):
-    return "-" if value is None else "{:,.1f}".format(value)
-
-
-def kb(value):
-    return "{:,.1f} MB".format(value / 1024)
-
-
 def answer(text):
     text = " ".join(text.split())
     return text if len(text) < 60 else text[:57] + "…"
 
 
-def section(runs, args):
+def section(lines, f):
     out = []
     w = out.append
-    by = {r["daemon"]: r for r in runs}
-    logs = {r["daemon"]: log_counts(r) for r in runs}
-    w(BEGIN)
-    w("## Soak: idle connections, a password spray and one real user (bench/soak.sh)")
-    w("")
-    w("Written by `bench/soak.sh` (`make soak`) on %s, build `%s`. Each daemon in turn, freshly" % (args.date, args.commit))
-    w("started, for %d s: **%s idle connections** that send nothing (bench/idle_holder.py re-opens at" % (args.seconds, "{:,}".format(args.idle)))
-    w("once any the server closes), **%d clients sending wrong passwords** without pause" % args.sprayers)
-    w("(`authtest bench -c %d --wrong-share 1`, %d users), and **one client checking a real user**, one" % (args.sprayers, args.sprayers))
-    w("check after the other (`authtest bench -c 1 --wrong-share 0`). What was compared: the same PAM")
-    w("service on both daemons, run by pam_wrapper with pam_matrix (a password file) and")
-    w("`pam_faildelay.so delay=2000000`, so every wrong password asks for the 2 s delay pam_unix asks for.")
-    w("authmuxd chains a sasldb backend before PAM (the users here are PAM's, so each check consults both);")
-    w("saslauthd has one mechanism per process, so it runs `-a pam` only. Both without a credential cache.")
-    w("Descriptors and RSS: `/proc/PID/fd` and VmRSS, before the load (start), every second (peak), and")
-    w("%d s after the load stopped and the idle connections closed (end); saslauthd's are summed over its" % args.quiet)
-    w("5 processes (shared pages counted in each). `ulimit -n` was %s for the daemons and clients." % args.nofile)
-    w("Two shared CPU cores: absolute figures are this machine's; both daemons ran in the same run.")
-    w("")
+    by = daemons(lines)
+    logs = {d: log_counts(r) for d, r in by.items()}
+    seconds, idle, sprayers = int(f["seconds"]), int(f["idle"]), int(f["sprayers"])
+    out += opening("Soak: idle connections, a password spray and one real user (bench/soak.sh)", "`bench/soak.sh` (`make soak`)", f, """
+        Each daemon in turn, freshly started, for %d s: **%s idle connections** that send nothing (bench/idle_holder.py
+        re-opens at once any the server closes), **%d clients sending wrong passwords** without pause (`authtest bench
+        -c %d --wrong-share 1`, %d users), and **one client checking a real user**, one check after the other
+        (`authtest bench -c 1 --wrong-share 0`). What was compared: the same PAM service on both daemons, run by
+        pam_wrapper with pam_matrix (a password file) and `pam_faildelay.so delay=2000000`, so every wrong password asks
+        for the 2 s delay pam_unix asks for. authmuxd chains a sasldb backend before PAM (the users here are PAM's, so
+        each check consults both), with its defaults but for the read deadline and the cache: its failure delay answers
+        every failure after 3 s, and its throttle gates each sprayed account and lengthens the delays of its repeated
+        failures up to 15 s. saslauthd has one mechanism per process, so it runs `-a pam` only. Both without a
+        credential cache. Descriptors and RSS: `/proc/PID/fd` and VmRSS, before the load (start), every second (peak),
+        and %s s after the load stopped and the idle connections closed (end); saslauthd's are summed over its 5
+        processes (shared pages counted in each). `ulimit -n` was %s for the daemons and clients. Two shared CPU cores:
+        absolute figures are this machine's; both daemons ran in the same run.""" % (
+        seconds, num(idle), sprayers, sprayers, sprayers, f["quiet"], f["nofile"]), begin=BEGIN)
     w("| | " + " | ".join(by) + " |")
     w("|---|" + "---:|" * len(by))
 
@@ -105,37 +112,37 @@ def section(runs, args):
     def rss_growth(r):
         # A leak shows as growth after the first seconds of load, when every kind of connection
         # has been seen; the allocator's high-water mark does not.
-        load = [s for s in r["samples"] if s[0] <= args.seconds]
+        load = [s for s in r["samples"] if s[0] <= seconds]
         if len(load) < 4:
             return "-"
-        quarter = min(load, key=lambda s: abs(s[0] - args.seconds / 4))
-        return "%s / %s" % (kb(quarter[2]), kb(load[-1][2]))
+        quarter = min(load, key=lambda s: abs(s[0] - seconds / 4))
+        return "%s / %s" % (mb(quarter[2]), mb(load[-1][2]))
 
     def real(r, key):
         rep = r["real"]
         if rep.get("requests", 0) - rep.get("errors", 0) <= 0:
             return "none answered"
         return ms(rep.get("latency_ms", {}).get(key))
-    row("real user: checks answered (OK)", lambda r: "%s (%s OK)" % ("{:,}".format(r["real"].get("requests", 0) - r["real"].get("errors", 0)), "{:,}".format(r["real"].get("ok", 0))))
+    row("real user: checks answered (OK)", lambda r: "%s (%s OK)" % (num(r["real"].get("requests", 0) - r["real"].get("errors", 0)), num(r["real"].get("ok", 0))))
     row("real user: checks/s", lambda r: "{:,.1f}".format(r["real"].get("checks_per_s", 0)))
     row("real user: p50 ms", lambda r: real(r, "p50"))
     row("real user: p99 ms", lambda r: real(r, "p99"))
     row("real user: max ms", lambda r: real(r, "max"))
     row("wrong passwords answered (NO)", lambda r: "{:,} ({:,.1f}/s)".format(r["spray"].get("no", 0), r["spray"].get("checks_per_s", 0)))
     row("idle connections held: median / peak", lambda r: "{:,} / {:,}".format(int(r["holder"].get("median_held", 0)), r["holder"].get("peak_held", 0)))
-    row("idle connections closed by the daemon", lambda r: "{:,}".format(r["holder"].get("closed_by_server", 0)))
+    row("idle connections closed by the daemon", lambda r: num(r["holder"].get("closed_by_server", 0)))
     row("listen backlog (`ss -xl`)", lambda r: r.get("backlog", "-"))
-    row("idle connect attempts refused (backlog full)", lambda r: "{:,}".format(sum(r["holder"].get("connect_failures", {}).values())))
-    row("open fds: start / peak / end", lambda r: "%d / %s / %d" % (r["start"]["fds"], "{:,}".format(r["peak"]["fds"]), r["end"]["fds"]))
-    row("RSS: start / peak / end", lambda r: "%s / %s / %s" % (kb(r["start"]["rss_kb"]), kb(r["peak"]["rss_kb"]), kb(r["end"]["rss_kb"])))
+    row("idle connect attempts refused (backlog full)", lambda r: num(sum(r["holder"].get("connect_failures", {}).values())))
+    row("open fds: start / peak / end", lambda r: "%d / %s / %d" % (r["start"]["fds"], num(r["peak"]["fds"]), r["end"]["fds"]))
+    row("RSS: start / peak / end", lambda r: "%s / %s / %s" % (mb(r["start"]["rss_kb"]), mb(r["peak"]["rss_kb"]), mb(r["end"]["rss_kb"])))
     row("RSS at ¼ of the soak / at its last second", rss_growth)
     row("client errors / unexpected answers", lambda r: "%d / %d" % (
         r["real"].get("errors", 0) + r["spray"].get("errors", 0), r["real"].get("unexpected", 0) + r["spray"].get("unexpected", 0)))
-    row("log warnings and errors", lambda r: "{:,}".format(sum(logs[r["daemon"]][0].values())))
-    row("after the soak (testsaslauthd): real user / wrong password", lambda r: "%s / %s" % (answer(r["checks"]["after"][0]), answer(r["checks"]["after"][1])))
+    row("log warnings and errors", lambda r: num(sum(logs[r["daemon"]][0].values())))
+    row("after the soak (testsaslauthd): real user / wrong password", lambda r: "%s / %s" % (answer(r["after_real"]), answer(r["after_wrong"])))
     if "authmux" in by:
-        row("after the soak: the sasldb user", lambda r: answer(r["checks"]["after"][2]) if len(r["checks"]["after"]) > 2 else "-")
-    row("load stopped after (s)", lambda r: "%d%s" % (r["elapsed_s"], " (%d clients killed)" % r["killed"] if r["killed"] else ""))
+        row("after the soak: the sasldb user", lambda r: answer(r["after_sasl"]))
+    row("load stopped after (s)", lambda r: "%d%s" % (r["elapsed"], " (%d clients killed)" % r["killed"] if r["killed"] else ""))
     w("")
     if "saslauthd" in by:
         w("saslauthd has no read deadline: each of its 5 processes accepts one idle connection and waits on it")
@@ -159,11 +166,11 @@ def section(runs, args):
         if r["stderr"].get("holder"):
             items.append("idle holder stderr: `%s`" % answer(r["stderr"]["holder"]))
         for name, count in sorted(r["holder"].get("connect_failures", {}).items()):
-            items.append("idle holder: %s connects refused with %s (listen backlog full; retried after 50 ms)" % ("{:,}".format(count), name))
+            items.append("idle holder: %s connects refused with %s (listen backlog full; retried after 50 ms)" % (num(count), name))
         if r["killed"]:
-            items.append("%d client(s) still running %d s after the soak, killed" % (r["killed"], args.grace))
+            items.append("%d client(s) still running %s s after the soak, killed" % (r["killed"], f["grace"]))
         for message, count in logs[d][0].most_common():
-            items.append("log: %s × `%s`" % ("{:,}".format(count), message))
+            items.append("log: %s × `%s`" % (num(count), message))
         w("- **%s**: %s" % (d, "none" if not items else ""))
         for item in items:
             w("  - %s" % item)
@@ -177,7 +184,7 @@ def section(runs, args):
     w("")
     for d in by:
         counts = logs[d][1]
-        w("- %s: %s" % (d, ", ".join("%s × `%s`" % ("{:,}".format(c), m) for m, c in counts.most_common(8)) or "none"))
+        w("- %s: %s" % (d, ", ".join("%s × `%s`" % (num(c), m) for m, c in counts.most_common(8)) or "none"))
     w("")
     w("Commands:")
     w("")
@@ -185,26 +192,16 @@ def section(runs, args):
         w("- %s: `%s`" % (d, r["cmd"]))
     w("")
     w("authmux configuration (`limits.read_timeout` set explicitly; `max_connections` is the default 4096,")
-    w("above %s idle + %d clients):" % ("{:,}".format(args.idle), args.sprayers + 1))
+    w("above %s idle + %d clients):" % (num(idle), sprayers + 1))
     w("")
-    out.extend(fenced(args.config, "yaml"))
+    out.extend(fenced(f["config"], "yaml"))
     w("")
     w("PAM service (both daemons; paths are the run's temporary folder):")
     w("")
-    out.extend(fenced(args.pam_service))
+    out.extend(fenced(f["pam_service"]))
     w(END)
-    return out, bad
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    for name in ("--results", "--out", "--date", "--commit", "--config", "--pam-service", "--nofile"):
-        parser.add_argument(name, required=True)
-    for name in ("--seconds", "--idle", "--sprayers", "--quiet", "--grace"):
-        parser.add_argument(name, type=int, required=True)
-    args = parser.parse_args()
-    return publish(args, section, BEGIN, END)
+    return [(BEGIN, out, END)], bad
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(report(section))
