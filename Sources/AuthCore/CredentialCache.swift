@@ -4,8 +4,8 @@ public import Metrics
 public import NIOCore
 import NIOConcurrencyHelpers
 
-/// Remembers recent answers of one engine's routes so that a repeated check is answered on the
-/// event loop, without asking a backend.
+/// Remembers recent answers of one engine's routes so that a repeated check is answered by the
+/// thread that read the request, without asking a backend.
 ///
 /// An entry is filed under what every backend on the route is asked (`CacheKey`), and keeps the HMAC-SHA-256 of
 /// the password under a key drawn at random for each cache (a reload builds a new cache, so no
@@ -78,7 +78,7 @@ public final class CredentialCache: Sendable {
         self.size = Gauge(label: "authmux_cache_entries", factory: metrics)
     }
 
-    /// Synchronous and short: safe to call on an event loop.
+    /// Synchronous and short: safe to call on an accept thread or an event loop.
     ///
     /// - Parameter key: the check's `cacheKey`: the route and what each of its backends is asked.
     /// - Parameter generations: each backend of `route.chain`'s `storeGeneration()`, read now.

@@ -12,11 +12,9 @@ public struct LimitsConfig: Sendable, Equatable {
     /// call, and libsasl2 2.1.28 never sends it, so any wait would only delay every PAM check.
     public var clientAddressGrace: TimeAmount
 
-    /// Event-loop threads. With one, each connection is accepted, read, checked (when the
-    /// answer needs no blocking call) and answered on the same thread: the lowest latency and
-    /// CPU per check, measured in BENCHMARKS.md. More loops spread connections over more cores
-    /// for hosts that need more than one core's worth of checks, at the price of a cross-thread
-    /// hand-off per connection. Read at start only.
+    /// Event-loop threads: they serve the connections handed to SwiftNIO (a request still on
+    /// its way, a door that keeps its connection) and the timers that hold failed answers.
+    /// Nothing is accepted on them, so one is enough for most hosts. Read at start only.
     public var eventLoops: Int
     /// Threads that accept each listener's connections and answer, on the spot, the requests
     /// that need no blocking call (cache hits, sasldb); requests still on their way go to the

@@ -38,8 +38,8 @@ final class ConnectionBudget: Sendable {
         state.withLockedValue { $0.open += 1 }
     }
 
-    /// Counts a connection not yet accepted, if there is room; `closed()` gives it back. An
-    /// `AcceptLane` thread reserves before it waits in `accept`, so its threads together never
+    /// Counts a connection not yet accepted, if there is room; `closed()` gives it back. A
+    /// `DoorListener` thread reserves before it waits in `accept`, so its threads together never
     /// accept past the limit.
     func reserve() -> Bool {
         state.withLockedValue { state in

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// How connections were served, counted: what tests assert on to know which path a request
-/// took, and what metrics report.
+/// took (AuthDaemonTests), and what an operator will want to see once metrics are exported.
 final class ServingCounters: Sendable {
     enum Counter: CaseIterable, Sendable {
         /// Answered by the accept thread that read the request (a cache hit, an unchanged sasldb).

@@ -60,9 +60,10 @@ enum SocketPreparer {
         return unlink(path) == 0 || errno == ENOENT ? nil : errorText()
     }
 
-    /// A listening socket bound to `bindPath` (a `SocketStage`'s), for an `AcceptLane`. It stays
-    /// blocking: lane threads wait in `accept` (the kernel wakes one of them per connection), and
-    /// `shutdown` wakes them all when the daemon stops. `path` names it in messages.
+    /// A listening socket bound to `bindPath` (a `SocketStage`'s), for a `DoorListener`. It
+    /// stays blocking: accept threads wait in `accept` (the kernel wakes one of them per
+    /// connection), and `shutdown` wakes them all when the daemon stops. `path` names it in
+    /// messages.
     static func listen(on bindPath: String, for path: String, backlog: Int32) throws -> CInt {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketSetupError(description: "cannot create a socket for \(path): \(errorText())") }

@@ -8,9 +8,9 @@ import NIOPosix
 /// Checks passwords through the host's Linux-PAM stacks.
 ///
 /// Each check is one whole PAM transaction on one thread of this backend's own pool; no PAM
-/// call ever runs on an event loop. Modules' failure delays (pam_unix asks for about two
+/// call ever runs on an accept thread or an event loop. Modules' failure delays (pam_unix asks for about two
 /// seconds) are caught by a `PAM_FAIL_DELAY` callback instead of being slept, and reported with
-/// the verdict, so the engine delays that one answer on its event loop and the thread goes back
+/// the verdict, so the answer is held on an event loop's timer and the thread goes back
 /// to real users at once.
 public final class PAMBackend: AuthBackend {
     public let name: String

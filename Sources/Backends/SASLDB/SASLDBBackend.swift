@@ -11,7 +11,7 @@ import Glibc
 /// Checks passwords against a Cyrus sasldb file.
 ///
 /// The file is read whole into an immutable snapshot on the backend's own thread pool. A check
-/// is answered from the snapshot on the caller's event loop when the inotify watch proves the
+/// is answered from the snapshot on the caller's thread (an accept thread) when the inotify watch proves the
 /// file unchanged (a non-blocking read of the watch's queue: no `stat`, no libdb, no thread
 /// hop). Otherwise — a change is pending, or inotify is unavailable — the check goes to the
 /// pool, which `stat`s the file and re-reads it when needed. Either way a change made with
@@ -54,7 +54,7 @@ public final class SASLDBBackend: AuthBackend {
 
     /// The inotify watch's change count: every write to the file (or its replacement) moves it,
     /// so cached answers from the old file are dropped. Without inotify, proving the file
-    /// unchanged would take a `stat` on the event loop, so answers are not cached at all.
+    /// unchanged would take a `stat` on the caller's thread, so answers are not cached at all.
     public func storeGeneration() -> UInt64? {
         watch.map { UInt64($0.poll()) }
     }
