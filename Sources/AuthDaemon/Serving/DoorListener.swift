@@ -117,20 +117,23 @@ final class DoorListener: Sendable {
 
     /// `limits.max_connections` is reached: the connection idle the longest is closed to make
     /// room, and new clients wait in the backlog until a connection ends. The wait is sliced so
-    /// a shutdown is noticed.
+    /// a shutdown is noticed, and each slice looks for an idle connection again: one that was
+    /// still being handed to an event loop at the first look may be idle by the next.
     private func waitForRoom() {
         context.budget.notePause(listenerPath: listener.path, logger: context.logger)
         let room = DispatchSemaphore(value: 0)
         context.budget.waitForRoom { room.signal() }
-        if context.budget.evictOldestIdle() {
-            context.counters.add(.idleEvicted)
-            warnOnce(in: lastEvictionNotice, every: .seconds(10)) {
-                context.logger.notice("connection limit reached: closing connections that sent no request to make room", metadata: [
-                    "listener": "\(listener.path)", "max_connections": "\(context.budget.limit)",
-                ])
+        while !isStopping {
+            if context.budget.evictOldestIdle() {
+                context.counters.add(.idleEvicted)
+                warnOnce(in: lastEvictionNotice, every: .seconds(10)) {
+                    context.logger.notice("connection limit reached: closing connections that sent no request to make room", metadata: [
+                        "listener": "\(listener.path)", "max_connections": "\(context.budget.limit)",
+                    ])
+                }
             }
+            guard room.wait(timeout: .now() + .milliseconds(100)) == .timedOut, context.budget.isSpent else { return }
         }
-        while !isStopping, room.wait(timeout: .now() + .milliseconds(100)) == .timedOut, context.budget.isSpent {}
     }
 
     private func warnOnce(in last: NIOLockedValueBox<NIODeadline?>, every interval: TimeAmount, _ warn: () -> Void) {
