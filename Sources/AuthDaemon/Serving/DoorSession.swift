@@ -44,8 +44,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// most this, once.
     static var patience: Int32 { 1 }  // milliseconds, poll(2)'s unit
     /// The most one read takes from the socket on the accept thread: any valid request of the
-    /// one-shot doors fits; a longer one is finished by SwiftNIO.
-    static var readSize: Int { 2048 }
+    /// one-shot doors fits (saslauthd's largest is 1,292 bytes, authdaemond's 2,050); a longer
+    /// one is finished by SwiftNIO.
+    static var readSize: Int { 4096 }
 
     private let context: ServerContext
     /// The engine and limits the connection was accepted under; a reload does not change them.
