@@ -137,14 +137,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Raw socket clients and harness helpers shared by the tests that talk to a listener:
+        // the daemon under test (IntegrationTests) and the in-process server (AuthDaemonTests).
+        .target(
+            name: "SocketTestSupport",
+            path: "Tests/SocketTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AuthDaemonTests",
-            dependencies: ["AuthDaemon", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "AuthDaemon", "AuthCore", "AuthWire", "SocketTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AuthCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["AuthCore", "SocketTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// Every listener is accepted on its own threads, which answer complete requests that need no
@@ -6,7 +7,7 @@ import Testing
 /// with the bytes already read. Which path a request took is counted below the binary, in
 /// AuthDaemonTests; here the real daemon must answer alike either way.
 @Suite("Accept threads and hand-offs", .timeLimit(.minutes(2)))
-struct AcceptLaneTests {
+struct AcceptThreadTests {
     typealias S = StandardSetup
 
     /// The same exchanges whole (answered by the accept thread) and in two writes (finished by
@@ -39,7 +40,7 @@ struct AcceptLaneTests {
                 #expect(try split.readReply() == .answer(expected), "\(name) in two writes\n\(daemon.logTail)")
             }
 
-            // In two writes: the lane finds half a request and must hand over what it read.
+            // In two writes: the accept thread finds half a request and must hand over what it read.
             let request = RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm])
             let split = try RawSaslauthdClient(socketPath: socket)
             try split.send(Array(request.prefix(7)))
@@ -60,7 +61,7 @@ struct AcceptLaneTests {
             TestSecrets.register("Wr0ng-7f3")
             try client.send(RawSaslauthdClient.encode([S.user, "Wr0ng-7f3", S.service, S.realm]))
             // A later exchange proves ours was accepted (the backlog is first in, first out); the
-            // lane thread that took it finishes settling it before the lane stops.
+            // accept thread that took it finishes settling it before the listener stops.
             try S.expectStillServes(daemon)
             #expect(client.isOpenAndSilent(), "the failed answer was not held back")
             daemon.send(signal: SIGTERM)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// The credential cache as the running daemon shows it: a hit is logged `cached=yes`, SIGHUP

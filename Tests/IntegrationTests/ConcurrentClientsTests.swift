@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// Many requests in flight at once, as a busy mail server produces: each connection gets the

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// authmuxd holds every sasldb password in memory (and each request's password for a moment):

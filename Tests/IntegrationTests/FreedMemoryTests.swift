@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// Once a check is answered, its password is nowhere in the daemon's memory: not in the
@@ -34,7 +35,7 @@ struct FreedMemoryTests {
                     try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, short, S.service, S.realm]).isNO,
                     try RawSaslauthdClient.exchange(socketPath: socket, fields: [String(repeating: "u", count: 200), long, S.service, S.realm]).isNO,
                 ]
-                // In two parts: the lane hands what it read to SwiftNIO, which reads the rest.
+                // In two parts: the accept thread hands what it read to SwiftNIO, which reads the rest.
                 let request = RawSaslauthdClient.encode([S.user, short, S.service, S.realm])
                 let client = try RawSaslauthdClient(socketPath: socket)
                 try client.send(Array(request.prefix(12)))

@@ -1,3 +1,4 @@
+import SocketTestSupport
 /// Raw pwcheck and authdaemond exchanges: write the request in one go, read until the daemon
 /// closes, exactly as libsasl2's clients for both protocols do.
 enum FrontDoorClient {

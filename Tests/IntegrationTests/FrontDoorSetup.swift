@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// `StandardSetup` with a pwcheck and an authdaemond listener beside the saslauthd one, all
 /// three on the one sasldb.

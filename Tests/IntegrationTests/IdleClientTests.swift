@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// Six silent connections freeze Cyrus saslauthd `-n 5` until they close. Here they must cost

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// Where the binaries under test, the fixtures and the Debian tools live.
 ///

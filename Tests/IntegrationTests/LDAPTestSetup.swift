@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// The daemon and client side of the LDAP tests: a saslauthd listener in the sandbox, the

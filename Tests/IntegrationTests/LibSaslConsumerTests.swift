@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// The real thing: an unmodified libsasl2 server application (Tests/Fixtures/sasl_consumer.c,

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// `limits.max_connections` and `limits.max_queue`, each driven past its bound for real.

@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// An administrator changes and deletes users with `saslpasswd2` while the daemon runs; the

@@ -1,4 +1,5 @@
 import Glibc
+import SocketTestSupport
 
 /// Loopback TCP helpers for the LDAP tests: a port nobody listens on, and listening sockets for
 /// the fake servers (`StalledListener`, `StartTLSThenSilence`).

@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// Whatever arrives on the socket, the daemon answers `NO` or hangs up, never `OK`, never

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// What authmux answers a PAM module's prompts with, through the real libpam (pam_wrapper) and a

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// Issue 14 on the host's real stacks, no wrapper: Debian's /etc/pam.d/su begins

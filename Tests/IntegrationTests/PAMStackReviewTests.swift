@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// The stacks a pam backend can reach are judged before it serves: at start, on SIGHUP and by

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// The production path, no wrapper: the host's real libpam reads a real /etc/pam.d file and

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// PAM service files in a sandbox folder, run by cwrap's pam_wrapper instead of /etc/pam.d.
 ///

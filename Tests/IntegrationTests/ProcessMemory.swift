@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// Another process's writable memory, read through /proc/PID/mem: what a core dump or an
 /// attacker reading freed heap would find. Needs root (authmuxd is not dumpable).

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// Runs a command to completion with optional standard input and a hard time limit.
 ///

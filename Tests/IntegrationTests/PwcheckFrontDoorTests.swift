@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// The pwcheck front door against the real daemon and a sasldb written by saslpasswd2. Debian's

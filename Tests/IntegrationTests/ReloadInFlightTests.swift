@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// A SIGHUP while a check is in flight: the check finishes on the configuration it started

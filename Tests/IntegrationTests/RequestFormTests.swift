@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// Released libsasl2 sends four fields; Cyrus's development branch adds a fifth, the client

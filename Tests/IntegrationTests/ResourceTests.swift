@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// Whatever way a connection ends, the daemon keeps nothing of it: after a storm of malformed,

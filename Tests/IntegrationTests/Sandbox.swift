@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// A private temporary directory for one test: its config, sasldb, socket and logs.
 ///

@@ -1,3 +1,4 @@
+import SocketTestSupport
 /// The real command-line clients, each run with a time limit so that a daemon that never
 /// answers fails the test instead of hanging it.
 enum SaslClients {

@@ -1,3 +1,4 @@
+import SocketTestSupport
 /// A Cyrus sasldb file managed with the distribution's own `saslpasswd2` and
 /// `sasldblistusers2`, so the file the daemon reads is exactly what an administrator makes.
 ///

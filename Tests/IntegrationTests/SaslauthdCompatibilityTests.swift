@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// Cyrus `testsaslauthd`, the reference client, against the real daemon and a sasldb written by

@@ -1,4 +1,5 @@
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// Passwords never reach a log line or an error message, whatever path a request takes.

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// Service managers stop the daemon with SIGTERM: it must drain, remove its socket file (so the

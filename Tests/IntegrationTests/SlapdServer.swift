@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// A throwaway OpenLDAP slapd from Debian's package, owned by one test: its own slapd.conf,
 /// an mdb database per suffix in the sandbox loaded with slapadd, listening on 127.0.0.1 at

@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// Two daemons must never fight over one socket path, and a socket file left by a crash must not

@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 
 /// The setup most tests share: a sandbox, a sasldb made by `saslpasswd2` holding

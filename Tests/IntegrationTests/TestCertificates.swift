@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// A throwaway certificate authority and a server certificate it signed for 127.0.0.1 and
 /// localhost, made with the openssl command-line tool for the TLS tests.

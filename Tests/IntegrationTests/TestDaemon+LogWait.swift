@@ -1,3 +1,4 @@
+import SocketTestSupport
 extension TestDaemon {
     /// Waits until the log holds `text`: routine lines reach the file in batches (every 50 ms),
     /// so a line for a check just answered may not be there yet. False after `timeout`.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// One real `authmuxd --foreground` process, started from a configuration file, with its
 /// standard error captured to a file for failure messages.

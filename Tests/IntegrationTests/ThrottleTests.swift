@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// The throttle on the wire: repeated wrong passwords for one user earn growing delays on

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 
 /// A system account made for one test with `useradd --system` (Debian gives it a group of the
 /// same name) and removed with `userdel` however the test ends. Needs root.

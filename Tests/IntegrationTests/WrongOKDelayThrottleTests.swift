@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// Issue 14's timing and throttle findings, asserted on what the daemon decided (the check

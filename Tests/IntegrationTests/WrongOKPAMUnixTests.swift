@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Testing
 
 /// Issue 14's wrong OKs through the production PAM path: the host's libpam, a real

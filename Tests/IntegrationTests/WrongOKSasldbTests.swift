@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// Issue 14's wrong OKs that need no root: names compared as bytes end to end, invisible

@@ -10,11 +10,11 @@ import Glibc
 /// hangs up early must not kill the test runner with SIGPIPE.
 // @unchecked: a test uses a client from one place at a time; it crosses to another thread only
 // inside `OwnThread.run`, while the test awaits it.
-final class RawSaslauthdClient: @unchecked Sendable {
+public final class RawSaslauthdClient: @unchecked Sendable {
     private var fd: Int32
 
     /// Connects to `socketPath`. `receiveTimeout` bounds every later read.
-    init(socketPath: String, receiveTimeout: Duration = .seconds(15)) throws {
+    public init(socketPath: String, receiveTimeout: Duration = .seconds(15)) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             throw IntegrationError("socket(): \(Self.lastError())")
@@ -36,7 +36,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Whether something accepts connections on `socketPath` right now (the connection is
     /// closed at once, without sending anything).
-    static func canConnect(to socketPath: String) -> Bool {
+    public static func canConnect(to socketPath: String) -> Bool {
         guard let client = try? RawSaslauthdClient(socketPath: socketPath, receiveTimeout: .seconds(1)) else {
             return false
         }
@@ -46,7 +46,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// One complete exchange: connect, send `fields` as counted strings in a single write,
     /// read the answer.
-    static func exchange(socketPath: String, fields: [String]) throws -> SaslauthdReply {
+    public static func exchange(socketPath: String, fields: [String]) throws -> SaslauthdReply {
         if fields.count >= 2 { TestSecrets.register(fields[1]) }
         let client = try RawSaslauthdClient(socketPath: socketPath)
         try client.send(encode(fields))
@@ -54,11 +54,11 @@ final class RawSaslauthdClient: @unchecked Sendable {
     }
 
     /// The saslauthd framing: each field as a 2-byte big-endian length and its bytes.
-    static func encode(_ fields: [String]) -> [UInt8] {
+    public static func encode(_ fields: [String]) -> [UInt8] {
         encode(fields.map { Array($0.utf8) })
     }
 
-    static func encode(_ fields: [[UInt8]]) -> [UInt8] {
+    public static func encode(_ fields: [[UInt8]]) -> [UInt8] {
         var bytes: [UInt8] = []
         for field in fields {
             precondition(field.count <= 0xFFFF, "a counted string holds at most 65535 bytes")
@@ -70,7 +70,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
     }
 
     /// Writes all of `bytes` (one `send` unless the kernel takes less).
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes { buffer in
@@ -85,7 +85,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
     }
 
     /// Closes the sending direction: the daemon reads end-of-file after what was sent.
-    func shutdownWrite() throws {
+    public func shutdownWrite() throws {
         guard shutdown(fd, Int32(SHUT_WR)) == 0 else {
             throw IntegrationError("shutdown(SHUT_WR): \(Self.lastError())")
         }
@@ -93,7 +93,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Reads one counted answer. End of file (or a reset) before the first byte is `.closed`;
     /// no data within the receive timeout throws.
-    func readReply() throws -> SaslauthdReply {
+    public func readReply() throws -> SaslauthdReply {
         guard let header = try readExactly(2) else { return .closed }
         let count = Int(header[0]) << 8 | Int(header[1])
         guard let body = try readExactly(count) else {
@@ -104,7 +104,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Reads until end of file or a reset, for a connection expected to be closed by the
     /// daemon; returns what arrived. Throws when nothing happens within the receive timeout.
-    func readToEnd() throws -> [UInt8] {
+    public func readToEnd() throws -> [UInt8] {
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -127,13 +127,13 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Whether the connection is still open with nothing to read, checked without waiting:
     /// the daemon has neither answered nor hung up yet.
-    func isOpenAndSilent() -> Bool {
+    public func isOpenAndSilent() -> Bool {
         var byte: UInt8 = 0
         let received = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
         return received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
     }
 
-    func close() {
+    public func close() {
         if fd >= 0 {
             Glibc.close(fd)
             fd = -1
@@ -142,7 +142,7 @@ final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Reads exactly `count` bytes; nil when the stream ends (or is reset) before the first of
     /// them, an error when it ends part way or the receive timeout expires.
-    private func readExactly(_ count: Int) throws -> [UInt8]? {
+    public func readExactly(_ count: Int) throws -> [UInt8]? {
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: max(count, 1))
         while collected.count < count {

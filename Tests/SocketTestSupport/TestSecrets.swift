@@ -5,27 +5,27 @@ import Foundation
 ///
 /// Only passwords of eight bytes or more are searched for: a short one such as `pw` or
 /// `wrong` also occurs in ordinary log text ("wrong password"), and would prove nothing.
-enum TestSecrets {
+public enum TestSecrets {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var known = Set<String>()
 
-    static let minimumLength = 8
+    public static let minimumLength = 8
 
-    static func register(_ password: String) {
+    public static func register(_ password: String) {
         guard password.utf8.count >= minimumLength else { return }
         lock.lock()
         known.insert(password)
         lock.unlock()
     }
 
-    static var all: Set<String> {
+    public static var all: Set<String> {
         lock.lock()
         defer { lock.unlock() }
         return known
     }
 
     /// The registered passwords that occur in `text`.
-    static func leaked(in text: String) -> [String] {
+    public static func leaked(in text: String) -> [String] {
         all.filter { text.contains($0) }.sorted()
     }
 }
