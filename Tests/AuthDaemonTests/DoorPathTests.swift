@@ -1,0 +1,224 @@
+@testable import AuthDaemon
+import AuthCore
+import AuthWire
+import Foundation
+import SocketTestSupport
+import Testing
+
+/// Which path `DoorSession` takes for each kind of connection, seen through `ServingCounters`
+/// on the daemon's own serving code in this process: the real daemon's answers are the
+/// IntegrationTests' business, the path they took is this suite's.
+@Suite("Door sessions: the path each connection takes", .timeLimit(.minutes(1)))
+struct DoorPathTests {
+    typealias Server = InProcessServer
+
+    static func request(_ user: String, _ password: String, address: String? = nil) -> [UInt8] {
+        RawSaslauthdClient.encode([user, password, "imap", "example.com"] + (address.map { [$0] } ?? []))
+    }
+
+    /// One blocking exchange on a thread of its own.
+    static func exchange(_ server: Server, _ bytes: [UInt8]) async throws -> SaslauthdReply {
+        let path = server.path
+        return try await OwnThread.run {
+            let client = try RawSaslauthdClient(socketPath: path)
+            try client.send(bytes)
+            return try client.readReply()
+        }
+    }
+
+    @Test func aCompleteRequestIsAnsweredByTheThreadThatAcceptedIt() async throws {
+        try await Server.with(backend: HarnessBackend(path: .answersNow)) { server in
+            let accepted = try await Self.exchange(server, Self.request("alice", "right"))
+            #expect(accepted == .answer("OK"))
+            let rejected = try await Self.exchange(server, Self.request("alice", "wrong"))
+            #expect(rejected == .answer("NO authentication failed"))
+            #expect(server.counters.value(.answeredOnAcceptThread) == 2)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+            #expect(server.backend.subjects.count == 2)
+        }
+    }
+
+    @Test func aRequestStillArrivingIsFinishedOnAnEventLoop() async throws {
+        try await Server.with(backend: HarnessBackend(path: .answersNow)) { server in
+            let path = server.path
+            let reply = try await OwnThread.run { () -> SaslauthdReply in
+                let client = try RawSaslauthdClient(socketPath: path)
+                let request = Self.request("alice", "right")
+                try client.send(Array(request.prefix(7)))
+                // Pacing only, so the halves arrive as separate reads; nothing is timed.
+                usleep(50_000)
+                try client.send(Array(request.dropFirst(7)))
+                return try client.readReply()
+            }
+            #expect(reply == .answer("OK"))
+            #expect(server.counters.value(.handedToEventLoop) == 1)
+            #expect(server.counters.value(.answeredOnAcceptThread) == 0)
+        }
+    }
+
+    @Test func aMalformedRequestIsRefusedByTheThreadThatAcceptedIt() async throws {
+        try await Server.with(backend: HarnessBackend(path: .answersNow)) { server in
+            let reply = try await Self.exchange(server, RawSaslauthdClient.encode(["", "right", "imap", "example.com"]))
+            #expect(reply.isNO, "\(reply)")
+            #expect(server.counters.value(.refusedOnAcceptThread) == 1)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+            #expect(server.backend.subjects.isEmpty, "a refused request reached the store")
+        }
+    }
+
+    @Test func aBackendThreadWritesTheAnswerItself() async throws {
+        try await Server.with(backend: HarnessBackend(path: .ownThread)) { server in
+            let reply = try await Self.exchange(server, Self.request("alice", "right"))
+            #expect(reply == .answer("OK"))
+            #expect(server.counters.value(.answeredFromBackendThread) == 1)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+        }
+    }
+
+    /// The failure delay is a timer on an event loop: the connection stays a bare socket and no
+    /// thread waits. The delay's length is FailureDelayTests' and the integration tests' matter.
+    @Test(arguments: [HarnessBackend.Path.answersNow, .ownThread])
+    func aFailureIsHeldOnATimer(path: HarnessBackend.Path) async throws {
+        var options = Server.Options()
+        options.failureDelay = FailureDelay(floor: .milliseconds(200))
+        try await Server.with(options, backend: HarnessBackend(path: path)) { server in
+            let rejected = try await Self.exchange(server, Self.request("alice", "wrong"))
+            #expect(rejected == .answer("NO authentication failed"))
+            #expect(server.counters.value(.answeredAfterDelay) == 1)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+            // An acceptance is never held.
+            let accepted = try await Self.exchange(server, Self.request("alice", "right"))
+            #expect(accepted == .answer("OK"))
+            #expect(server.counters.value(.answeredAfterDelay) == 1)
+        }
+    }
+
+    /// With `client_address_grace` and a backend that uses the address, the fifth field may come
+    /// in a later write; the session waits for it on an event loop and the store sees it.
+    @Test func aFifthFieldInALaterWriteReachesTheStore() async throws {
+        var options = Server.Options()
+        options.limits.clientAddressGrace = .seconds(20)
+        try await Server.with(options, backend: HarnessBackend(path: .ownThread, usesClientAddress: true)) { server in
+            let path = server.path
+            let reply = try await OwnThread.run { () -> SaslauthdReply in
+                let client = try RawSaslauthdClient(socketPath: path)
+                try client.send(Self.request("alice", "right"))
+                // Pacing only, so the address arrives as a separate read; nothing is timed.
+                usleep(50_000)
+                try client.send(RawSaslauthdClient.encode(["192.0.2.7;4242"]))
+                return try client.readReply()
+            }
+            #expect(reply == .answer("OK"))
+            #expect(server.backend.subjects.map(\.clientAddress) == [ByteString("192.0.2.7;4242")])
+            #expect(server.counters.value(.handedToEventLoop) == 1)
+        }
+    }
+
+    /// The allow list is checked by the accept thread of every kind of listener, before anything
+    /// is read: a peer it does not name is closed unanswered, one it names is served.
+    @Test(arguments: [ListenerProtocol.saslauthd, .pwcheck, .authdaemond])
+    func theAllowListGuardsEveryDoor(door: ListenerProtocol) async throws {
+        let (request, answer): ([UInt8], String) = switch door {
+        case .saslauthd: (Self.request("alice", "right"), "\u{0}\u{2}OK")
+        case .pwcheck: (Array("alice\u{0}right\u{0}".utf8), "OK")
+        case .authdaemond:
+            (Array("AUTH 23\nimap\nlogin\nalice\nright\n\n".utf8), "USERNAME=alice\nADDRESS=alice@example.com\n.\n")
+        }
+        for admitted in [false, true] {
+            var options = Server.Options()
+            options.protocolName = door
+            // Our own uid, or one no process of this test runs as.
+            options.policy = PeerPolicy(userIDs: [admitted ? getuid() : 54_321], groupIDs: [], memberIDs: [])
+            try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+                let path = server.path
+                let received = try await OwnThread.run { () -> [UInt8] in
+                    let client = try RawSaslauthdClient(socketPath: path)
+                    // A peer refused may be closed before it writes; its send may then fail.
+                    try? client.send(request)
+                    try? client.shutdownWrite()
+                    return try client.readToEnd()
+                }
+                if admitted {
+                    #expect(String(decoding: received, as: UTF8.self) == answer, "\(door)")
+                    #expect(server.counters.value(.peersRefused) == 0)
+                    #expect(server.backend.subjects.count == 1)
+                } else {
+                    #expect(received.isEmpty, "\(door): a refused peer got \(received)")
+                    #expect(server.counters.value(.peersRefused) == 1)
+                    #expect(server.backend.subjects.isEmpty)
+                }
+            }
+        }
+    }
+
+    /// At `max_connections`, a connection that has sent nothing is closed to make room for a new
+    /// one, which is then served; the read timeout (30 s here) plays no part.
+    @Test func atTheCapTheIdleConnectionMakesRoom() async throws {
+        var options = Server.Options()
+        options.limits.maxConnections = 2
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+            let silent = try (0..<2).map { _ in try RawSaslauthdClient(socketPath: server.path) }
+            try await server.waitUntil("both silent connections handed to an event loop") { server.counters.value(.handedToEventLoop) == 2 }
+            let newcomer = try await Self.exchange(server, Self.request("alice", "right"))
+            #expect(newcomer == .answer("OK"))
+            #expect(server.counters.value(.idleEvicted) == 1)
+            let ends = try await OwnThread.run { silent.map { !$0.isOpenAndSilent() } }
+            #expect(ends.filter { $0 }.count == 1, "exactly one silent connection closed: \(ends)")
+        }
+    }
+
+    /// Stopping waits for a check in flight and sends its answer; a connection that sent
+    /// nothing is closed.
+    @Test func stoppingFinishesChecksInFlightAndClosesTheSilent() async throws {
+        let backend = HarnessBackend(path: .ownThread, holding: ["slow"])
+        let server = try InProcessServer(backend: backend)
+        let path = server.path
+        let silent = try RawSaslauthdClient(socketPath: path)
+        let busy = try RawSaslauthdClient(socketPath: path)
+        try busy.send(Self.request("slow", "right"))
+        try await server.waitUntil("the check reached the store") { backend.waitingCount == 1 }
+        try await server.waitUntil("the silent connection handed to an event loop") { server.counters.value(.handedToEventLoop) == 1 }
+        let stopped = Task { try await server.stop() }
+        #expect(try await OwnThread.run { try silent.readToEnd() }.isEmpty)
+        #expect(busy.isOpenAndSilent(), "answered before the store was")
+        backend.release("slow")
+        #expect(try await OwnThread.run { try busy.readReply() } == .answer("OK"))
+        try await stopped.value
+        #expect(server.context.tracker.count == 0)
+    }
+
+    /// A door that keeps its connection is handed to an event loop at once, and its requests are
+    /// answered as their checks finish, not in the order they came.
+    @Test func aPersistentDoorAnswersInTheOrderChecksFinish() async throws {
+        let backend = HarnessBackend(path: .ownThread, holding: ["slow"])
+        try await Server.with(backend: backend, machine: { LineDoor() }) { server in
+            let client = try RawSaslauthdClient(socketPath: server.path)
+            try client.send(Array("1 slow right\n2 fast right\n3 fast wrong\n".utf8))
+            let first = try await OwnThread.run { try client.readLines(2) }
+            #expect(Set(first) == ["2 OK", "3 FAIL"], "\(first)")
+            backend.release("slow")
+            #expect(try await OwnThread.run { try client.readLines(1) } == ["1 OK"])
+            #expect(server.counters.value(.handedToEventLoop) == 1)
+            try client.shutdownWrite()
+            #expect(try await OwnThread.run { try client.readToEnd() }.isEmpty)
+        }
+    }
+}
+
+extension RawSaslauthdClient {
+    /// Reads `count` newline-ended lines, one byte at a time (a test's few dozen bytes).
+    fileprivate func readLines(_ count: Int) throws -> [String] {
+        var lines: [String] = []
+        var line: [UInt8] = []
+        while lines.count < count {
+            guard let byte = try readExactly(1)?.first else { throw IntegrationError("closed after \(lines)") }
+            if byte == UInt8(ascii: "\n") {
+                lines.append(String(decoding: line, as: UTF8.self))
+                line = []
+            } else {
+                line.append(byte)
+            }
+        }
+        return lines
+    }
+}
