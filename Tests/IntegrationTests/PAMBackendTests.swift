@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// The pam backend against real Linux-PAM stacks, run hermetically by pam_wrapper: the daemon
@@ -146,6 +147,33 @@ struct PAMBackendTests {
                 #expect(elsewhere.isNO, "\(elsewhere)")
                 let none = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", ""])
                 #expect(none.isNO, "\(none)")
+            }
+        }
+    }
+
+    /// With `client_address_grace`, a fifth field written after the first four still reaches PAM:
+    /// the daemon waits for it (on an event loop) before it asks the stack, which admits only
+    /// that host. Without the grace the same split request is checked without an address.
+    @Test(arguments: [true, false])
+    func aLateFifthFieldReachesPAMWithinTheGrace(grace: Bool) async throws {
+        try await Sandbox.with { sandbox in
+            let stack = try PAMWrapperStack(sandbox: sandbox)
+            let passdb = try stack.passdb("passdb", [("erin", "erin-pw", "smtp")])
+            try stack.addMatrixService("smtp", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_succeed_if.so")) rhost = 192.0.2.7"])
+            let yaml = "limits: { client_address_grace: \(grace ? "1s" : "0s"), read_timeout: 20s }\nbackends: { system: { type: pam } }"
+            try await Self.withDaemon(sandbox, stack: stack, body: yaml) { daemon in
+                let reply = try await OwnThread.run { [socketPath = daemon.socketPath] () -> SaslauthdReply in
+                    let client = try RawSaslauthdClient(socketPath: socketPath)
+                    try client.send(RawSaslauthdClient.encode(["erin", "erin-pw", "smtp", ""]))
+                    // Pacing only, so the address arrives as a separate read; nothing is timed.
+                    Thread.sleep(forTimeInterval: 0.05)
+                    // Without the grace the answer may already be on its way and the daemon
+                    // gone from the socket; the send may then fail.
+                    try? client.send(RawSaslauthdClient.encode(["192.0.2.7;40123"]))
+                    return try client.readReply()
+                }
+                #expect(reply.isOK == grace, "\(reply)\n\(daemon.logTail)")
+                if grace { try await daemon.waitForLog(containing: "client=192.0.2.7;40123") }
             }
         }
     }

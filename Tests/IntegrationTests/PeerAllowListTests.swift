@@ -51,4 +51,51 @@ struct PeerAllowListTests {
             }
         }
     }
+
+    /// Every front door takes the same allow list the same way: authtest, copied where `nobody`
+    /// can run it, asks each door as `nobody` without and with an allowed group.
+    @Test func everyFrontDoorChecksItsAllowList() async throws {
+        try await Sandbox.with { sandbox in
+            chmod(sandbox.path, 0o755)
+            try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
+            let doors = [("saslauthd", sandbox.socketPath), ("pwcheck", sandbox.pwcheckPath), ("authdaemond", sandbox.authdaemondPath)]
+            let listeners = doors.map { door, path in
+                """
+                  - protocol: \(door)
+                    path: \(path)
+                    mode: "0666"
+                    allow: { users: [ root ], groups: [ daemon ] }
+                """
+            }.joined(separator: "\n")
+            let config = """
+                listen:
+                \(listeners)
+                realms: { default: \(S.realm) }
+                backends: { mailusers: { type: sasldb, path: \(sandbox.sasldbPath) } }
+                """
+            let path = try sandbox.write(config, to: "authmux.yaml")
+            let authtest = sandbox.path + "/authtest"
+            try FileManager.default.copyItem(atPath: try IntegrationEnvironment.authtest(), toPath: authtest)
+            chmod(authtest, 0o755)
+            try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
+                for (door, socket) in doors {
+                    let arguments = ["--protocol", door, "-f", socket, "-u", S.user, "-r", S.realm, "-p", S.password]
+                    let stranger = try await ProcessRunner.run(
+                        try IntegrationEnvironment.systemTool("setpriv"),
+                        ["--reuid=nobody", "--regid=nogroup", "--clear-groups", authtest] + arguments, timeout: .seconds(20))
+                    // Exit 1 is a NO; a connection closed unanswered is an error (2).
+                    #expect(stranger.termination == .exited(2), "\(door) as nobody: \(stranger)\n\(daemon.logTail)")
+                    let member = try await ProcessRunner.run(
+                        try IntegrationEnvironment.systemTool("setpriv"),
+                        ["--reuid=nobody", "--regid=daemon", "--clear-groups", authtest] + arguments, timeout: .seconds(20))
+                    #expect(member.termination == .exited(0), "\(door) as nobody in group daemon: \(member)\n\(daemon.logTail)")
+                }
+                // The last admitted check's line, before the lines are counted.
+                try await daemon.waitForLog(containing: "protocol=authdaemond realm=")
+                let refusals = daemon.log.components(separatedBy: "connection refused: peer not in the listener's allow list").count - 1
+                #expect(refusals == doors.count, "\(daemon.logTail)")
+                #expect(daemon.log.components(separatedBy: " info check ").count - 1 == doors.count, "only the admitted were checked\n\(daemon.logTail)")
+            }
+        }
+    }
 }
