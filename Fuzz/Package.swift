@@ -15,7 +15,8 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-let core: [Target.Dependency] = ["FuzzSupport", .product(name: "AuthCore", package: authmux)]
+let wire: [Target.Dependency] = ["FuzzSupport", .product(name: "AuthWire", package: authmux), .product(name: "NIOCore", package: "swift-nio")]
+let core: [Target.Dependency] = ["FuzzSupport", .product(name: "AuthWire", package: authmux), .product(name: "AuthCore", package: authmux)]
 
 let package = Package(
     name: "authmux-fuzz",
@@ -27,24 +28,26 @@ let package = Package(
         .target(name: "CLibFuzzer"),
         .target(
             name: "FuzzSupport",
-            dependencies: ["CLibFuzzer", .product(name: "AuthCore", package: authmux), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CLibFuzzer", .product(name: "AuthWire", package: authmux), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "FuzzSaslauthd",
-            dependencies: core + [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: wire,
             swiftSettings: strict
         ),
         .executableTarget(
             name: "FuzzPwcheck",
-            dependencies: core + [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: wire,
             swiftSettings: strict
         ),
         .executableTarget(
             name: "FuzzAuthdaemond",
-            dependencies: core + [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: wire,
             swiftSettings: strict
         ),
+        // The front doors' state machines, fed any bytes cut into any reads.
+        .executableTarget(name: "FuzzDoors", dependencies: wire, swiftSettings: strict),
         .executableTarget(name: "FuzzRealms", dependencies: core, swiftSettings: strict),
         .executableTarget(
             name: "FuzzConfig",

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import Backends
 import FuzzSupport
 

@@ -1,4 +1,4 @@
-import AuthCore
+import AuthWire
 import FuzzSupport
 import NIOCore
 

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import FuzzSupport
 
 /// What the field rules and the realm rules (shared/DESIGN.md, "Identity and realms") promise

@@ -1,4 +1,5 @@
 import AuthCore
+import AuthWire
 import FuzzSupport
 
 // libFuzzer feeds this one byte that picks one of `RealmRulesProperties.rules` (and whether

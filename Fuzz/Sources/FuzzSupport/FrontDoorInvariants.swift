@@ -1,4 +1,4 @@
-public import AuthCore
+public import AuthWire
 
 /// Properties shared by the pwcheck and authdaemond scanners, which both answer `FrontDoorScan`.
 public enum FrontDoorInvariants {

@@ -1,4 +1,4 @@
-public import AuthCore
+public import AuthWire
 
 /// What every request a front door accepts must satisfy, checked independently of
 /// `FieldRules` (a second reading of the same rule, so a bug in one is caught by the other):
