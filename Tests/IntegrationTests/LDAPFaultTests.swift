@@ -125,8 +125,8 @@ struct LDAPFaultTests {
                 try await SlapdServer.with(sandbox, name: "second", ldif: ldif) { second in
                     try await Setup.withDaemon(sandbox, backend(servers: [first.url, second.url], timeout: "3s")) { daemon in
                         try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
-                        first.send(SIGSTOP)
                         defer { first.send(SIGCONT) }
+                        try await first.hang()
                         try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
                         try await daemon.waitForLog(containing: "server=\(first.url)")
                         // One timeout on the pooled connection; none on a fresh one to the same

@@ -138,6 +138,23 @@ final class SlapdServer {
         kill(process.processIdentifier, signal)
     }
 
+    /// SIGSTOP, then waits until the kernel reports slapd stopped: the signal is delivered
+    /// asynchronously, and a check sent before it takes effect would still be answered.
+    func hang() async throws {
+        guard let process, process.isRunning else { throw IntegrationError("slapd is not running:\n\(log)") }
+        let pid = process.processIdentifier
+        kill(pid, SIGSTOP)
+        for _ in 0..<500 {
+            // /proc/<pid>/stat: the state letter follows the command name in parentheses.
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" T") {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw IntegrationError("slapd (pid \(pid)) never stopped after SIGSTOP")
+    }
+
     /// `signal` (SIGTERM: an orderly stop; SIGKILL: a crash) to the slapd this object started,
     /// by its PID, then SIGKILL if it lingers. A stopped slapd is continued first.
     func stop(signal: Int32 = SIGTERM) async {
