@@ -1,7 +1,8 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
 # every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
-# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP); `make soak` holds
-# both under hostile load for a minute. Each installs what it needs.
+# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP), and with the authmuxd
+# of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
+# minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 VAR := $(CURDIR)/var

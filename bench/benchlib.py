@@ -21,6 +21,8 @@ import sys
 import textwrap
 
 LABELS = {"saslauthd-c": "saslauthd -c", "authmux-c": "authmux, cache on"}
+BEFORE = "-before"  # with BASELINE, bench/lib.sh runs that build's authmuxd as SERVER-before beside SERVER
+baseline_short = "baseline"  # the baseline's short sha, once report() has read the facts
 KEY_HEADERS = {"concurrency": "clients", "wrong_share": "wrong passwords"}
 OTHER_LOAD_LIMIT = 10.0  # percent of the machine; a few percent is usual, more is another load
 
@@ -103,6 +105,8 @@ def share(value):
 
 
 def label(server):
+    if server.endswith(BEFORE):
+        return label(server[:-len(BEFORE)]).replace("authmux", "authmux before (%s)" % baseline_short, 1)
     return LABELS.get(server, server)
 
 
@@ -130,9 +134,14 @@ def comparison(runs, servers, keys=("concurrency",), base="saslauthd", floor=Non
     same scenario, p50, p99 and daemon CPU per check, then the errors and unexpected answers of
     all its rounds. ⚠ marks a server whose runs had problems, † OKs to wrong passwords from a
     server that answers OK to everything. `extra`: (header, function of a server's runs) for
-    more columns. authmux's ratios are in bold."""
+    more columns. A server's baseline (SERVER-before), when measured, gets the row above its
+    own, and the server an "after/before" ratio to it. authmux's ratios are in bold."""
+    measured = {run["server"] for run in runs}
+    servers = [name for server in servers for name in (server + BEFORE, server) if name in measured or name == server]
     header = [KEY_HEADERS[k] for k in keys] + ["server", "checks/s", "vs " + label(base)]
     header += ["vs " + label(floor)] if floor else []
+    paired = any(server.endswith(BEFORE) for server in servers)
+    header += ["after/before"] if paired else []
     header += ["p50 ms", "p99 ms", "daemon CPU µs per check"] + [h for h, _ in extra] + ["errors, unexpected"]
     rows = []
     for values, group in scenarios(runs, keys):
@@ -142,10 +151,11 @@ def comparison(runs, servers, keys=("concurrency",), base="saslauthd", floor=Non
             these = mine[server]
 
             def ratio_to(other):
-                value = times(ratio(rate[server], rate[other]))
-                return "**%s**" % value if server.startswith("authmux") and value != "–" else value
+                value = times(ratio(rate[server], rate.get(other)))
+                return "**%s**" % value if server.startswith("authmux") and not server.endswith(BEFORE) and value != "–" else value
             row = key_cells(keys, values) + [label(server), num(rate[server]) + (" ⚠" if any(r["problems"] for r in these) else "")]
             row += [ratio_to(base)] + ([ratio_to(floor)] if floor else [])
+            row += [ratio_to(server + BEFORE) if server + BEFORE in rate else ""] if paired else []
             row += [ms(median(result(r, "latency_ms", "p50") for r in these)), ms(median(result(r, "latency_ms", "p99") for r in these)),
                     us(median(us_per_check(r) for r in these))]
             row += [column(these) for _, column in extra]
@@ -216,9 +226,21 @@ def para(text):
 
 def opening(title, by, f, text, runs=(), begin=None, level="##"):
     """The start of a section: its marker, its title, who wrote it when from which build, `text`,
-    and the notes on `runs`."""
+    what the baseline is (when one was measured), and the notes on `runs`."""
     out = ([begin] if begin else []) + ["%s %s" % (level, title), ""]
-    return out + para("Written by %s on %s, build `%s`. %s" % (by, f["date"], f["commit"], text)) + notes(f, list(runs))
+    out += para("Written by %s on %s, build `%s`. %s" % (by, f["date"], f["commit"], text))
+    return out + baseline(f) + notes(f, list(runs))
+
+
+def baseline(f):
+    """What "authmux before" is, when the run measured a baseline (BASELINE=REV)."""
+    if not f.get("baseline_sha"):
+        return []
+    return para("""**%s** is the authmuxd of `BASELINE=%s`, commit `%s`, built in release mode in a git worktree,
+        `%s`, with the dependency versions of this checkout's Package.resolved: it runs with the same configuration as authmux (its own socket
+        and log aside) and is measured in every round right before it, under the same load with the same seed.
+        *after/before* is authmux's checks/s over its.""" % (
+        label("authmux-before"), f["baseline"], f["baseline_sha"], f["baseline_tree"]))
 
 
 def fenced(text, lang=""):
@@ -256,8 +278,10 @@ def report(section):
     what is written, and its comparison tables are printed. Exit status 3 when a run had
     problems, else 0."""
     results, out = sys.argv[1:3]
+    global baseline_short
     lines = load(results)
     f = facts(lines)
+    baseline_short = f.get("baseline_sha", "")[:7] or baseline_short
     parts, bad = section(lines, f)
     for begin, body, end in parts:
         text = "\n".join(body)

@@ -14,6 +14,8 @@
 #
 # Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 LDAP_CONCURRENCY=16 USERS=100
 #   SASLAUTHD_WORKERS=5 KEEP_TMP=1 LDAP_THREADS (authmux's `threads:`; unset: its default)
+#   BASELINE=REV (also measure REV's authmuxd, built in var/bench-baseline/, as "authmux before",
+#   with authmux's configuration, right before it in every round)
 #
 # Exit status: 0 when every run went through; 1 on a setup failure; 3 when the section was
 # written but some run had errors or unexpected answers.
@@ -36,6 +38,7 @@ need ldap-utils ldapwhoami
 need "gcc libc6-dev libldap2-dev" cc /usr/include/ldap.h   # bench/ldap-floor.c
 install_missing
 build_release
+build_baseline
 make_tmp aml
 
 # The directory.
@@ -100,24 +103,25 @@ backends:
   directory: { type: ldap, saslauthd_conf: $TMP/saslauthd.conf${LDAP_THREADS:+, threads: $LDAP_THREADS} }
 EOF
 start_daemon authmux "$TMP/authmux/mux" "$TMP/authmuxd.log" "$BIN/authmuxd" --config "$TMP/authmux.yaml" --foreground
+start_before authmux "$TMP/authmux.yaml"
 
 # The floor: one thread per client, so no check ever waits for a thread.
 FLOOR_BUILD="cc -O2 -o $TMP/ldap-floor bench/ldap-floor.c -lldap -llber -lpthread"
 $FLOOR_BUILD || die "could not compile bench/ldap-floor.c"
 start_daemon floor "$TMP/floor/mux" "$TMP/ldap-floor.log" "$TMP/ldap-floor" "$TMP/floor/mux" "$URL" "ou=people,$SUFFIX" "$LDAP_CONCURRENCY"
 
-for name in saslauthd authmux floor; do
+for name in $(with_before saslauthd authmux floor); do
   expect "$name" OK -u amxbench0 -p pw-amxbench0
   expect "$name" NO -u amxbench0 -p pw-amxbench1
   expect "$name" NO -u nobody -p pw-amxbench0
 done
-say "all three answer OK for a right password and NO for a wrong one or an unknown user"
+say "all answer OK for a right password and NO for a wrong one or an unknown user"
 
 load_args() {  # load_args ROUND
   printf '%s\n' -c "$LDAP_CONCURRENCY" --generated-users "$USERS" --user-prefix amxbench --password-prefix pw-amxbench \
     --wrong-share 0.1 --seed "$1" --duration "$DURATION" --warmup "$WARMUP"
 }
-say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY: saslauthd, authmux, then the floor"
+say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY: saslauthd, ${BASELINE_BIN:+authmux before, }authmux, then the floor"
 SIDE_PIDS=${DAEMON_PID[slapd]}   # slapd's CPU per check, beside each server's
 alternate "scenario=ldap concurrency=$LDAP_CONCURRENCY" saslauthd authmux floor
 

@@ -3,8 +3,9 @@
 # shellcheck disable=SC2015  # "A && B || die" means: die unless both hold, as intended here
 # bench/lib.sh: the set-up bench/run.sh, pam.sh, ldap.sh and soak.sh share. A script sets BENCH
 # (its name in messages), sources this file, checks its settings (need_counts, need_numbers),
-# names what it needs (need), then calls install_missing, build_release and make_tmp. Daemons
-# are kept by name in DAEMON_PID and DAEMON_SOCK; only processes started here are signalled.
+# names what it needs (need), then calls install_missing, build_release, build_baseline and
+# make_tmp. Daemons are kept by name in DAEMON_PID and DAEMON_SOCK; only processes started here
+# are signalled.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -67,6 +68,56 @@ build_release() {
   COMMIT=$(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown)
   SOURCE_ID=$(source_id)
 }
+
+# build_baseline: with BASELINE (a git revision) set, builds that revision's authmuxd in release
+# mode in a detached worktree, var/bench-baseline/FULL-SHA/ (made once, then reused and rebuilt
+# incrementally), with the dependency versions of this checkout's Package.resolved; sets
+# BASELINE_SHA and BASELINE_BIN. start_before then runs it beside authmuxd. Call after
+# build_release. Without BASELINE it does nothing.
+BASELINE=${BASELINE:-} BASELINE_SHA="" BASELINE_BIN=""
+build_baseline() {
+  local tree started=$SECONDS
+  [ -n "$BASELINE" ] || return 0
+  BASELINE_SHA=$(git -C "$ROOT" rev-parse --verify --quiet --end-of-options "$BASELINE^{commit}") ||
+    die "BASELINE=$BASELINE does not name a commit in this repository"
+  tree=$ROOT/var/bench-baseline/$BASELINE_SHA
+  if [ ! -e "$tree/.git" ]; then
+    say "making a worktree of $BASELINE_SHA (BASELINE=$BASELINE) in $tree"
+    mkdir -p "$ROOT/var/bench-baseline"
+    # --force: only to reuse this path when its folder was removed by hand (make clean) while git still lists it.
+    git -C "$ROOT" worktree add --force --detach "$tree" "$BASELINE_SHA" || die "could not make a worktree in $tree"
+  fi
+  [ "$(git -C "$tree" rev-parse HEAD)" = "$BASELINE_SHA" ] || die "$tree is not at $BASELINE_SHA; remove it with: git worktree remove --force $tree"
+  [ ! -f "$ROOT/Package.resolved" ] || cp "$ROOT/Package.resolved" "$tree/Package.resolved"
+  say "building authmuxd of $BASELINE_SHA (release) in $tree"
+  (cd "$tree" && swift build -c release --product authmuxd) || die "could not build authmuxd of BASELINE=$BASELINE in $tree"
+  BASELINE_BIN=$(cd "$tree" && swift build -c release --show-bin-path)/authmuxd
+  [ -x "$BASELINE_BIN" ] || die "no $BASELINE_BIN after building BASELINE=$BASELINE"
+  say "baseline authmuxd ready in $((SECONDS - started)) s: $BASELINE_BIN"
+}
+
+# start_before NAME CONFIG: with a baseline built, starts it as NAME-before with CONFIG's content,
+# its paths under $TMP/NAME/ (the socket) moved to $TMP/NAME-before/, logging to
+# $TMP/NAME-before.log, once it has accepted that configuration (check-config).
+start_before() {
+  local name=$1-before
+  [ -n "$BASELINE_BIN" ] || return 0
+  sed "s|$TMP/$1/|$TMP/$name/|g" "$2" >"$TMP/$name.yaml"
+  "$BASELINE_BIN" check-config --config "$TMP/$name.yaml" >"$TMP/$name.check" 2>&1 ||
+    { cat "$TMP/$name.check" >&2; die "authmuxd of BASELINE=$BASELINE rejects the configuration $TMP/$name.yaml (above)"; }
+  start_daemon "$name" "$TMP/$name/mux" "$TMP/$name.log" "$BASELINE_BIN" --config "$TMP/$name.yaml" --foreground
+}
+
+# with_before SERVER...: the SERVERs, one a line, each SERVER-before (start_before) just ahead of
+# its SERVER when that daemon runs.
+with_before() {
+  local server
+  for server in "$@"; do
+    [ -z "${DAEMON_PID[$server-before]:-}" ] || echo "$server-before"
+    echo "$server"
+  done
+}
+
 source_id() {  # HEAD plus any uncommitted change to what the binaries are built from
   { git -C "$ROOT" rev-parse HEAD; git -C "$ROOT" diff HEAD -- Sources Package.swift Package.resolved; } 2>/dev/null | sha256sum | cut -c1-16
 }
@@ -246,9 +297,11 @@ json_line() { python3 "$ROOT/bench/benchlib.py" line "$RESULTS" "$@"; }   # json
 # with the date, the build, the folders its paths are shortened from, and whether the sources
 # changed while it measured.
 facts() {
-  local changed=no
+  local changed=no before=()
   [ "$(source_id)" = "$SOURCE_ID" ] || changed=yes
-  json_line facts date "$(date -u '+%Y-%m-%d %H:%M UTC')" commit "$COMMIT" tmp "$TMP" root "$ROOT" sources_changed "$changed" "$@"
+  [ -z "$BASELINE_SHA" ] || before=(baseline "$BASELINE" baseline_sha "$BASELINE_SHA" baseline_tree "$ROOT/var/bench-baseline/$BASELINE_SHA/")
+  json_line facts date "$(date -u '+%Y-%m-%d %H:%M UTC')" commit "$COMMIT" tmp "$TMP" root "$ROOT" sources_changed "$changed" \
+    "${before[@]}" "$@"
 }
 
 # measure TAGS SERVER AUTHTEST-BENCH-ARGS...: one `authtest bench` run, with the CPU time of the
@@ -275,12 +328,14 @@ measure() {
 # record TAGS OUT EXIT [OPTION...]: authtest's OUT.json and OUT.err as a JSON line in RESULTS.
 record() { python3 "$ROOT/bench/benchlib.py" record "$RESULTS" "$@" || true; }
 
-# alternate TAGS SERVER...: ROUNDS rounds of one run of each SERVER in turn (A B C A B C …),
-# each `authtest bench -f SOCKET $(load_args ROUND)`, load_args being the script's.
+# alternate TAGS SERVER...: ROUNDS rounds of one run of each SERVER in turn (A B C A B C …), a
+# baseline's (with_before) just ahead of its server, each
+# `authtest bench -f SOCKET $(load_args ROUND)`, load_args being the script's.
 alternate() {
-  local tags=$1 round server args=(); shift
+  local tags=$1 round server servers=() args=(); shift
+  mapfile -t servers < <(with_before "$@")
   for ((round = 1; round <= ROUNDS; round++)); do
-    for server in "$@"; do
+    for server in "${servers[@]}"; do
       mapfile -t args < <(load_args "$round")
       measure "$tags round=$round" "$server" -f "${DAEMON_SOCK[$server]}" "${args[@]}"
     done

@@ -15,6 +15,8 @@
 #
 # Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 PAM_CONCURRENCIES="1 16"
 #   SPRAYERS=50 SPRAY_HEADSTART=3 REAL_REQUESTS=5 CACHED_CONCURRENCIES="16 64" KEEP_TMP=1
+#   BASELINE=REV (also measure REV's authmuxd, built in var/bench-baseline/, as "authmux before",
+#   with authmux's configuration, right before it in every round of every scenario)
 #
 # Needs root: it creates a system user and /etc/pam.d/authmux-bench, and removes both at the
 # end, however the script ends. Exit status: 0 when every run went through; 1 on a setup
@@ -46,6 +48,7 @@ need passwd useradd chpasswd
 need libpam-runtime /etc/pam.d/common-auth
 install_missing
 build_release
+build_baseline
 make_tmp amp
 on_exit() {
   rm -f "$PAM_FILE"
@@ -62,7 +65,7 @@ printf '@include common-auth\n@include common-account\n' >"$PAM_FILE"
 HASH_KIND=$(getent shadow "$BENCH_USER" | cut -d: -f2 | cut -d'$' -f2)
 say "user $BENCH_USER (password hash \$$HASH_KIND\$…), service $PAM_FILE (common-auth, common-account)"
 
-start_authmuxd() {  # start_authmuxd NAME CACHE(true|false)
+start_authmuxd() {  # start_authmuxd NAME CACHE(true|false), and the baseline beside it (start_before)
   cat >"$TMP/$1.yaml" <<EOF
 listen:
   - protocol: saslauthd
@@ -76,6 +79,7 @@ backends:
   system: { type: pam, services: [ $SERVICE ] }
 EOF
   start_daemon "$1" "$TMP/$1/mux" "$TMP/$1.log" "$BIN/authmuxd" --config "$TMP/$1.yaml" --foreground
+  start_before "$1" "$TMP/$1.yaml"
 }
 load_args() {  # load_args ROUND: right passwords at concurrency conc
   printf '%s\n' -c "$conc" "${ACCOUNT[@]}" --wrong-share 0 --duration "$DURATION" --warmup "$WARMUP"
@@ -83,19 +87,19 @@ load_args() {  # load_args ROUND: right passwords at concurrency conc
 
 start_saslauthd saslauthd "$TMP/saslauthd" -a pam -n 5
 start_authmuxd authmux false
-for name in saslauthd authmux; do
+for name in $(with_before saslauthd authmux); do
   expect "$name" OK -u "$BENCH_USER" -p "$PASSWORD" -s "$SERVICE"
   expect "$name" NO -u "$BENCH_USER" -p "$PASSWORD-wrong" -s "$SERVICE"
 done
 
-say "throughput: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $PAM_CONCURRENCIES, saslauthd then authmux"
+say "throughput: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $PAM_CONCURRENCIES, saslauthd then ${BASELINE_BIN:+authmux before, then }authmux"
 for conc in $PAM_CONCURRENCIES; do alternate "scenario=throughput concurrency=$conc" saslauthd authmux; done
 
 # The sprayers run until stopped; the real user's client makes REAL_REQUESTS checks in a row
 # after SPRAY_HEADSTART seconds, once the sprayers have filled the daemon's queue.
 say "spray: $SPRAYERS clients with wrong passwords, one real user making $REAL_REQUESTS checks; $ROUNDS round(s)"
 for ((round = 1; round <= ROUNDS; round++)); do
-  for server in saslauthd authmux; do
+  for server in $(with_before saslauthd authmux); do
     sock=${DAEMON_SOCK[$server]} out=$TMP/spray-$server-r$round rc=0
     "$BIN/authtest" bench -f "$sock" -c "$SPRAYERS" "${ACCOUNT[@]}" --wrong-share 1 --duration 3600 --warmup 0 \
       --timeout 600 --seed "$round" --json >"$out.json" 2>"$out.err" &
@@ -119,7 +123,7 @@ done
 # cache, so the measured checks are all answered from memory.
 start_saslauthd saslauthd-c "$TMP/saslauthd-c" -a pam -n 5 -c
 start_authmuxd authmux-c true
-for name in saslauthd-c authmux-c; do expect "$name" OK -u "$BENCH_USER" -p "$PASSWORD" -s "$SERVICE"; done
+for name in $(with_before saslauthd-c authmux-c); do expect "$name" OK -u "$BENCH_USER" -p "$PASSWORD" -s "$SERVICE"; done
 say "cached: $ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $CACHED_CONCURRENCIES"
 for conc in $CACHED_CONCURRENCIES; do alternate "scenario=cached concurrency=$conc" saslauthd-c authmux-c; done
 stop_daemon authmux-c   # flushes its batched log before the lines are counted

@@ -2,7 +2,7 @@
 """bench/pam.sh's report: `pam_report.py RESULTS BENCHMARKS.md` writes the PAM section."""
 import sys
 
-from benchlib import comparison, fenced, median, ms, num, of_kind, opening, para, problem_list, report, result, rounds, table, total
+from benchlib import BEFORE, comparison, fenced, label, median, ms, num, of_kind, opening, para, problem_list, report, result, rounds, table, times, total
 
 BEGIN = "<!-- BEGIN section pam (bench/pam.sh) -->"
 END = "<!-- END section pam -->"
@@ -11,18 +11,22 @@ END = "<!-- END section pam -->"
 def spray_table(runs):
     """The real user's latency and the sprayers' answers per daemon, and the sentences they make."""
     rows, p50, rate = [], {}, {}
-    for server in ("saslauthd", "authmux"):
+    before = "authmux" + BEFORE
+    for server in ("saslauthd",) + ((before,) if any(run["server"] == before for run in runs) else ()) + ("authmux",):
         real = [run for run in runs if run["server"] == server and run["role"] == "real"]
         sprayers = [run for run in runs if run["server"] == server and run["role"] == "sprayer"]
         p50[server] = median(result(run, "latency_ms", "p50") for run in real)
         rate[server] = median(result(run, "checks_per_s") for run in sprayers)
-        rows.append([server, ms(p50[server]), ms(median(result(run, "latency_ms", "p99") for run in real)),
+        rows.append([label(server), ms(p50[server]), ms(median(result(run, "latency_ms", "p99") for run in real)),
                      "%d of %d" % (total(real, "ok"), total(real, "requests")), num(rate[server], 1),
                      num(total(real + sprayers, "errors"))])
     out = table(["daemon", "real user p50 ms", "real user p99 ms", "real user answers OK", "wrong passwords answered/s",
                  "errors"], rows, "lrrrrr") + [""]
     if p50["saslauthd"] and p50["authmux"]:
         out += ["Under the spray, the real user's median check is **%.0f×** faster with authmux." % (p50["saslauthd"] / p50["authmux"])]
+    if p50.get(before) and p50["authmux"]:
+        out += ["With authmux, the real user's median check takes %s as long as with %s (after/before)." % (
+            times(p50["authmux"] / p50[before]), label(before))]
     if rate["saslauthd"] and rate["authmux"]:
         out += para("The sprayers get %.1f× as many answers from authmux as from saslauthd: saslauthd slows them only by"
                     " stalling everyone, and authmux's failure delay does not limit how many connections guess at once."

@@ -13,6 +13,8 @@
 #                      skips them and leaves their part of BENCHMARKS.md alone
 #   CACHE_CONCURRENCIES="16 64"  CACHE_ROUNDS=$ROUNDS  the cached scenario ("" skips it)
 #   CACHE_EVENT_LOOPS=1           authmuxd's limits.event_loops there
+#   BASELINE=REV       also measure REV's authmuxd (built in var/bench-baseline/) as
+#                      "authmux before", with authmux's configuration, right before it in every round
 #   KEEP_TMP=1         keep the temporary folder (logs, sockets, sasldb) even on success
 #
 # Needs root or passwordless sudo: saslauthd reads only /etc/sasldb2, so it runs in a mount
@@ -45,6 +47,7 @@ need mount mount
 need "gcc libc6-dev" cc
 install_missing
 build_release
+build_baseline
 make_tmp amb
 mkdir -p var/bench-results var/bench-cache
 RESULTS=$ROOT/var/bench-results/$(date -u +%Y%m%dT%H%M%SZ).jsonl   # kept: the figures behind the report
@@ -103,9 +106,10 @@ failure_delay: { floor: 0s }
 throttle: { enabled: false }
 EOF
   start_daemon authmux "$TMP/authmux/mux" "$TMP/authmuxd.log" "$BIN/authmuxd" --config "$TMP/authmux.yaml" --foreground
-  check_answers authmux
+  start_before authmux "$TMP/authmux.yaml"
+  for name in $(with_before authmux); do check_answers "$name"; done
 
-  say "uncached: concurrency $CONCURRENCIES, wrong share $WRONG_SHARES; $ROUNDS round(s) of ${WARMUP}+${DURATION} s of saslauthd, authmux, floor"
+  say "uncached: concurrency $CONCURRENCIES, wrong share $WRONG_SHARES; $ROUNDS round(s) of ${WARMUP}+${DURATION} s of saslauthd, ${BASELINE_BIN:+authmux before, }authmux, floor"
   say "raw results: $RESULTS"
   LOAD_USERS=$USERS
   for conc in $CONCURRENCIES; do
@@ -113,10 +117,8 @@ EOF
       alternate "scenario=sasldb concurrency=$conc wrong_share=$share" saslauthd authmux floor
     done
   done
-  record_memory saslauthd
-  record_memory authmux
-  stop_daemon saslauthd
-  stop_daemon authmux
+  for name in saslauthd $(with_before authmux); do record_memory "$name"; done
+  for name in saslauthd $(with_before authmux); do stop_daemon "$name"; done
   facts rounds "$ROUNDS" users "$USERS" realm "$REALM" saslauthd_cmd "${DAEMON_CMD[saslauthd]}" \
     authmuxd_cmd "${DAEMON_CMD[authmux]}" config "$(cat "$TMP/authmux.yaml")" \
     authtest_cmd "$BIN/authtest bench -f SOCKET $(conc=CONCURRENCY share=SHARE load_args ROUND | paste -sd ' ')"
@@ -139,9 +141,10 @@ throttle: { enabled: false }
 limits: { event_loops: $CACHE_EVENT_LOOPS }
 EOF
   start_daemon authmux-c "$TMP/authmux-c/mux" "$TMP/authmuxd-cached.log" "$BIN/authmuxd" --config "$TMP/authmux-cached.yaml" --foreground
-  expect authmux-c OK -u bench0 -r "$REALM" -p pw-bench0
+  start_before authmux-c "$TMP/authmux-cached.yaml"
+  for name in $(with_before authmux-c); do expect "$name" OK -u bench0 -r "$REALM" -p pw-bench0; done
 
-  say "cached: concurrency $CACHE_CONCURRENCIES; $CACHE_ROUNDS round(s) of saslauthd -c, authmux with its cache, floor"
+  say "cached: concurrency $CACHE_CONCURRENCIES; $CACHE_ROUNDS round(s) of saslauthd -c, ${BASELINE_BIN:+authmux before, }authmux with its cache, floor"
   LOAD_USERS=1 share=0
   for conc in $CACHE_CONCURRENCIES; do
     ROUNDS=$CACHE_ROUNDS alternate "scenario=cached concurrency=$conc" saslauthd-c authmux-c floor

@@ -8,7 +8,7 @@ import platform
 import subprocess
 import sys
 
-from benchlib import comparison, every_run, fenced, mb, num, of_kind, opening, para, problem_list, report, rounds, table
+from benchlib import comparison, every_run, fenced, label, mb, num, of_kind, opening, para, problem_list, report, rounds, table
 
 CACHE_BEGIN = "<!-- cache-benchmark:start -->"
 CACHE_END = "<!-- cache-benchmark:end -->"
@@ -70,7 +70,7 @@ def head(lines, runs, f):
                 " its resident set with shared pages split between the processes that share them. saslauthd `-n 5`"
                 " is a master and four forked workers, all answering requests.")
     out += table(["daemon", "processes", "peak RSS (largest VmHWM)", "sum of VmHWM", "sum of Pss at the end"],
-                 [[{"saslauthd": "Cyrus saslauthd", "authmux": "authmuxd"}.get(m["server"], m["server"]), m["processes"],
+                 [[{"saslauthd": "Cyrus saslauthd", "authmux": "authmuxd"}.get(m["server"], label(m["server"])), m["processes"],
                    mb(m["peak_rss_kb"]), mb(m["sum_hwm_kb"]), mb(m["pss_kb"])] for m in of_kind(lines, "memory")], "lrrrr")
     out += ["", "## Every run", ""] + every_run(runs, keys) + [""]
     problems = problem_list(runs)
@@ -84,7 +84,8 @@ def head(lines, runs, f):
         ["CPU", "%s × %s (%s)" % (cores, proc_value("/proc/cpuinfo", "model name"), platform.machine())],
         ["memory", "%.1f GiB" % (int(proc_value("/proc/meminfo", "MemTotal:").split()[0]) / 1024 ** 2)],
         ["OS, kernel", "%s, Linux %s" % (proc_value("/etc/os-release", "PRETTY_NAME=").strip('"'), platform.release())],
-        ["authmux", "`%s`, as built at the start of the run" % f["commit"]],
+        ["authmux", "`%s`, as built at the start of the run%s" % (f["commit"], "; before: `%s` (`BASELINE=%s`)" % (
+            f["baseline_sha"], f["baseline"]) if f.get("baseline_sha") else "")],
         ["Swift", first_line("swift", "--version")],
         ["Cyrus saslauthd", "`%s` (Debian %s)" % (output("/usr/sbin/saslauthd", "-v"), package("sasl2-bin"))],
         ["libsasl2, Berkeley DB", "%s, %s" % (package("libsasl2-2"), package("libdb5.3"))],
