@@ -75,6 +75,25 @@ struct DoorPathTests {
         }
     }
 
+    /// An answer that arrives from a backend's thread while the accepting thread is still busy
+    /// with the connection is sent all the same, once, and the connection then closes: whoever
+    /// holds the connection's actions at that moment carries them out.
+    @Test func anAnswerArrivingWhileTheAcceptingThreadIsBusyIsSent() async throws {
+        try await Server.with(backend: HarnessBackend(path: .answersBeforeReturning)) { server in
+            let path = server.path
+            for (password, expected) in [("right", "OK"), ("wrong", "NO authentication failed")] {
+                let received = try await OwnThread.run { () -> [UInt8] in
+                    let client = try RawSaslauthdClient(socketPath: path)
+                    try client.send(Self.request("alice", password))
+                    return try client.readToEnd()
+                }
+                #expect(received == RawSaslauthdClient.encode([expected]), "\(received)")
+            }
+            #expect(server.counters.value(.answeredFromBackendThread) == 2)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+        }
+    }
+
     /// The failure delay is a timer on an event loop: the connection stays a bare socket and no
     /// thread waits. The delay's length is FailureDelayTests' and the integration tests' matter.
     @Test(arguments: [HarnessBackend.Path.answersNow, .ownThread])

@@ -13,6 +13,10 @@ final class HarnessBackend: AuthBackend {
         case answersNow
         /// Every check goes through `evaluate`, answered from a new thread.
         case ownThread
+        /// As `ownThread`, but `evaluate` returns only once that thread has delivered the
+        /// answer: the answer arrives while the thread that asked is still busy with the
+        /// connection, the moment a fast backend can always hit.
+        case answersBeforeReturning
     }
 
     private struct State {
@@ -55,7 +59,14 @@ final class HarnessBackend: AuthBackend {
             state.waiting.append((subject.identity.user, { then(answer) }))
             return true
         }
-        if !held { Thread { then(answer) }.start() }
+        guard !held else { return }
+        guard path == .answersBeforeReturning else { return Thread { then(answer) }.start() }
+        let delivered = DispatchSemaphore(value: 0)
+        Thread {
+            then(answer)
+            delivered.signal()
+        }.start()
+        delivered.wait()
     }
 
     func answerNow(_ subject: CheckSubject, password: Secret) -> BackendAnswer? {

@@ -46,22 +46,23 @@ final class InProcessServer: Sendable {
             counters: ServingCounters())
         let config = ListenerConfig(protocolName: options.protocolName, path: path)
         let fd = try SocketPreparer.listen(on: path, for: path, backlog: 64)
-        let makeSession: @Sendable (CInt) -> () -> Void
+        let serve: DoorListener.Serve
         if let machine {
             let context = context
-            makeSession = { fd in Self.session(machine(), fd: fd, context: context) }
+            serve = { fd, scratch in Self.serve(machine(), fd: fd, scratch: &scratch, context: context) }
         } else {
-            makeSession = DoorServer.sessions(for: config, context: context)
+            serve = DoorServer.sessions(for: config, context: context)
         }
         listener = DoorListener(
-            listener: config, fd: fd, threads: options.limits.acceptThreads, context: context, policy: options.policy, makeSession: makeSession)
+            listener: config, fd: fd, threads: options.limits.acceptThreads, context: context, policy: options.policy, serve: serve)
         listener.start()
     }
 
     /// A session for a door the daemon does not ship (the opened existential is the session's
     /// generic machine).
-    private static func session(_ machine: some DoorMachine, fd: CInt, context: ServerContext) -> () -> Void {
-        DoorSession(machine: machine, fd: fd, context: context, current: context.active.current, protocolName: .saslauthd).serveOnAcceptThread
+    private static func serve(_ machine: some DoorMachine, fd: CInt, scratch: inout ByteBuffer, context: ServerContext) {
+        DoorSession(machine: machine, fd: fd, context: context, current: context.active.current, protocolName: .saslauthd)
+            .serveOnAcceptThread(scratch: &scratch)
     }
 
     /// What the daemon does on SIGTERM: no new connections, then every open one asked to finish

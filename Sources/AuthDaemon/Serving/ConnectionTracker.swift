@@ -38,6 +38,9 @@ final class ConnectionTracker: Sendable {
 
     var count: Int { state.withLockedValue { $0.open.count } }
 
+    /// A graceful shutdown is under way.
+    var isQuiescing: Bool { state.withLockedValue { $0.quiescing } }
+
     /// Asks every open connection to finish and returns when all have closed.
     func drain() async {
         let quiesce = state.withLockedValue { state -> [@Sendable () -> Void] in

@@ -22,12 +22,22 @@ import Glibc
 /// most connections never need a channel. An accept thread blocks only in `accept` and, for a
 /// client that has not written yet, in one short `poll` (`DoorSession.patience`).
 final class DoorListener: Sendable {
+    /// Starts a session for an accepted socket and serves it as far as the accept thread can.
+    /// The buffer is the thread's own, reused for every connection it reads (and wiped after
+    /// each), so reading a request costs no allocation.
+    typealias Serve = @Sendable (CInt, inout ByteBuffer) -> Void
+
+    /// The most one read takes from a socket on an accept thread: any valid request of the
+    /// one-shot doors fits (saslauthd's largest is 1,292 bytes, authdaemond's 2,050); a longer
+    /// one is finished by SwiftNIO.
+    static let readSize = 4096
+
     let listener: ListenerConfig
     private let fd: CInt
     private let threadCount: Int
     private let context: ServerContext
     private let policy: PeerPolicy?
-    private let makeSession: @Sendable (CInt) -> () -> Void
+    private let serve: Serve
     private let stopping = Atomic<Bool>(false)
     private let running = DispatchGroup()
     /// When `accept` last failed for want of descriptors or memory, so the warning is repeated
@@ -37,15 +47,15 @@ final class DoorListener: Sendable {
 
     /// - Parameters:
     ///   - fd: a bound, listening, blocking socket; the listener closes it when it stops.
-    ///   - makeSession: the session for an accepted socket, as the function that serves it.
+    ///   - serve: serves an accepted socket on the calling accept thread (see `Serve`).
     init(listener: ListenerConfig, fd: CInt, threads: Int, context: ServerContext, policy: PeerPolicy?,
-         makeSession: @escaping @Sendable (CInt) -> () -> Void) {
+         serve: @escaping Serve) {
         self.listener = listener
         self.fd = fd
         self.threadCount = threads
         self.context = context
         self.policy = policy
-        self.makeSession = makeSession
+        self.serve = serve
     }
 
     func start() {
@@ -73,6 +83,8 @@ final class DoorListener: Sendable {
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     private func acceptLoop() {
+        var scratch = WipingAllocator.allocator.buffer(capacity: Self.readSize)
+        defer { scratch.wipe() }
         while !isStopping {
             // The slot is taken before waiting in accept: two threads that each saw room for one
             // more connection would otherwise both accept.
@@ -111,7 +123,7 @@ final class DoorListener: Sendable {
                 context.budget.closed()
                 continue
             }
-            makeSession(connection)()
+            serve(connection, &scratch)
         }
     }
 

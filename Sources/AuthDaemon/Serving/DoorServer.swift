@@ -71,18 +71,18 @@ final class DoorServer: Service {
             throw error
         }
         let listener = DoorListener(
-            listener: config, fd: fd, threads: acceptThreads, context: context, policy: policy, makeSession: Self.sessions(for: config, context: context))
+            listener: config, fd: fd, threads: acceptThreads, context: context, policy: policy, serve: Self.sessions(for: config, context: context))
         listener.start()
         return Bound(listener: listener, inode: inode, staysBehind: announce(config))
     }
 
     /// The front door of a listener: which state machine each of its connections runs, with
     /// the limits of the configuration the connection was accepted under.
-    static func sessions(for config: ListenerConfig, context: ServerContext) -> @Sendable (CInt) -> () -> Void {
+    static func sessions(for config: ListenerConfig, context: ServerContext) -> DoorListener.Serve {
         let allocator = WipingAllocator.allocator
         switch config.protocolName {
         case .saslauthd:
-            return { fd in
+            return { fd, scratch in
                 let current = context.active.current
                 let engine = current.engine
                 let settings = SaslauthdDoor.Settings(
@@ -90,20 +90,20 @@ final class DoorServer: Service {
                     waitsForAddress: { request in (try? engine.prepare(request).get())?.wantsClientAddress ?? false })
                 let session = DoorSession(
                     machine: SaslauthdDoor(settings: settings, allocator: allocator), fd: fd, context: context, current: current, protocolName: .saslauthd)
-                return session.serveOnAcceptThread
+                session.serveOnAcceptThread(scratch: &scratch)
             }
         case .pwcheck:
             let framing = PwcheckFraming(service: ByteString(config.pwcheckService))
-            return { fd in
+            return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: framing, readTimeout: current.limits.readTimeout, allocator: allocator)
-                return DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck).serveOnAcceptThread
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck).serveOnAcceptThread(scratch: &scratch)
             }
         case .authdaemond:
-            return { fd in
+            return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: AuthdaemondFraming(), readTimeout: current.limits.readTimeout, allocator: allocator)
-                return DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond).serveOnAcceptThread
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond).serveOnAcceptThread(scratch: &scratch)
             }
         }
     }

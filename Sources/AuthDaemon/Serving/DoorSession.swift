@@ -22,10 +22,14 @@ import Glibc
 /// connection) is handed to SwiftNIO, and from then on the same session runs on that channel's
 /// event loop. A failure's answer waits its delay on an event loop's timer, never a thread.
 ///
-/// Entry points may come from the accept thread, a backend's thread and an event loop, but
-/// never at once: a machine asks for a check only when it needs no more input to answer it, and
-/// a socket is handed to SwiftNIO only when no check is in flight. The lock makes that hand-over
-/// of state between threads explicit; nothing blocks while it is held.
+/// Events reach the machine from the accept thread, a backend's thread, a timer and an event
+/// loop. Whoever gives the machine an event also takes the *pump*, in the same critical section,
+/// unless another thread holds it: the holder carries out every action the machine queues,
+/// in order, until none is left, and only then lets go. So actions are never performed by two
+/// threads at once or out of order (an answer can never be overtaken by its connection's
+/// close), and the socket is handed to SwiftNIO only while nobody holds the pump and no check is
+/// in flight: never between an answer's arrival and its sending. Nothing blocks while the lock
+/// is held.
 final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// Where the session's bytes go.
     private enum Transport {
@@ -43,10 +47,6 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// this covers only the client being scheduled; a silent client costs an accept thread at
     /// most this, once.
     static var patience: Int32 { 1 }  // milliseconds, poll(2)'s unit
-    /// The most one read takes from the socket on the accept thread: any valid request of the
-    /// one-shot doors fits (saslauthd's largest is 1,292 bytes, authdaemond's 2,050); a longer
-    /// one is finished by SwiftNIO.
-    static var readSize: Int { 4096 }
 
     private let context: ServerContext
     /// The engine and limits the connection was accepted under; a reload does not change them.
@@ -54,15 +54,22 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     private let protocolName: ListenerProtocol
     private let accepted: NIODeadline
     private let lock = NIOLock()
-    // Guarded by `lock`.
-    private var machine: Machine
-    private var transport: Transport
-    private var inFlight: [RequestID: Check] = [:]
+    // Guarded by `lock`. Unchecked exclusivity: the lock is what serializes access, and the
+    // runtime's dynamic checks on each of these cost more per connection than the lock does.
+    @exclusivity(unchecked) private var machine: Machine
+    @exclusivity(unchecked) private var transport: Transport
+    @exclusivity(unchecked) private var inFlight = InFlightChecks()
+    /// A thread is carrying out the machine's actions (see the type's comment).
+    @exclusivity(unchecked) private var pumping = false
     /// A timer armed while the socket was on an accept thread, armed for real after the hand-off.
-    private var pendingTimer: NIODeadline?
-    private var timer: Scheduled<Void>?
-    private var ended = false
-    private var trackerID: UInt64 = 0
+    @exclusivity(unchecked) private var pendingTimer: NIODeadline?
+    @exclusivity(unchecked) private var timer: Scheduled<Void>?
+    @exclusivity(unchecked) private var ended = false
+    /// Registered with the tracker (and its id there): only once the connection outlives its
+    /// accept thread, so one answered on the spot costs the tracker nothing.
+    @exclusivity(unchecked) private var trackerID: UInt64?
+    /// Marked idle in the budget at least once, so it must be unmarked when it ends.
+    @exclusivity(unchecked) private var markedIdle = false
 
     init(machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol) {
         self.machine = machine
@@ -71,63 +78,109 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         self.current = current
         self.protocolName = protocolName
         self.accepted = .now()
-        trackerID = context.tracker.opened { [weak self] in self?.quiesce() }
+    }
+
+    // MARK: Events and the pump
+
+    /// Gives the machine an event and takes the pump if it is free, in one critical section,
+    /// then carries out the actions (when this thread took the pump).
+    private func feed(_ event: (inout Machine) -> Void) {
+        let took = lock.withLock { () -> Bool in
+            event(&machine)
+            guard !pumping else { return false }
+            pumping = true
+            return true
+        }
+        if took { runPump() }
+    }
+
+    /// Performs the machine's actions one by one until it has none, then lets go of the pump in
+    /// the same critical section that found the queue empty.
+    private func runPump() {
+        while let action = lock.withLock({ () -> DoorAction? in
+            if let action = machine.nextAction() { return action }
+            pumping = false
+            return nil
+        }) {
+            perform(action)
+        }
+    }
+
+    /// Registers the connection with the tracker, before it leaves the thread serving it (to a
+    /// backend's thread, a timer or SwiftNIO), so a graceful shutdown waits for it.
+    private func track() {
+        let needed = lock.withLock { () -> Bool in
+            guard trackerID == nil, !ended else { return false }
+            trackerID = 0
+            return true
+        }
+        guard needed else { return }
+        let id = context.tracker.opened { [weak self] in self?.quiesce() }
+        let endedMeanwhile = lock.withLock { () -> Bool in
+            trackerID = id
+            return ended
+        }
+        if endedMeanwhile { context.tracker.closed(id) }
     }
 
     // MARK: On the accept thread
 
     /// Serves the connection on the calling accept thread for as long as that needs no waiting.
-    func serveOnAcceptThread() {
-        let oneShot = lock.withLock {
-            machine.start()
-            return machine.isOneShot
-        }
-        pump()
-        guard oneShot else { return settle() }
+    /// `scratch` is the thread's read buffer, wiped before this returns.
+    func serveOnAcceptThread(scratch: inout ByteBuffer) {
+        feed { $0.start() }
+        guard lock.withLock({ machine.isOneShot }) else { return settle() }
         guard case .socket(let fd) = lock.withLock({ transport }) else { return }
-        var buffer = WipingAllocator.allocator.buffer(capacity: Self.readSize)
-        var received = read(fd, into: &buffer)
-        if received == 0 && readError(errno) == .wouldBlock {
+        scratch.clear()
+        var outcome = read(fd, into: &scratch)
+        if outcome == .wouldBlock {
             var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&waiting, 1, Self.patience) > 0 { received = read(fd, into: &buffer) }
+            if poll(&waiting, 1, Self.patience) > 0 { outcome = read(fd, into: &scratch) }
         }
-        if received > 0 {
-            lock.withLock { machine.receive(buffer) }
-            buffer.wipe()
-            pump()
-        } else if received == 0 && readError(errno) != .wouldBlock {
-            lock.withLock { machine.inputEnded() }
-            pump()
+        switch outcome {
+        case .received:
+            feed { $0.receive(scratch) }
+            scratch.wipe()
+        case .ended, .failed:
+            // A reset is as final as an orderly end.
+            feed { $0.inputEnded() }
+        case .wouldBlock:
+            // Nothing yet: the channel waits for the rest under the read deadline.
+            break
         }
         settle()
     }
 
-    private enum ReadError { case wouldBlock, other }
+    private enum ReadOutcome { case received, ended, wouldBlock, failed }
 
-    private func readError(_ code: CInt) -> ReadError {
-        code == EAGAIN || code == EWOULDBLOCK ? .wouldBlock : .other
-    }
-
-    /// One non-blocking read; the count, 0 with `errno` set when nothing came (0 with errno 0
-    /// at the end of input).
-    private func read(_ fd: CInt, into buffer: inout ByteBuffer) -> Int {
-        errno = 0
-        return buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readSize) { raw -> Int in
-            let count = recv(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT))
-            if count == 0 { errno = 0 }
+    /// One non-blocking read into `buffer`.
+    private func read(_ fd: CInt, into buffer: inout ByteBuffer) -> ReadOutcome {
+        var code: CInt = 0
+        let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: DoorListener.readSize) { raw -> Int in
+            var count: Int
+            repeat {
+                count = recv(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT))
+                // errno is taken right here: later runtime calls may change it.
+                code = count < 0 ? errno : 0
+            } while count < 0 && code == EINTR
             return max(count, 0)
         }
+        if count > 0 { return .received }
+        if code == 0 { return .ended }
+        return code == EAGAIN || code == EWOULDBLOCK ? .wouldBlock : .failed
     }
 
-    /// After the accept thread (or a backend's) has done what it can: a socket whose machine
-    /// waits for more bytes, with no check in flight, goes to SwiftNIO.
+    /// After a thread has done what it can: a socket whose machine waits for more bytes, with
+    /// no check in flight and nobody carrying out actions, goes to SwiftNIO.
     private func settle() {
         let fd = lock.withLock { () -> CInt? in
-            guard case .socket(let fd) = transport, inFlight.isEmpty else { return nil }
+            guard case .socket(let fd) = transport, inFlight.isEmpty, !pumping else { return nil }
             transport = .handingOff
             return fd
         }
-        if let fd { handOff(fd) }
+        guard let fd else { return }
+        track()
+        handOff(fd)
     }
 
     private func handOff(_ fd: CInt) {
@@ -163,22 +216,25 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             return (pendingTimer, machine.isOneShot)
         }
         if let deadline { arm(at: deadline, on: channel) }
-        if !oneShot {
-            // Doors that keep their connection start on the channel.
-            pump()
+        if context.tracker.isQuiescing {
+            // Handed over while the server stops: the tracker's request to finish found no
+            // channel yet.
+            feed { $0.quiesce() }
+        } else if !oneShot {
+            // Doors that keep their connection start on the channel: their first actions (a
+            // greeting) were queued by `start` and wait for it.
+            feed { _ in }
         }
         updateIdle()
     }
 
     func received(_ bytes: ByteBuffer) {
-        lock.withLock { machine.receive(bytes) }
-        pump()
+        feed { $0.receive(bytes) }
         updateIdle()
     }
 
     func inputEnded() {
-        lock.withLock { machine.inputEnded() }
-        pump()
+        feed { $0.inputEnded() }
     }
 
     func channelClosed() {
@@ -197,42 +253,33 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         // waits on a channel can be asked to give up its wait.
         guard case .channel(let channel) = lock.withLock({ transport }) else { return }
         channel.eventLoop.execute {
-            self.lock.withLock { self.machine.quiesce() }
-            self.pump()
+            self.feed { $0.quiesce() }
         }
     }
 
     private func updateIdle() {
         let state = lock.withLock { () -> (any Channel, Bool)? in
             guard case .channel(let channel) = transport else { return nil }
-            return (channel, machine.isIdle)
+            let idle = machine.isIdle
+            if idle { markedIdle = true }
+            return (channel, idle)
         }
-        guard let (channel, idle) = state else { return }
+        guard let (channel, idle) = state, let id = lock.withLock({ trackerID }) else { return }
         if idle {
-            context.budget.markIdle(trackerID) { channel.close(promise: nil) }
+            context.budget.markIdle(id) { channel.close(promise: nil) }
         } else {
-            context.budget.markBusy(trackerID)
+            context.budget.markBusy(id)
         }
     }
 
     // MARK: Actions
-
-    /// Takes every action the machine has queued and carries them out, in order, outside the
-    /// lock (a check may be answered on this very thread).
-    private func pump() {
-        var actions: [DoorAction] = []
-        lock.withLock {
-            while let action = machine.nextAction() { actions.append(action) }
-        }
-        for action in actions { perform(action) }
-    }
 
     private func perform(_ action: DoorAction) {
         switch action {
         case .check(let id, let request):
             ask(id, request)
         case .cancel(let id):
-            _ = lock.withLock { inFlight.removeValue(forKey: id) }
+            _ = lock.withLock { inFlight.remove(id) }
         case .refused(let reason):
             var metadata: Logger.Metadata = ["reason": "\(reason)"]
             if protocolName != .saslauthd { metadata["protocol"] = "\(protocolName.rawValue)" }
@@ -292,8 +339,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     private func arm(at deadline: NIODeadline, on channel: any Channel) {
         let scheduled = channel.eventLoop.scheduleTask(deadline: deadline) {
-            self.lock.withLock { self.machine.timerFired() }
-            self.pump()
+            self.feed { $0.timerFired() }
             self.updateIdle()
         }
         lock.withLock { timer = scheduled }
@@ -310,14 +356,14 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     // MARK: Checks
 
     /// The realm rules and the route, then the engine: at once when it can settle the check,
-    /// from a backend's thread when it cannot.
+    /// from a backend's thread when it cannot. Called while this thread holds the pump.
     private func ask(_ id: RequestID, _ request: CheckRequest) {
         let engine = current.engine
         let prepared: PreparedCheck
         switch engine.prepare(request, recordSteps: context.traceNormalization) {
         case .failure(let error):
-            lock.withLock { machine.rejected(id, reason: error.reason) }
-            return pump()
+            // Queued behind the pump this thread holds: performed when `ask` returns.
+            return feed { $0.rejected(id, reason: error.reason) }
         case .success(let value):
             prepared = value
         }
@@ -325,10 +371,11 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }
         }
         let check = engine.check(prepared)
-        lock.withLock { inFlight[id] = check }
+        lock.withLock { inFlight.insert(check, for: id) }
         if let decision = engine.settleNow(check) {
             return deliver(id, check, decision, onThisThread: .answeredOnAcceptThread)
         }
+        track()
         engine.run(check) { decision in self.deliver(id, check, decision, onThisThread: .answeredFromBackendThread) }
     }
 
@@ -341,6 +388,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             return nil
         }
         if let holdUntil = decision.holdUntil, holdUntil > .now() {
+            track()
             let loop = channel?.eventLoop ?? context.group.next()
             loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, path: .answeredAfterDelay) }
         } else if let channel {
@@ -357,29 +405,27 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             check: check, outcome: outcome, started: accepted, protocolName: protocolName == .saslauthd ? nil : protocolName,
             clientAddress: check.request.clientAddress?.text)
         let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, qualified: check.identity.qualified)
-        let wanted = lock.withLock { () -> Bool in
-            guard inFlight.removeValue(forKey: id) != nil else { return false }
+        feed { machine in
+            guard self.inFlight.remove(id) != nil else { return }
+            // Counted before the answer can go out, so a client that has it sees it counted.
+            if let path { self.context.counters.add(path) }
             machine.finished(id, verdict)
-            return true
         }
-        if wanted {
-            if let path { context.counters.add(path) }
-            pump()
-            settle()
-            updateIdle()
-        }
+        settle()
+        updateIdle()
         decision.answered()
     }
 
     /// Gives back what the connection held: its slot in the budget, its place in the tracker.
     private func end() {
-        let first = lock.withLock { () -> Bool in
+        let (first, id, wasIdle) = lock.withLock { () -> (Bool, UInt64?, Bool) in
             defer { ended = true }
-            return !ended
+            return (!ended, trackerID, markedIdle)
         }
         guard first else { return }
-        context.budget.markBusy(trackerID)
+        if wasIdle, let id { context.budget.markBusy(id) }
         context.budget.closed()
-        context.tracker.closed(trackerID)
+        // 0: `track` is registering it right now, and closes it itself once it has the id.
+        if let id, id != 0 { context.tracker.closed(id) }
     }
 }
