@@ -46,9 +46,20 @@ public struct SaslauthdDoor: DoorMachine {
     public init(settings: Settings, allocator: ByteBufferAllocator) {
         self.settings = settings
         self.allocator = allocator
-        // Typical requests are far smaller; the buffer grows (through the wiping allocator)
-        // for the rare long one.
-        self.buffer = allocator.buffer(capacity: 256)
+        // Nothing is allocated until a request needs keeping: most arrive whole in one read and
+        // are judged where they lie (see `receive`).
+        self.buffer = ByteBuffer()
+    }
+
+    /// The three answers to a finished check, encoded once.
+    private static let answers: (ok: ByteBuffer, failed: ByteBuffer, unavailable: ByteBuffer) = (
+        encoded("OK"), encoded("NO authentication failed"), encoded("NO temporarily unavailable")
+    )
+
+    private static func encoded(_ text: String) -> ByteBuffer {
+        var out = ByteBuffer()
+        SaslauthdCodec.encodeAnswer(text, into: &out)
+        return out
     }
 
     public var isIdle: Bool {
@@ -75,36 +86,49 @@ public struct SaslauthdDoor: DoorMachine {
             refuse(SaslauthdRequestError.trailingBytes.reason)
             return
         }
-        buffer.writeBuffer(&chunk)
-        evaluate()
+        guard buffer.readableBytes == 0 else {
+            buffer.writeBuffer(&chunk)
+            evaluate(buffer)
+            return
+        }
+        // A request that arrives whole (nearly all do) is decoded from the caller's bytes, which
+        // the caller wipes; only one still on its way is copied, into a buffer of our own.
+        if !evaluate(chunk) {
+            buffer = allocator.buffer(capacity: max(256, chunk.readableBytes))
+            buffer.writeBuffer(&chunk)
+        }
     }
 
-    private mutating func evaluate() {
-        let scan = SaslauthdCodec.scan(buffer)
+    /// Acts on what has arrived, `input`; false when it must be kept for more bytes (a request
+    /// still incomplete, or four fields waiting for a fifth).
+    @discardableResult
+    private mutating func evaluate(_ input: ByteBuffer) -> Bool {
+        let scan = SaslauthdCodec.scan(input)
         switch (state, scan) {
         case (_, .fieldTooLong(let field)):
             refuse(SaslauthdRequestError.fieldTooLong(field: field).reason)
         case (_, .trailingBytes):
             refuse(SaslauthdRequestError.trailingBytes.reason)
         case (.reading, .fourFields):
-            switch SaslauthdCodec.decodeRequest(buffer, fieldCount: 4) {
+            switch SaslauthdCodec.decodeRequest(input, fieldCount: 4) {
             case .failure(let error): refuse(error.reason)
             case .success(let request):
                 if settings.addressGrace > .zero && settings.waitsForAddress(request) {
                     state = .awaitingAddress(request)
                     actions.append(.timer(settings.addressGrace))
-                } else {
-                    check(request)
+                    return false
                 }
+                check(request)
             }
         case (_, .fiveFields):
-            switch SaslauthdCodec.decodeRequest(buffer, fieldCount: 5) {
+            switch SaslauthdCodec.decodeRequest(input, fieldCount: 5) {
             case .failure(let error): refuse(error.reason)
             case .success(let request): check(request)
             }
         case (_, .incomplete), (_, .fourFields):
-            return
+            return false
         }
+        return true
     }
 
     public mutating func inputEnded() {
@@ -134,13 +158,11 @@ public struct SaslauthdDoor: DoorMachine {
 
     public mutating func finished(_ id: RequestID, _ verdict: DoorVerdict) {
         guard case .checking = state else { return }
-        let text: String
         switch verdict.result {
-        case .ok: text = "OK"
-        case .failed: text = "NO authentication failed"
-        case .unavailable: text = "NO temporarily unavailable"
+        case .ok: answer(Self.answers.ok)
+        case .failed: answer(Self.answers.failed)
+        case .unavailable: answer(Self.answers.unavailable)
         }
-        answer(text)
     }
 
     public mutating func rejected(_ id: RequestID, reason: String) {
@@ -169,16 +191,14 @@ public struct SaslauthdDoor: DoorMachine {
 
     private mutating func refuse(_ reason: String) {
         actions.append(.refused(reason))
-        answer("NO \(reason)")
+        answer(Self.encoded("NO \(reason)"))
     }
 
-    private mutating func answer(_ text: String) {
+    private mutating func answer(_ encoded: ByteBuffer) {
         state = .done
         buffer.wipe()
-        var out = allocator.buffer(capacity: text.utf8.count + 2)
-        SaslauthdCodec.encodeAnswer(text, into: &out)
         actions.append(.timer(nil))
-        actions.append(.send(out))
+        actions.append(.send(encoded))
         actions.append(.close)
     }
 
