@@ -86,19 +86,40 @@ struct CompactLogHandler: LogHandler {
     }
 
     static func quoted(_ value: String) -> String {
-        let plain = !value.isEmpty && !value.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }
-        if plain { return value }
-        return "\"" + escaped(value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")) + "\""
+        guard needsQuotes(value.utf8) else { return value }
+        var out: [UInt8] = []
+        appendQuoted(value.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
-}
 
-extension String {
-    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        var out = ""
-        for character in self {
-            if character == target { out += replacement } else { out.append(character) }
+    /// A value is written bare unless it is empty or holds a space, a quote, a backslash or a
+    /// control character.
+    static func needsQuotes<Bytes: Collection>(_ value: Bytes) -> Bool where Bytes.Element == UInt8 {
+        value.isEmpty || value.contains { $0 <= 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }
+    }
+
+    /// Appends `value` as a metadata value: bare, or in double quotes with `\\`, `\"`, `\n`,
+    /// `\r`, `\t` and `\x..` escapes. On UTF-8 bytes, because the check line is built as bytes
+    /// (see `ServerContext.logCheck`) and walking `Character`s costs a grapheme break per
+    /// character; bytes from 0x80 up (the rest of any UTF-8 sequence) pass unchanged.
+    static func appendQuoted<Bytes: Collection>(_ value: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
+        guard needsQuotes(value) else { return out.append(contentsOf: value) }
+        let backslash = UInt8(ascii: "\\")
+        out.append(UInt8(ascii: "\""))
+        for byte in value {
+            switch byte {
+            case backslash, UInt8(ascii: "\""):
+                out.append(backslash)
+                out.append(byte)
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                out.append(backslash)
+                out.append(byte == UInt8(ascii: "\n") ? UInt8(ascii: "n") : byte == UInt8(ascii: "\r") ? UInt8(ascii: "r") : UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F:
+                out.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
+            default:
+                out.append(byte)
+            }
         }
-        return out
+        out.append(UInt8(ascii: "\""))
     }
 }

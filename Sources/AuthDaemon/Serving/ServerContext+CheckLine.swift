@@ -16,28 +16,32 @@ extension ServerContext {
     ) {
         guard logger.logLevel <= .info else { return }
         let elapsed = NIODeadline.now() - started
-        var line = "check"
-        func field(_ key: String, _ value: String) {
-            line += " "
-            line += key
-            line += "="
-            line += CompactLogHandler.quoted(value)
+        // Built as bytes: identities are bytes already, and appending them quoted costs no
+        // String per field (see CompactLogHandler.appendQuoted).
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(contentsOf: "check".utf8)
+        func field<Value: Collection>(_ key: StaticString, _ value: Value) where Value.Element == UInt8 {
+            line.append(UInt8(ascii: " "))
+            key.withUTF8Buffer { line.append(contentsOf: $0) }
+            line.append(UInt8(ascii: "="))
+            CompactLogHandler.appendQuoted(value, to: &line)
         }
         // Alphabetical, as CompactLogHandler orders metadata keys.
-        if !check.questions.isEmpty { field("asked", check.askedText) }
-        field("backend", outcome.backend ?? "-")
-        if outcome.cached { field("cached", "yes") }
-        if let clientAddress { field("client", clientAddress) }
-        if outcome.delay > .zero { field("delay_ms", "\(outcome.delay.nanoseconds / 1_000_000)") }
-        if let protocolName { field("protocol", protocolName.rawValue) }
-        field("realm", check.identity.realm.text)
-        field("result", outcome.result.rawValue)
-        if let route = outcome.route { field("route", "\(route)") }
-        field("service", check.prepared.service.text)
-        if let key = outcome.throttledBy { field("throttle", key.logName) }
-        field("time_ms", "\(Double(elapsed.nanoseconds / 1000) / 1000)")
-        if outcome.result != .ok || traceNormalization { field("trail", outcome.trailText) }
-        field("user", check.identity.user.text)
-        logger.info(Logger.Message(stringLiteral: line))
+        if !check.questions.isEmpty { field("asked", check.askedText.utf8) }
+        field("backend", (outcome.backend ?? "-").utf8)
+        if outcome.cached { field("cached", "yes".utf8) }
+        if let clientAddress { field("client", clientAddress.utf8) }
+        if outcome.delay > .zero { field("delay_ms", "\(outcome.delay.nanoseconds / 1_000_000)".utf8) }
+        if let protocolName { field("protocol", protocolName.rawValue.utf8) }
+        field("realm", check.identity.realm.bytes)
+        field("result", outcome.result.rawValue.utf8)
+        if let route = outcome.route { field("route", "\(route)".utf8) }
+        field("service", check.prepared.service.bytes)
+        if let key = outcome.throttledBy { field("throttle", key.logName.utf8) }
+        field("time_ms", "\(Double(elapsed.nanoseconds / 1000) / 1000)".utf8)
+        if outcome.result != .ok || traceNormalization { field("trail", outcome.trailText.utf8) }
+        field("user", check.identity.user.bytes)
+        logger.info(Logger.Message(stringLiteral: String(decoding: line, as: UTF8.self)))
     }
 }
