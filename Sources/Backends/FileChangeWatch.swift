@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,13 @@ final class FileChangeWatch: Sendable {
     private let path: String
     private let directoryWatch: Int32
     private let fileName: [UInt8]
-    private let changes = NIOLockedValueBox(0)
+    /// Changes seen so far; written only under `drainLock`.
+    private let changes = Atomic<Int>(0)
+    /// Drains begun and ended: equal when no drain is between taking events off the queue and
+    /// counting them (see `poll`).
+    private let drainsStarted = Atomic<Int>(0)
+    private let drainsFinished = Atomic<Int>(0)
+    private let drainLock = NIOLock()
     /// Called between draining the queue and counting what was drained: a test holds a poll
     /// there to show that no other poll can answer meanwhile.
     private let afterDrain: (@Sendable () -> Void)?
@@ -52,20 +59,38 @@ final class FileChangeWatch: Sendable {
         _ = inotify_add_watch(descriptor, path, Self.fileMask)
     }
 
-    /// Drains pending events and returns the number of changes seen so far.
+    /// The number of changes seen so far, counting every event queued before the call.
     ///
     /// Draining and counting are one critical section. Were they two, a poll could take the
     /// last event off the queue, and before it counted it another poll would find the queue
     /// empty and the count unchanged: that check would be answered from the old sasldb copy
-    /// although the change was already queued. Under the lock, a poll that finds the queue empty
-    /// has seen every change drained before it. The read never blocks, so the lock is brief.
+    /// although the change was already queued.
+    ///
+    /// Most polls find nothing queued, and take no lock: they look at the queue with `poll(2)`
+    /// (which leaves it as it is) and answer only if no drain is under way. A drain counts itself
+    /// started before it reads and finished after it has counted, so a poll that saw no drain
+    /// finished before it looked, an empty queue, and no more drains started than that, knows
+    /// that every event queued before it was counted. Anything else takes the lock and drains.
+    /// Checks on several accept threads thus no longer queue behind each other's `read`.
     func poll() -> Int {
-        changes.withLockedValue { value in
+        let finishedBefore = drainsFinished.load(ordering: .sequentiallyConsistent)
+        if !hasQueuedEvents(), drainsStarted.load(ordering: .sequentiallyConsistent) == finishedBefore {
+            return changes.load(ordering: .sequentiallyConsistent)
+        }
+        return drainLock.withLock {
+            drainsStarted.add(1, ordering: .sequentiallyConsistent)
             let relevant = drain()
             afterDrain?()
-            if relevant { value += 1 }
-            return value
+            if relevant { changes.add(1, ordering: .sequentiallyConsistent) }
+            drainsFinished.add(1, ordering: .sequentiallyConsistent)
+            return changes.load(ordering: .sequentiallyConsistent)
         }
+    }
+
+    /// Whether events wait in the queue, without taking any (or when the kernel cannot say).
+    private func hasQueuedEvents() -> Bool {
+        var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return Glibc.poll(&probe, 1, 0) != 0
     }
 
     /// Reads every queued event; whether one concerns the file. Call with the lock held.

@@ -3,8 +3,8 @@ import NIOPosix
 
 extension NIOThreadPool {
     /// Runs `work` on one of the pool's threads and hands its answer to `then` from that thread,
-    /// not through an event loop: a `DoorSession` on a bare socket writes the answer to the client from there, so
-    /// a check that needs a backend's thread costs no event-loop wake-up. A pool that is shutting
+    /// not through an event loop: a `DoorSession` on a bare socket writes the answer to the
+    /// client from there, so a check that needs a backend's thread costs no event-loop wake-up. A pool that is shutting
     /// down answers "unavailable" (`worker` names it in the reason), as `runIfActive` fails.
     func answer(
         worker: String, then: @escaping @Sendable (BackendAnswer) -> Void, _ work: @escaping @Sendable () -> BackendAnswer
