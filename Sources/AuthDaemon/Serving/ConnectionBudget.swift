@@ -8,10 +8,10 @@ import NIOCore
 /// never accept past the limit; while the budget is spent they register a wake-up here, and any
 /// connection that ends, on any listener, wakes them all.
 ///
-/// Connections waiting for their request are marked idle. When the budget is spent, the one
-/// idle the longest is closed to make room, so a client holding many silent connections cannot
-/// keep everyone else out: real clients send their request as soon as they connect, so they are
-/// almost never idle, and never for long.
+/// Connections waiting for their request are marked idle. When the budget is spent and a new
+/// client is waiting to be accepted, the one idle the longest is closed to make room for it, so a
+/// client holding many silent connections cannot keep everyone else out: real clients send
+/// their request as soon as they connect, so they are almost never idle, and never for long.
 final class ConnectionBudget: Sendable {
     let limit: Int
     private struct State {
@@ -22,6 +22,9 @@ final class ConnectionBudget: Sendable {
         /// Idle connections: the order they became idle in, and how to close each.
         var idle: [UInt64: (order: UInt64, evict: @Sendable () -> Void)] = [:]
         var idleOrder: UInt64 = 0
+        /// Connections closed to make room whose slot has not come back yet: one newcomer seen
+        /// by several accept threads at once is worth one eviction, not one per thread.
+        var evictionsPending = 0
     }
     /// Under sustained overload accepting pauses and resumes with every connection; the warning
     /// is repeated at most this often, with the number of pauses in between.
@@ -52,6 +55,7 @@ final class ConnectionBudget: Sendable {
     func closed() {
         let waiters = state.withLockedValue { state -> [@Sendable () -> Void] in
             state.open -= 1
+            state.evictionsPending = max(state.evictionsPending - 1, 0)
             let waiters = state.waiters
             state.waiters = []
             return waiters
@@ -73,13 +77,15 @@ final class ConnectionBudget: Sendable {
         state.withLockedValue { _ = $0.idle.removeValue(forKey: id) }
     }
 
-    /// Closes the connection that has been idle the longest, if any; true when one was. Its slot
-    /// comes back when it has closed, through `closed()`. A scan of the idle ones: it runs only
-    /// when the budget is spent.
+    /// Closes the connection that has been idle the longest, if any and if no earlier eviction's
+    /// slot is still on its way back; true when one was closed. Its slot comes back when it has
+    /// closed, through `closed()`. A scan of the idle ones: it runs only when the budget is spent
+    /// and a client waits.
     func evictOldestIdle() -> Bool {
         let evict = state.withLockedValue { state -> (@Sendable () -> Void)? in
-            guard let oldest = state.idle.min(by: { $0.value.order < $1.value.order }) else { return nil }
+            guard state.evictionsPending == 0, let oldest = state.idle.min(by: { $0.value.order < $1.value.order }) else { return nil }
             state.idle[oldest.key] = nil
+            state.evictionsPending += 1
             return oldest.value.evict
         }
         guard let evict else { return false }

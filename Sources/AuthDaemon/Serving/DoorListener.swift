@@ -20,7 +20,7 @@ import Glibc
 /// protocol's own four (accept, read, write, close). Clients write their request right after
 /// connecting, so by the time a connection is accepted its request is usually there to read, and
 /// most connections never need a channel. An accept thread blocks only in `accept` and, for a
-/// client that has not written yet, in one short `poll` (`DoorSession.patience`).
+/// client that has not written yet, in one short `poll` (`ServerContext.acceptPatience`).
 final class DoorListener: Sendable {
     /// Starts a session for an accepted socket and serves it as far as the accept thread can.
     /// The buffer is the thread's own, reused for every connection it reads (and wiped after
@@ -127,15 +127,23 @@ final class DoorListener: Sendable {
         }
     }
 
-    /// `limits.max_connections` is reached: the connection idle the longest is closed to make
-    /// room, and new clients wait in the backlog until a connection ends. The wait is sliced so
-    /// a shutdown is noticed, and each slice looks for an idle connection again: one that was
-    /// still being handed to an event loop at the first look may be idle by the next.
+    /// `limits.max_connections` is reached. Nothing is closed until a client is waiting in this
+    /// listener's backlog: then the connection idle the longest (on any listener) is closed to
+    /// make room for it, and with none idle the client waits in the backlog until a connection
+    /// ends. A connection that merely waits for its request is never closed for a newcomer who
+    /// may never come. The waits are sliced so a shutdown, and a slot freed meanwhile, are
+    /// noticed.
     private func waitForRoom() {
-        context.budget.notePause(listenerPath: listener.path, logger: context.logger)
-        let room = DispatchSemaphore(value: 0)
-        context.budget.waitForRoom { room.signal() }
-        while !isStopping {
+        var paused = false
+        while !isStopping, context.budget.isSpent {
+            var listening = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&listening, 1, 100) > 0, !isStopping, context.budget.isSpent else { continue }
+            if !paused {
+                paused = true
+                context.budget.notePause(listenerPath: listener.path, logger: context.logger)
+            }
+            let room = DispatchSemaphore(value: 0)
+            context.budget.waitForRoom { room.signal() }
             if context.budget.evictOldestIdle() {
                 context.counters.add(.idleEvicted)
                 warnOnce(in: lastEvictionNotice, every: .seconds(10)) {
@@ -144,7 +152,9 @@ final class DoorListener: Sendable {
                     ])
                 }
             }
-            guard room.wait(timeout: .now() + .milliseconds(100)) == .timedOut, context.budget.isSpent else { return }
+            // Also the pause between two looks at a backlog whose client cannot be given room:
+            // the listening socket stays readable until it is accepted.
+            _ = room.wait(timeout: .now() + .milliseconds(100))
         }
     }
 
