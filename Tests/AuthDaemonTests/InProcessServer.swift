@@ -18,6 +18,10 @@ final class InProcessServer: Sendable {
         var limits = LimitsConfig(readTimeout: .seconds(30), acceptThreads: 1)
         var failureDelay = FailureDelay(floor: .zero)
         var policy: PeerPolicy?
+        /// Long by default: a client here writes right after connecting, and a busy test machine
+        /// must not turn "answered on the accept thread" into "handed to an event loop". Tests
+        /// with clients that stay silent shorten it, so the silent one reaches an event loop.
+        var acceptPatience: Int32 = 10_000
     }
 
     let path: String
@@ -43,7 +47,7 @@ final class InProcessServer: Sendable {
         context = ServerContext(
             active: ActiveEngine(engine: engine, limits: options.limits), logger: Logger(label: "door-test", factory: { _ in SwiftLogNoOpLogHandler() }),
             traceNormalization: false, group: group, budget: ConnectionBudget(limit: options.limits.maxConnections), tracker: ConnectionTracker(),
-            counters: ServingCounters())
+            counters: ServingCounters(), acceptPatience: options.acceptPatience)
         let config = ListenerConfig(protocolName: options.protocolName, path: path)
         let fd = try SocketPreparer.listen(on: path, for: path, backlog: 64)
         let serve: DoorListener.Serve
@@ -98,6 +102,15 @@ final class InProcessServer: Sendable {
         for _ in 0..<1000 {
             if condition() { return }
             try await Task.sleep(for: .milliseconds(10))
+        }
+        throw IntegrationError("never happened: \(what)")
+    }
+
+    /// The same, for a client on a thread of its own (which must not leave that thread).
+    func waitUntil(_ what: String, _ condition: () -> Bool) throws {
+        for _ in 0..<1000 {
+            if condition() { return }
+            usleep(10_000)
         }
         throw IntegrationError("never happened: \(what)")
     }

@@ -27,7 +27,7 @@ struct AcceptThreadTests {
                  "NO login too long (at most 256 bytes)"),
             ]
             for (name, fields, expected) in cases {
-                let reply = try RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
+                let reply = try await RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
                 #expect(reply == .answer(expected), "\(name): \(reply)\n\(daemon.logTail)")
                 // An overlong field is refused as soon as its length is read: nothing to split.
                 guard fields.allSatisfy({ $0.utf8.count <= 256 }) else { continue }
@@ -37,7 +37,7 @@ struct AcceptThreadTests {
                 // Pacing only, so the parts arrive as separate reads; nothing is timed.
                 try await Task.sleep(for: .milliseconds(50))
                 try split.send(Array(request.dropFirst(5)))
-                #expect(try split.readReply() == .answer(expected), "\(name) in two writes\n\(daemon.logTail)")
+                #expect(try await split.readReply() == .answer(expected), "\(name) in two writes\n\(daemon.logTail)")
             }
 
             // In two writes: the accept thread finds half a request and must hand over what it read.
@@ -47,9 +47,9 @@ struct AcceptThreadTests {
             // Pacing only, so the halves arrive as separate reads; nothing is timed.
             try await Task.sleep(for: .milliseconds(100))
             try split.send(Array(request.dropFirst(7)))
-            #expect(try split.readReply() == .answer("OK"), "\(daemon.logTail)")
-            #expect(try split.readToEnd().isEmpty, "bytes after the answer")
-            try S.expectStillServes(daemon)
+            #expect(try await split.readReply() == .answer("OK"), "\(daemon.logTail)")
+            #expect(try await split.readToEnd().isEmpty, "bytes after the answer")
+            try await S.expectStillServes(daemon)
         }
     }
 
@@ -62,10 +62,10 @@ struct AcceptThreadTests {
             try client.send(RawSaslauthdClient.encode([S.user, "Wr0ng-7f3", S.service, S.realm]))
             // A later exchange proves ours was accepted (the backlog is first in, first out); the
             // accept thread that took it finishes settling it before the listener stops.
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
             #expect(client.isOpenAndSilent(), "the failed answer was not held back")
             daemon.send(signal: SIGTERM)
-            let reply = try await OwnThread.run { try client.readReply() }
+            let reply = try await client.readReply()
             #expect(reply == .answer("NO authentication failed"), "\(daemon.logTail)")
             let termination = try await daemon.waitForExit()
             #expect(termination == .exited(0), "\(termination)\n\(daemon.logTail)")

@@ -16,9 +16,9 @@ struct AllFrontDoorsTests {
             let referenceWrong = try await SaslClients.testsaslauthd(user: "bar", password: "nope", realm: S.realm, socketPath: sandbox.socketPath)
             #expect(referenceWrong.termination != .exited(0), "testsaslauthd, wrong password: \(referenceWrong)")
 
-            let pwcheck = try FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "bar@example.com", password: "s3cond pass")
+            let pwcheck = try await FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "bar@example.com", password: "s3cond pass")
             #expect(pwcheck == "OK", "pwcheck: \(pwcheck.debugDescription)")
-            let pwcheckWrong = try FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "bar@example.com", password: "nope")
+            let pwcheckWrong = try await FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "bar@example.com", password: "nope")
             #expect(pwcheckWrong == "authentication failed", "pwcheck, wrong: \(pwcheckWrong.debugDescription)")
 
             let (consumer, confDir) = try await AuthdaemondFrontDoorTests.consumer(in: sandbox, socketPath: sandbox.authdaemondPath)

@@ -69,18 +69,18 @@ struct AuthdaemondFrontDoorTests {
                 ("empty line", "\n"),
             ]
             for (name, request) in cases {
-                let answer = try FrontDoorClient.exchange(socketPath: socket, bytes: Array(request.utf8))
+                let answer = try await FrontDoorClient.exchange(socketPath: socket, bytes: Array(request.utf8))
                 #expect(answer == "FAIL\n", "\(name): \(answer.debugDescription)")
-                let good = try FrontDoorClient.authdaemond(socketPath: socket, service: S.service, login: "foo", password: S.password)
+                let good = try await FrontDoorClient.authdaemond(socketPath: socket, service: S.service, login: "foo", password: S.password)
                 #expect(good.hasSuffix("\n.\n"), "after \(name): \(good.debugDescription)\n\(daemon.logTail)")
             }
             // A request cut short, then the client's side closed: answered at once.
-            let cut = try FrontDoorClient.exchange(socketPath: socket, bytes: Array("AUTH 40\nsmtp\nlog".utf8), shutdownWrite: true)
+            let cut = try await FrontDoorClient.exchange(socketPath: socket, bytes: Array("AUTH 40\nsmtp\nlog".utf8), shutdownWrite: true)
             #expect(cut == "FAIL\n", "cut short: \(cut.debugDescription)")
             // One request per connection: the second request in the same write is not answered.
             let two = FrontDoorClient.authdaemondRequest(service: S.service, login: "foo", password: "wrong")
                 + FrontDoorClient.authdaemondRequest(service: S.service, login: "foo", password: S.password)
-            let first = try FrontDoorClient.exchange(socketPath: socket, bytes: two)
+            let first = try await FrontDoorClient.exchange(socketPath: socket, bytes: two)
             #expect(first == "FAIL\n", "only the first request counts: \(first.debugDescription)")
 
             for command in ["PRE", "ENUMERATE", "PASSWD"] {
@@ -88,13 +88,13 @@ struct AuthdaemondFrontDoorTests {
             }
             let log = daemon.log
             #expect(!log.contains(S.password), "the password reached the log")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 
     @Test func successNamesTheAccountAsCourierDoes() async throws {
         try await FrontDoorSetup.run { sandbox, _, _ in
-            let answer = try FrontDoorClient.authdaemond(socketPath: sandbox.authdaemondPath, service: "imap", login: "foo@mail.example.com", password: S.password)
+            let answer = try await FrontDoorClient.authdaemond(socketPath: sandbox.authdaemondPath, service: "imap", login: "foo@mail.example.com", password: S.password)
             #expect(answer == "USERNAME=foo\nADDRESS=foo@example.com\n.\n", "\(answer.debugDescription)")
         }
     }

@@ -11,14 +11,14 @@ struct CacheTests {
 
     @Test func aRepeatedCheckIsLoggedAsCachedAndSighupForgetsIt() async throws {
         try await S.run { sandbox, _, daemon in
-            #expect(try checkLines(afterAsking: daemon, count: 1) == [false])
-            #expect(try checkLines(afterAsking: daemon, count: 2) == [false, true], "\(daemon.logTail)")
+            #expect(try await checkLines(afterAsking: daemon, count: 1) == [false])
+            #expect(try await checkLines(afterAsking: daemon, count: 2) == [false, true], "\(daemon.logTail)")
 
             daemon.send(signal: SIGHUP)
             try await waitForLog(daemon, containing: "configuration reloaded")
-            #expect(try checkLines(afterAsking: daemon, count: 3) == [false, true, false],
+            #expect(try await checkLines(afterAsking: daemon, count: 3) == [false, true, false],
                     "the first check after SIGHUP asks the backend: \(daemon.logTail)")
-            #expect(try checkLines(afterAsking: daemon, count: 4) == [false, true, false, true], "\(daemon.logTail)")
+            #expect(try await checkLines(afterAsking: daemon, count: 4) == [false, true, false, true], "\(daemon.logTail)")
             #expect(!daemon.log.contains(S.password), "the password never reaches the log")
         }
     }
@@ -30,9 +30,9 @@ struct CacheTests {
             let yaml = config.yaml.replacingOccurrences(of: "{ type: sasldb,", with: "{ type: sasldb, cache: false,")
             let configPath = try sandbox.write(yaml, to: "authmux.yaml")
             try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
-                _ = try checkLines(afterAsking: daemon, count: 1)
-                _ = try checkLines(afterAsking: daemon, count: 2)
-                let cached = try checkLines(afterAsking: daemon, count: 3)
+                _ = try await checkLines(afterAsking: daemon, count: 1)
+                _ = try await checkLines(afterAsking: daemon, count: 2)
+                let cached = try await checkLines(afterAsking: daemon, count: 3)
                 #expect(cached == [false, false, false], "\(daemon.logTail)")
             }
         }
@@ -55,8 +55,8 @@ struct CacheTests {
 
     /// Sends the standard good request, then waits until the log holds `count` check lines and
     /// returns, for each, whether it was answered from the cache.
-    private func checkLines(afterAsking daemon: TestDaemon, count: Int) throws -> [Bool] {
-        let reply = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
+    private func checkLines(afterAsking daemon: TestDaemon, count: Int) async throws -> [Bool] {
+        let reply = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
         #expect(reply.isOK, "\(reply)\n\(daemon.logTail)")
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
@@ -64,7 +64,7 @@ struct CacheTests {
             if lines.count >= count || ContinuousClock.now > deadline {
                 return lines.map { $0.contains("cached=yes") }
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

@@ -27,7 +27,7 @@ struct ConcurrentClientsTests {
                 clients.append((right, client))
             }
             for (index, entry) in clients.enumerated() {
-                let reply = try entry.client.readReply()
+                let reply = try await entry.client.readReply()
                 if entry.right {
                     #expect(reply.isOK, "request \(index) (right password): \(reply)\n\(daemon.logTail)")
                 } else {

@@ -23,7 +23,7 @@ struct CoreDumpTests {
             try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
             let configPath = try DaemonConfig(sandbox: sandbox).write(into: sandbox)
             try await TestDaemon.with(configPath: configPath, socketPath: sandbox.socketPath, launcher: try Self.launcher()) { daemon in
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
                 #expect(try Self.coreLimit(of: daemon.pid) == ["0", "0"])
             }
         }
@@ -40,7 +40,7 @@ struct CoreDumpTests {
                     try IntegrationEnvironment.systemTool("setpriv"), "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "--",
                 ]
                 try await TestDaemon.with(configPath: config.path, socketPath: config.socketPath, launcher: launcher) { daemon in
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
                     let status = ProcessRunner.readText("/proc/\(daemon.pid)/status")
                     #expect(status.contains("\nUid:\t\(user.uid)\t\(user.uid)\t\(user.uid)\t\(user.uid)\n"), "not running as the account: \(status)")
                     #expect(try Self.owner(of: "/proc/\(daemon.pid)/environ") == 0, "the daemon is dumpable")
@@ -59,7 +59,7 @@ struct CoreDumpTests {
                 let config = try await Self.prepare(sandbox, for: user)
                 try await TestDaemon.with(configPath: config.path, socketPath: config.socketPath, launcher: try Self.launcher()) { daemon in
                     try await daemon.waitForLog(containing: "dropped privileges to user \(user.name)")
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
                     #expect(try Self.owner(of: "/proc/\(daemon.pid)/environ") == 0, "the daemon is dumpable after the switch")
                     #expect(try Self.coreLimit(of: daemon.pid) == ["0", "0"])
                 }

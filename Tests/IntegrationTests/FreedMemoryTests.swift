@@ -32,8 +32,8 @@ struct FreedMemoryTests {
             // Blocking exchanges, on a thread of their own rather than the cooperative pool's.
             let replies = try await OwnThread.run { () -> [Bool] in
                 var refused = [
-                    try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, short, S.service, S.realm]).isNO,
-                    try RawSaslauthdClient.exchange(socketPath: socket, fields: [String(repeating: "u", count: 200), long, S.service, S.realm]).isNO,
+                    try RawSaslauthdClient.blockingExchange(socketPath: socket, fields: [S.user, short, S.service, S.realm]).isNO,
+                    try RawSaslauthdClient.blockingExchange(socketPath: socket, fields: [String(repeating: "u", count: 200), long, S.service, S.realm]).isNO,
                 ]
                 // In two parts: the accept thread hands what it read to SwiftNIO, which reads the rest.
                 let request = RawSaslauthdClient.encode([S.user, short, S.service, S.realm])
@@ -41,14 +41,16 @@ struct FreedMemoryTests {
                 try client.send(Array(request.prefix(12)))
                 usleep(100_000)
                 try client.send(Array(request.dropFirst(12)))
-                refused.append(try client.readReply().isNO)
-                for password in [short, long] {
-                    refused.append(try FrontDoorClient.pwcheck(socketPath: pwcheck, login: "foo@example.com", password: password) == "authentication failed")
-                }
-                let answer = try FrontDoorClient.authdaemond(socketPath: authdaemond, service: "imap", login: "foo@example.com", password: long)
-                refused.append(answer.contains("FAIL"))
+                refused.append(try client.blockingReadReply().isNO)
                 return refused
             }
+            var others: [Bool] = []
+            for password in [short, long] {
+                others.append(try await FrontDoorClient.pwcheck(socketPath: pwcheck, login: "foo@example.com", password: password) == "authentication failed")
+            }
+            let answer = try await FrontDoorClient.authdaemond(socketPath: authdaemond, service: "imap", login: "foo@example.com", password: long)
+            others.append(answer.contains("FAIL"))
+            #expect(others.allSatisfy { $0 }, "every pwcheck and authdaemond check must have been refused: \(others)")
             #expect(replies.allSatisfy { $0 }, "every check must have been refused: \(replies)")
 
             // The start of a freed block holds the allocator's own pointers: look for each

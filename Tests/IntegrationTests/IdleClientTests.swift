@@ -35,7 +35,7 @@ struct IdleClientTests {
                 user: "foo@example.com", password: S.password, socketPath: socket, timeout: .seconds(10))
             #expect(good.termination == .exited(0) && good.stdout.contains("OK"),
                     "a good request next to 8 idle connections: \(good)\n\(daemon.logTail)")
-            let raw = try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm])
+            let raw = try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm])
             #expect(raw.isOK, "a raw good request next to 8 idle connections: \(raw)")
 
             // Proof that they were served side by side: the silent connections are all still
@@ -46,10 +46,10 @@ struct IdleClientTests {
 
             // Each silent client is then hung up on (EOF), or told NO, after the read timeout.
             for (name, client) in idle {
-                let reply = try client.readReply()
+                let reply = try await client.readReply()
                 #expect(reply == .closed || reply.isNO, "\(name): \(reply)")
             }
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 }

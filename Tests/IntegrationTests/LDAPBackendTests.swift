@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 import Testing
 
 /// The ldap backend against a real slapd started by the test: both auth methods, escaping,
@@ -105,7 +106,7 @@ struct LDAPBackendTests {
                                 var wrong = 0
                                 for round in 0..<12 {
                                     let check = cases[(client + round) % cases.count]
-                                    let reply = try await Setup.exchange(
+                                    let reply = try await RawSaslauthdClient.exchange(
                                         socketPath: socketPath, fields: [check.login, check.password, "imap", ""])
                                     if reply.isOK != check.ok || (!reply.isOK && !reply.isNO) { wrong += 1 }
                                 }

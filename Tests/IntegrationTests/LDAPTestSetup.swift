@@ -31,15 +31,10 @@ enum LDAPTestSetup {
         return try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, test)
     }
 
-    /// One check over the saslauthd protocol. The exchange blocks (for seconds in the stall
-    /// tests), so it runs on a thread of its own: on Swift's cooperative pool, which has one
-    /// thread per core, it would hold up every other test running in parallel.
+    /// One check over the saslauthd protocol (on a thread of its own: see
+    /// `RawSaslauthdClient.exchange`).
     static func ask(_ daemon: TestDaemon, _ login: String, _ password: String, realm: String = "", service: String = "imap") async throws -> SaslauthdReply {
-        try await exchange(socketPath: daemon.socketPath, fields: [login, password, service, realm])
-    }
-
-    static func exchange(socketPath: String, fields: [String]) async throws -> SaslauthdReply {
-        try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socketPath, fields: fields) }
+        try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: [login, password, service, realm])
     }
 
     static func expect(

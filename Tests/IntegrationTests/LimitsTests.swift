@@ -28,11 +28,11 @@ struct LimitsTests {
                     // Pacing only, so the first is the longest idle; nothing is timed.
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                let reply = try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm]) }
+                let reply = try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm])
                 #expect(reply.isOK, "the fourth client was kept out: \(reply)\n\(daemon.logTail)")
                 try await daemon.waitForLog(containing: "connection limit reached: closing connections that sent no request to make room")
                 let first = idle[0]
-                let closed = try await OwnThread.run { try first.readReply() }
+                let closed = try await first.readReply()
                 #expect(closed == .closed, "the longest idle connection was closed: \(closed)")
                 withExtendedLifetime(idle) {}
             }
@@ -71,10 +71,10 @@ struct LimitsTests {
                 #expect(waiting.isOpenAndSilent(), "a connection past the cap was served while every slot was busy")
                 try sandbox.write("", to: "release")
                 for client in held {
-                    let reply = try await OwnThread.run { try client.readReply() }
+                    let reply = try await client.readReply()
                     #expect(reply.isOK, "\(reply)")
                 }
-                let reply = try await OwnThread.run { try waiting.readReply() }
+                let reply = try await waiting.readReply()
                 #expect(reply.isOK, "\(reply)\n\(daemon.logTail)")
             }
         }
@@ -110,15 +110,15 @@ struct LimitsTests {
                 // check enters its backend's queue, in the same event-loop turn.
                 try await daemon.waitForLog(containing: "received login \"slow1\"")
                 try await daemon.waitForLog(containing: "received login \"slow2\"")
-                let refused = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
+                let refused = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
                 #expect(refused == .answer("NO temporarily unavailable"), "\(refused)\n\(daemon.logTail)")
                 try await daemon.waitForLog(containing: "queue full (2 checks waiting or running)")
                 try sandbox.write("", to: "release")
                 for client in slow {
-                    let reply = try await OwnThread.run { try client.readReply() }
+                    let reply = try await client.readReply()
                     #expect(reply.isOK, "\(reply)")
                 }
-                let served = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
+                let served = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quick", "pw-q", "smtp", ""])
                 #expect(served.isOK, "\(served)")
             }
         }

@@ -36,7 +36,7 @@ struct LiveSasldbChangeTests {
                 user: "foo@example.com", password: "second-password", socketPath: socket)
             #expect(deleted.termination != .exited(0) && deleted.stdout.contains("NO"),
                     "a deleted user: \(deleted)\n\(daemon.logTail)")
-            let deletedRaw = try RawSaslauthdClient.exchange(
+            let deletedRaw = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, "second-password", S.service, S.realm])
             #expect(deletedRaw == .answer("NO authentication failed"), "a deleted user, raw: \(deletedRaw)")
         }
@@ -49,12 +49,12 @@ struct LiveSasldbChangeTests {
             let config = DaemonConfig(sandbox: sandbox)
             let configPath = try config.write(into: sandbox)
             try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
-                let missing = try RawSaslauthdClient.exchange(
+                let missing = try await RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
                 #expect(missing == .answer("NO temporarily unavailable"), "no sasldb file yet: \(missing)")
 
                 try await SaslDB(path: sandbox.sasldbPath).setPassword(S.password, user: S.user, realm: S.realm)
-                let created = try RawSaslauthdClient.exchange(
+                let created = try await RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: [S.user, S.password, S.service, S.realm])
                 #expect(created.isOK, "after saslpasswd2 created the file: \(created)\n\(daemon.logTail)")
             }

@@ -13,9 +13,9 @@ struct MalformedInputTests {
             // Announces a 65535-byte login and sends only a little of it: the prefix alone is
             // enough to refuse, the daemon must not wait for (or allocate) the rest.
             try client.send([0xFF, 0xFF] + Array(repeating: UInt8(ascii: "a"), count: 64))
-            let reply = try client.readReply()
+            let reply = try await client.readReply()
             #expect(reply.isNO, "length prefix 0xFFFF: \(reply)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 
@@ -31,18 +31,18 @@ struct MalformedInputTests {
                 ("257-byte client address", [S.user, S.password, S.service, S.realm, long]),
             ]
             for (name, fields) in cases {
-                let reply = try RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
+                let reply = try await RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
                 #expect(reply.isNO, "\(name): \(reply)")
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
             }
 
             // The limit is inclusive: a 256-byte password is an ordinary password.
             let password256 = String(repeating: "p", count: 200) + String(repeating: "q", count: 56)
             try await db.setPassword(password256, user: "longpw", realm: S.realm)
-            let atLimit = try RawSaslauthdClient.exchange(
+            let atLimit = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: ["longpw", password256, S.service, S.realm])
             #expect(atLimit.isOK, "256-byte password: \(atLimit)\n\(daemon.logTail)")
-            let overLimit = try RawSaslauthdClient.exchange(
+            let overLimit = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: ["longpw", password256 + "q", S.service, S.realm])
             #expect(overLimit.isNO, "257-byte password of a user whose first 256 bytes match: \(overLimit)")
         }
@@ -61,9 +61,9 @@ struct MalformedInputTests {
                 let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
                 try client.send(bytes)
                 try client.shutdownWrite()
-                let reply = try client.readReply()
+                let reply = try await client.readReply()
                 #expect(reply == .closed || reply.isNO, "\(name), then EOF: \(reply)")
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
             }
         }
     }
@@ -80,9 +80,9 @@ struct MalformedInputTests {
                 let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
                 try client.send(bytes)
                 try client.shutdownWrite()
-                let reply = try client.readReply()
+                let reply = try await client.readReply()
                 #expect(reply == .closed || reply.isNO, "\(name): \(reply)")
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
             }
         }
     }
@@ -90,17 +90,17 @@ struct MalformedInputTests {
     @Test func emptyLoginOrPasswordIsRefused() async throws {
         try await S.run { _, _, daemon in
             let socket = daemon.socketPath
-            let emptyLogin = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["", S.password, S.service, S.realm])
+            let emptyLogin = try await RawSaslauthdClient.exchange(socketPath: socket, fields: ["", S.password, S.service, S.realm])
             #expect(emptyLogin.isNO, "empty login: \(emptyLogin)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
 
-            let emptyPassword = try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, "", S.service, S.realm])
+            let emptyPassword = try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, "", S.service, S.realm])
             #expect(emptyPassword.isNO, "empty password: \(emptyPassword)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
 
-            let realmOnly = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["@example.com", S.password, S.service, ""])
+            let realmOnly = try await RawSaslauthdClient.exchange(socketPath: socket, fields: ["@example.com", S.password, S.service, ""])
             #expect(realmOnly.isNO, "login that is only @realm: \(realmOnly)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 
@@ -118,10 +118,10 @@ struct MalformedInputTests {
                 ("DEL in the realm", [S.user, S.password, S.service, "example.com\u{7F}"]),
             ]
             for (name, fields) in cases {
-                let reply = try RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
+                let reply = try await RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
                 #expect(reply.isNO, "\(name): \(reply)")
             }
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 }

@@ -133,19 +133,19 @@ struct PAMBackendTests {
             let passdb = try stack.passdb("passdb", [("erin", "erin-pw", "smtp")])
             try stack.addMatrixService("smtp", passdb: passdb, before: ["\(PAMWrapperStack.module("pam_succeed_if.so")) rhost = 192.0.2.7"])
             try await Self.withDaemon(sandbox, stack: stack, body: "backends: { system: { type: pam } }") { daemon in
-                let allowed = try RawSaslauthdClient.exchange(
+                let allowed = try await RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.7;40123"])
                 #expect(allowed.isOK, "\(allowed)")
                 // Another port on the same host is the same PAM_RHOST (and may come from the cache).
-                let samePort = try RawSaslauthdClient.exchange(
+                let samePort = try await RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.7;40124"])
                 #expect(samePort.isOK, "\(samePort)")
                 // The credential cache files answers per client host: the acceptance above must
                 // not be replayed for a host the stack refuses.
-                let elsewhere = try RawSaslauthdClient.exchange(
+                let elsewhere = try await RawSaslauthdClient.exchange(
                     socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", "", "192.0.2.8"])
                 #expect(elsewhere.isNO, "\(elsewhere)")
-                let none = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", ""])
+                let none = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["erin", "erin-pw", "smtp", ""])
                 #expect(none.isNO, "\(none)")
             }
         }
@@ -170,7 +170,7 @@ struct PAMBackendTests {
                     // Without the grace the answer may already be on its way and the daemon
                     // gone from the socket; the send may then fail.
                     try? client.send(RawSaslauthdClient.encode(["192.0.2.7;40123"]))
-                    return try client.readReply()
+                    return try client.blockingReadReply()
                 }
                 #expect(reply.isOK == grace, "\(reply)\n\(daemon.logTail)")
                 if grace { try await daemon.waitForLog(containing: "client=192.0.2.7;40123") }
@@ -199,10 +199,10 @@ struct PAMBackendTests {
                     try failing.send(RawSaslauthdClient.encode(["frank", "wrong", "slow", ""]))
                     // A head start, so the failing request reaches the one PAM thread first.
                     Thread.sleep(forTimeInterval: 0.2)
-                    let good = try RawSaslauthdClient.exchange(socketPath: socketPath, fields: ["gina", "gina-pw", "smtp", ""])
+                    let good = try RawSaslauthdClient.blockingExchange(socketPath: socketPath, fields: ["gina", "gina-pw", "smtp", ""])
                     // The good answer is in; the failing one must still be held back.
                     let failingStillPending = failing.isOpenAndSilent()
-                    let reply = try failing.readReply()
+                    let reply = try failing.blockingReadReply()
                     return (good, failingStillPending, reply, ContinuousClock.now - sent)
                 }
                 let (good, failingStillPending, reply, failingTook) = observation

@@ -28,9 +28,9 @@ struct PAMConversationTests {
                 """
             let path = try sandbox.write(config, to: "authmux.yaml")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in
-                let right = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol's pw 1", "smtp", ""])
+                let right = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol's pw 1", "smtp", ""])
                 #expect(right.isOK, "\(right)\n\(daemon.logTail)")
-                let wrong = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "not it", "smtp", ""])
+                let wrong = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "not it", "smtp", ""])
                 #expect(wrong.isNO, "\(wrong)")
                 // Answered with the user, the module let the check reach pam_matrix, which refused the
                 // wrong password: the refusal is pam_matrix's authentication error.

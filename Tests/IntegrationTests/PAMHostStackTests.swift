@@ -31,7 +31,7 @@ struct PAMHostStackTests {
                 let viaTestsaslauthd = try await SaslClients.testsaslauthd(user: "root", password: "x", service: "su", socketPath: daemon.socketPath)
                 #expect(viaTestsaslauthd.termination == .exited(255), "\(viaTestsaslauthd)")
                 for service in ["su", "SU", "chfn", "runuser"] {
-                    let reply = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["root", "x", service, ""])
+                    let reply = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["root", "x", service, ""])
                     #expect(reply.isNO, "\(service): \(reply)")
                 }
                 // PAM was never called: the refusal is the gate's, and no PAM stage answered.
@@ -63,7 +63,7 @@ struct PAMHostStackTests {
             let path = try Self.config(sandbox, "{ type: pam, services: [ su ], allow_passwordless_stacks: true }")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
                 try await daemon.waitForLog(containing: "PAM service \\\"su\\\", stack /etc/pam.d/su, accepts a wrong password")
-                let reply = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["root", "x", "su", ""])
+                let reply = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["root", "x", "su", ""])
                 #expect(reply.isOK, "\(reply)")
             }
         }

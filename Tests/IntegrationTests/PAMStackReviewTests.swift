@@ -56,7 +56,7 @@ struct PAMStackReviewTests {
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in
                 try await daemon.waitForLog(containing: "served anyway: allow_passwordless_stacks is true")
                 // What the administrator opted into: the stack takes any password.
-                let wrong = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["alice", "not-her-password", "smtp", ""])
+                let wrong = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["alice", "not-her-password", "smtp", ""])
                 #expect(wrong.isOK, "\(wrong)")
             }
         }
@@ -75,8 +75,8 @@ struct PAMStackReviewTests {
                 try await daemon.waitForLog(containing: "reload refused, the running configuration stays")
                 #expect(daemon.log.contains("backends.system.services[2]: backend \"system\": PAM service \"open\", stack \(stack.directory)/open, accepts a wrong password: \(stack.directory)/open:1"), "\(daemon.logTail)")
                 // The old configuration serves on: mailin checks passwords, open is still not served.
-                #expect(try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["bob", "bob-pw", "mailin", ""]).isOK)
-                let open = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["bob", "anything", "open", ""])
+                #expect(try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["bob", "bob-pw", "mailin", ""]).isOK)
+                let open = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["bob", "anything", "open", ""])
                 #expect(open.isNO, "\(open)")
                 try await daemon.waitForLog(containing: "request refused without calling PAM: its service is not in services")
             }
@@ -105,10 +105,10 @@ struct PAMStackReviewTests {
             let path = try Self.config(sandbox, "{ type: pam, services: [ MailIn ] }")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath, environment: stack.environment) { daemon in
                 // Names are compared as libpam opens them: lowercased.
-                #expect(try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol-pw", "MAILIN", ""]).isOK)
-                #expect(try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "wrong-pw", "mailin", ""]).isNO)
+                #expect(try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol-pw", "MAILIN", ""]).isOK)
+                #expect(try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "wrong-pw", "mailin", ""]).isNO)
                 // smtp has a good stack, but this backend does not serve it.
-                let smtp = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol-pw", "smtp", ""])
+                let smtp = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["carol", "carol-pw", "smtp", ""])
                 #expect(smtp.isNO, "\(smtp)")
                 try await daemon.waitForLog(containing: "service \\\"smtp\\\" is not in services of pam backend system")
             }

@@ -13,15 +13,15 @@ struct PwcheckFrontDoorTests {
         try await FrontDoorSetup.run { sandbox, _, daemon in
             let socket = sandbox.pwcheckPath
             for login in ["foo@example.com", "foo", "foo@mail.example.com", "foo@EXAMPLE.COM."] {
-                let answer = try FrontDoorClient.pwcheck(socketPath: socket, login: login, password: S.password)
+                let answer = try await FrontDoorClient.pwcheck(socketPath: socket, login: login, password: S.password)
                 #expect(answer == "OK", "\(login): \(answer.debugDescription)")
             }
-            let wrong = try FrontDoorClient.pwcheck(socketPath: socket, login: "foo@example.com", password: "wrong password")
+            let wrong = try await FrontDoorClient.pwcheck(socketPath: socket, login: "foo@example.com", password: "wrong password")
             #expect(wrong == "authentication failed", "wrong password: \(wrong.debugDescription)")
-            let unknown = try FrontDoorClient.pwcheck(socketPath: socket, login: "nobody", password: S.password)
+            let unknown = try await FrontDoorClient.pwcheck(socketPath: socket, login: "nobody", password: S.password)
             #expect(unknown == wrong, "an unknown user must read like a wrong password: \(unknown.debugDescription)")
             // Another realm is another sasldb key: the split reached the backend.
-            let otherRealm = try FrontDoorClient.pwcheck(socketPath: socket, login: "foo@other.example", password: S.password)
+            let otherRealm = try await FrontDoorClient.pwcheck(socketPath: socket, login: "foo@other.example", password: S.password)
             #expect(!otherRealm.hasPrefix("OK"), "foo@other.example: \(otherRealm.debugDescription)")
 
             #expect(await daemon.waitUntilLogContains("user=nobody"), "every check is logged\n\(daemon.logTail)")
@@ -34,7 +34,7 @@ struct PwcheckFrontDoorTests {
 
     @Test func theListenersServiceIsTheChecksService() async throws {
         try await FrontDoorSetup.run(pwcheckService: "sendmail") { sandbox, _, daemon in
-            let answer = try FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "foo", password: S.password)
+            let answer = try await FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "foo", password: S.password)
             #expect(answer == "OK")
             #expect(await daemon.waitUntilLogContains("service=sendmail"), "\(daemon.logTail)")
         }
@@ -51,9 +51,9 @@ struct PwcheckFrontDoorTests {
                 ("bytes after the password", Array("foo".utf8) + [0] + Array(S.password.utf8) + [0] + Array("foo".utf8)),
             ]
             for (name, bytes) in cases {
-                let answer = try FrontDoorClient.exchange(socketPath: socket, bytes: bytes)
+                let answer = try await FrontDoorClient.exchange(socketPath: socket, bytes: bytes)
                 #expect(!answer.isEmpty && !answer.hasPrefix("OK"), "\(name): \(answer.debugDescription)")
-                let good = try FrontDoorClient.pwcheck(socketPath: socket, login: "foo", password: S.password)
+                let good = try await FrontDoorClient.pwcheck(socketPath: socket, login: "foo", password: S.password)
                 #expect(good == "OK", "after \(name): \(good.debugDescription)\n\(daemon.logTail)")
             }
         }
@@ -63,17 +63,17 @@ struct PwcheckFrontDoorTests {
         try await FrontDoorSetup.run { sandbox, _, daemon in
             let socket = sandbox.pwcheckPath
             // Ends its side: the daemon answers at once with what it has.
-            let halfClosed = try FrontDoorClient.exchange(socketPath: socket, bytes: Array("foo".utf8), shutdownWrite: true)
+            let halfClosed = try await FrontDoorClient.exchange(socketPath: socket, bytes: Array("foo".utf8), shutdownWrite: true)
             #expect(halfClosed == "incomplete request", "\(halfClosed.debugDescription)")
 
             // Keeps its side open: the read deadline (2 s here) ends it; meanwhile others are served.
             let silent = try RawSaslauthdClient(socketPath: socket)
             try silent.send(Array("foo\0Tr0ub".utf8))
-            let meanwhile = try FrontDoorClient.pwcheck(socketPath: socket, login: "foo", password: S.password)
+            let meanwhile = try await FrontDoorClient.pwcheck(socketPath: socket, login: "foo", password: S.password)
             #expect(meanwhile == "OK", "a stalled client must not hold up others: \(meanwhile.debugDescription)")
-            let late = String(decoding: try silent.readToEnd(), as: UTF8.self)
+            let late = String(decoding: try await silent.readToEnd(), as: UTF8.self)
             #expect(late == "incomplete request", "\(late.debugDescription)\n\(daemon.logTail)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 

@@ -36,10 +36,10 @@ struct ReloadInFlightTests {
                     _ = try sandbox.write(file, to: "authmux.yaml")
                     daemon.send(signal: SIGHUP)
                     try await daemon.waitForLog(containing: round == 0 ? "configuration reloaded" : "reload refused")
-                    let reply = try inFlight.readReply()
+                    let reply = try await inFlight.readReply()
                     #expect(reply.isOK, "round \(round): the check in flight got \(reply)\n\(daemon.logTail)")
                     // New checks see the configuration in force now.
-                    let quick = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quickuser", "quick-password", "smtp", ""])
+                    let quick = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: ["quickuser", "quick-password", "smtp", ""])
                     #expect(quick.isOK, "round \(round): \(quick)")
                 }
                 #expect(daemon.log.contains("\(path):"), "the refusal names the file\n\(daemon.logTail)")

@@ -30,27 +30,27 @@ struct RequestFormTests {
     @Test func rawFourAndFiveFieldRequestsInOneWrite() async throws {
         try await S.run { _, _, daemon in
             let socket = daemon.socketPath
-            let four = try RawSaslauthdClient.exchange(
+            let four = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, S.password, S.service, S.realm])
             #expect(four.isOK, "4 fields: \(four)")
 
-            let five = try RawSaslauthdClient.exchange(
+            let five = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, S.password, S.service, S.realm, "127.0.0.1;4242"])
             #expect(five.isOK, "5 fields: \(five)")
 
-            let ipv6 = try RawSaslauthdClient.exchange(
+            let ipv6 = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, S.password, S.service, S.realm, "::1;993"])
             #expect(ipv6.isOK, "5 fields, IPv6 address: \(ipv6)")
 
             // The development branch sends an empty address when it has none.
-            let emptyAddress = try RawSaslauthdClient.exchange(
+            let emptyAddress = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, S.password, S.service, S.realm, ""])
             #expect(emptyAddress.isOK, "5 fields, empty address: \(emptyAddress)")
 
-            let fiveWrong = try RawSaslauthdClient.exchange(
+            let fiveWrong = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: [S.user, "wrong", S.service, S.realm, "127.0.0.1;4242"])
             #expect(fiveWrong.isNO, "5 fields, wrong password: \(fiveWrong)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 
@@ -60,9 +60,9 @@ struct RequestFormTests {
         try await S.run { _, _, daemon in
             let client = try RawSaslauthdClient(socketPath: daemon.socketPath)
             try client.send(RawSaslauthdClient.encode([S.user, S.password, S.service, S.realm]))
-            let reply = try client.readReply()
+            let reply = try await client.readReply()
             #expect(reply.isOK, "\(reply)")
-            let rest = try client.readToEnd()
+            let rest = try await client.readToEnd()
             #expect(rest.isEmpty, "bytes after the answer: \(rest)")
         }
     }
@@ -83,7 +83,7 @@ struct RequestFormTests {
                 // Pacing only, so the pieces arrive as separate reads; nothing is timed.
                 try await Task.sleep(for: .milliseconds(2))
             }
-            let reply = try client.readReply()
+            let reply = try await client.readReply()
             #expect(reply.isOK, "a request sent 3 bytes at a time: \(reply)\n\(daemon.logTail)")
         }
     }

@@ -15,7 +15,7 @@ struct ResourceTests {
 
     @Test func descriptorsReturnToBaselineAfterAStorm() async throws {
         try await S.run { _, _, daemon in
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
             try await daemon.waitForLog(containing: "result=OK")
             let baseline = Self.openDescriptors(of: daemon.pid)
             #expect(baseline > 0)
@@ -41,7 +41,7 @@ struct ResourceTests {
                 let shut = try RawSaslauthdClient(socketPath: socket)
                 try shut.send(Array(valid.prefix(5)))
                 try shut.shutdownWrite()
-                _ = try? shut.readReply()
+                _ = try? await shut.readReply()
                 shut.close()
             }
             // Connections still open wait at most read_timeout (2 s here) to be closed.
@@ -52,7 +52,7 @@ struct ResourceTests {
                 now = Self.openDescriptors(of: daemon.pid)
             }
             #expect(now == baseline, "descriptors: \(baseline) before the storm, \(now) after it settled")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 }

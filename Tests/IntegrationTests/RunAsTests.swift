@@ -35,7 +35,7 @@ struct RunAsTests {
 
                 try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
                     try await daemon.waitForLog(containing: "dropped privileges to user \(user.name) group \(user.name)")
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
                     try Self.expectEveryTask(of: daemon.pid, runsAs: user)
                     var directory = stat()
                     #expect(stat(sandbox.file("run"), &directory) == 0)
@@ -51,7 +51,7 @@ struct RunAsTests {
                     daemon.send(signal: SIGHUP)
                     try await daemon.waitForLog(containing: "reload refused")
                     #expect(daemon.log.contains("backend \"system\" (pam) cannot run as user \(user.name): needs root"), "\(daemon.logTail)")
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
 
                     // SIGHUP after the drop: the new engine's threads start unprivileged.
                     _ = try sandbox.write(config.yaml.replacingOccurrences(of: "default: example.com", with: "default: other.org")
@@ -69,7 +69,7 @@ struct RunAsTests {
                     #expect(!daemon.log.contains("cannot remove the socket;"), "\(daemon.logTail)")
                 }
                 try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
                     #expect(try await daemon.stop() == .exited(0))
                 }
             }
@@ -100,7 +100,7 @@ struct RunAsTests {
 
                 try await TestDaemon.with(configPath: configPath, socketPath: config.socketPath) { daemon in
                     try await daemon.waitForLog(containing: "dropped privileges to user \(user.name)")
-                    try S.expectStillServes(daemon)
+                    try await S.expectStillServes(daemon)
                     var info = stat()
                     #expect(lstat(target, &info) == 0)
                     #expect(info.st_uid == 0 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o640,

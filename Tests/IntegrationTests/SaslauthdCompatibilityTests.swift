@@ -52,9 +52,9 @@ struct SaslauthdCompatibilityTests {
 
             // testsaslauthd does not print the server's reason, so compare the raw answers: they
             // must be identical, or the answer tells an attacker which users exist.
-            let wrong = try RawSaslauthdClient.exchange(
+            let wrong = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: ["foo", "not the password", S.service, S.realm])
-            let unknown = try RawSaslauthdClient.exchange(
+            let unknown = try await RawSaslauthdClient.exchange(
                 socketPath: socket, fields: ["nosuchuser", S.password, S.service, S.realm])
             #expect(wrong == .answer("NO authentication failed"), "wrong password: \(wrong)")
             #expect(unknown == wrong, "unknown user \(unknown) differs from wrong password \(wrong)")
@@ -100,14 +100,14 @@ struct SaslauthdCompatibilityTests {
             let password = "pässwörd ✓ 7"
             try await db.setPassword(password, user: "utf", realm: S.realm)
             let socket = daemon.socketPath
-            let right = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", password, S.service, S.realm])
+            let right = try await RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", password, S.service, S.realm])
             #expect(right.isOK, "the exact UTF-8 password: \(right)\n\(daemon.logTail)")
             let viaTool = try await SaslClients.testsaslauthd(
                 user: "utf@example.com", password: password, socketPath: socket)
             #expect(viaTool.termination == .exited(0), "the exact UTF-8 password via testsaslauthd: \(viaTool)")
             for variant in [password + " ", " " + password, "PÄSSWÖRD ✓ 7", "pässwörd ✓", password + "7",
                             "pa\u{308}sswo\u{308}rd ✓ 7" /* same text, decomposed: other bytes */] {
-                let reply = try RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", variant, S.service, S.realm])
+                let reply = try await RawSaslauthdClient.exchange(socketPath: socket, fields: ["utf", variant, S.service, S.realm])
                 #expect(reply.isNO, "variant \(String(reflecting: variant)) must be refused: \(reply)")
             }
         }

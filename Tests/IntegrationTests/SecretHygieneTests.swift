@@ -21,10 +21,10 @@ struct SecretHygieneTests {
         try await FrontDoorSetup.run { sandbox, _, daemon in
             let socket = daemon.socketPath
             // Right and wrong, through each door.
-            #expect(try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm]).isOK)
-            #expect(try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, wrong, S.service, S.realm]).isNO)
-            _ = try FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "foo@example.com", password: wrong)
-            _ = try FrontDoorClient.authdaemond(socketPath: sandbox.authdaemondPath, service: "imap", login: "foo@example.com", password: wrong)
+            #expect(try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, S.password, S.service, S.realm]).isOK)
+            #expect(try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, wrong, S.service, S.realm]).isNO)
+            _ = try await FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: "foo@example.com", password: wrong)
+            _ = try await FrontDoorClient.authdaemond(socketPath: sandbox.authdaemondPath, service: "imap", login: "foo@example.com", password: wrong)
 
             // Refused requests that carry a password: bytes after the fields, an overlong realm,
             // a control character in the login, an empty login, a login that is not UTF-8.
@@ -37,20 +37,20 @@ struct SecretHygieneTests {
             ] {
                 let client = try RawSaslauthdClient(socketPath: socket)
                 try client.send(fields)
-                #expect(try client.readReply().isNO)
+                #expect(try await client.readReply().isNO)
             }
             // A request cut short after the password, then a half-close.
             let cut = try RawSaslauthdClient(socketPath: socket)
             try cut.send(RawSaslauthdClient.encode([S.user, partial]) + [0x00])
             try cut.shutdownWrite()
-            #expect(try cut.readReply().isNO)
+            #expect(try await cut.readReply().isNO)
             // pwcheck with an overlong login after the password would be.
-            _ = try FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: String(repeating: "l", count: 300), password: refused)
+            _ = try await FrontDoorClient.pwcheck(socketPath: sandbox.pwcheckPath, login: String(repeating: "l", count: 300), password: refused)
 
             // A reload in the middle of it all.
             daemon.send(signal: SIGHUP)
             try await daemon.waitForLog(containing: "configuration reloaded")
-            #expect(try RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, wrong, S.service, S.realm]).isNO)
+            #expect(try await RawSaslauthdClient.exchange(socketPath: socket, fields: [S.user, wrong, S.service, S.realm]).isNO)
 
             // The client's own messages: a socket that is not there, a wrong password.
             for arguments in [["-f", sandbox.file("nothing-here"), S.user, S.realm, wrong], ["-f", socket, S.user, S.realm, wrong]] {

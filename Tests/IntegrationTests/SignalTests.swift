@@ -10,7 +10,7 @@ struct SignalTests {
 
     @Test func sigtermExitsZeroAndRemovesTheSocket() async throws {
         try await S.run { _, _, daemon in
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
             #expect(FileManager.default.fileExists(atPath: daemon.socketPath), "socket file while running")
 
             let termination = try await daemon.stop()
@@ -32,7 +32,7 @@ struct SignalTests {
             try client.send(Array(request.prefix(1)))
             // Make sure the daemon has accepted it before the signal: connections are accepted
             // in order, so a full exchange on a later one proves ours was accepted.
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
 
             daemon.send(signal: SIGTERM)
             // New connections are refused soon (polled, not timed) while ours is still pending.
@@ -44,7 +44,7 @@ struct SignalTests {
                     "still accepting new connections 10 s after SIGTERM\n\(daemon.logTail)")
 
             try client.send(Array(request.dropFirst()))
-            let reply = try client.readReply()
+            let reply = try await client.readReply()
             #expect(reply.isOK, "the in-flight request after SIGTERM: \(reply)\n\(daemon.logTail)")
 
             // One SIGTERM only: a second one may legitimately mean "stop now".

@@ -18,7 +18,7 @@ struct SocketOwnershipTests {
 
             // The first daemon keeps its socket and keeps serving.
             #expect(sandbox.exists("mux"), "the second daemon removed the live socket file")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 
@@ -38,7 +38,7 @@ struct SocketOwnershipTests {
             let second = try await TestDaemon.start(
                 configPath: configPath, socketPath: config.socketPath, logName: "authmuxd-2.stderr")
             do {
-                try S.expectStillServes(second)
+                try await S.expectStillServes(second)
                 let termination = try await second.stop()
                 #expect(termination == .exited(0), "\(termination)\n\(second.logTail)")
             } catch {
@@ -75,7 +75,7 @@ struct SocketOwnershipTests {
             chmod(target, 0o600)
             #expect(symlink(target, sandbox.socketPath) == 0)
             try await TestDaemon.with(configPath: configPath, socketPath: sandbox.socketPath) { daemon in
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
                 #expect(try Self.mode(of: sandbox.socketPath).type == S_IFSOCK, "the link was not replaced by the socket")
                 let targetMode = try Self.mode(of: target)
                 #expect(targetMode.type == S_IFREG && targetMode.permissions == 0o600,
@@ -102,7 +102,7 @@ struct SocketOwnershipTests {
                 let directoryMode = try Self.mode(of: sandbox.file("run/saslauthd"))
                 #expect(directoryMode.permissions == 0o750,
                         "created directory mode \(String(directoryMode.permissions, radix: 8)), expected 0750")
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
             }
         }
     }
@@ -115,7 +115,7 @@ struct SocketOwnershipTests {
             let configPath = try config.write(into: sandbox)
             let other = sandbox.file("other")
             try await TestDaemon.with(configPath: configPath, socketPath: other, extraArguments: ["--socket", other]) { daemon in
-                try S.expectStillServes(daemon)
+                try await S.expectStillServes(daemon)
                 #expect(sandbox.exists("mux") == false, "the configured path is used despite --socket")
                 let termination = try await daemon.stop()
                 #expect(termination == .exited(0), "\(termination)")

@@ -28,8 +28,8 @@ enum StandardSetup {
 
     /// A known-good request over a raw connection must be accepted: proof that the daemon still
     /// serves after whatever the test just did to it.
-    static func expectStillServes(_ daemon: TestDaemon, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let reply = try RawSaslauthdClient.exchange(
+    static func expectStillServes(_ daemon: TestDaemon, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let reply = try await RawSaslauthdClient.exchange(
             socketPath: daemon.socketPath, fields: [user, password, service, realm])
         #expect(reply.isOK, "a good request after the previous one: \(reply)\n\(daemon.logTail)",
                 sourceLocation: sourceLocation)

@@ -20,21 +20,21 @@ struct ThrottleTests {
                 """
             let path = try sandbox.write(config, to: "authmux.yaml")
             try await TestDaemon.with(configPath: path, socketPath: sandbox.socketPath) { daemon in
-                func ask(_ password: String) throws -> (SaslauthdReply, Duration) {
+                func ask(_ password: String) async throws -> (SaslauthdReply, Duration) {
                     let started = ContinuousClock.now
-                    let reply = try RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: [S.user, password, S.service, S.realm])
+                    let reply = try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: [S.user, password, S.service, S.realm])
                     return (reply, ContinuousClock.now - started)
                 }
-                #expect(try ask("wrong 1").0.isNO)
-                let (second, secondTook) = try ask("wrong 2")
+                #expect(try await ask("wrong 1").0.isNO)
+                let (second, secondTook) = try await ask("wrong 2")
                 #expect(second.isNO)
                 // The answer cannot come before its timer: a lower bound, not a measurement.
                 #expect(secondTook >= .milliseconds(400), "\(secondTook)")
                 try await daemon.waitForLog(containing: "delay_ms=400 ")
                 try await daemon.waitForLog(containing: "throttle=user")
-                let (third, thirdTook) = try ask("wrong 3")
+                let (third, thirdTook) = try await ask("wrong 3")
                 #expect(third.isNO && thirdTook >= .milliseconds(800), "\(third) \(thirdTook)")
-                let (right, _) = try ask(S.password)
+                let (right, _) = try await ask(S.password)
                 #expect(right.isOK)
                 try await daemon.waitForLog(containing: "result=OK")
                 let okLine = daemon.log.split(separator: "\n").first { $0.contains("result=OK") }

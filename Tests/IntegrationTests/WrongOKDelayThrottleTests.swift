@@ -10,7 +10,7 @@ struct WrongOKDelayThrottleTests {
     typealias S = StandardSetup
 
     static func ask(_ socket: String, _ fields: [String]) async throws -> SaslauthdReply {
-        try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socket, fields: fields) }
+        try await RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
     }
 
     /// The check lines of the log, in order.

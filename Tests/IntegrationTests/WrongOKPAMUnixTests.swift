@@ -39,8 +39,7 @@ struct WrongOKPAMUnixTests {
     }
 
     static func ask(_ daemon: TestDaemon, _ fields: [String]) async throws -> SaslauthdReply {
-        let socket = daemon.socketPath
-        return try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socket, fields: fields) }
+        try await RawSaslauthdClient.exchange(socketPath: daemon.socketPath, fields: fields)
     }
 
     /// `"\0"` reached PAM as an empty C string: with `nullok` and an account without a password

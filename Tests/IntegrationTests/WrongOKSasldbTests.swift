@@ -13,7 +13,7 @@ struct WrongOKSasldbTests {
     static let nfd = "jose\u{301}"        // 6a 6f 73 65 cc 81
 
     static func ask(_ socket: String, _ fields: [String]) async throws -> SaslauthdReply {
-        try await OwnThread.run { try RawSaslauthdClient.exchange(socketPath: socket, fields: fields) }
+        try await RawSaslauthdClient.exchange(socketPath: socket, fields: fields)
     }
 
     /// Two sasldb users written by saslpasswd2, `josé` precomposed and decomposed, with different
@@ -53,11 +53,9 @@ struct WrongOKSasldbTests {
                 let reason = "login contains an invisible character (\(codePoint))"
                 let sasl = try await Self.ask(socket, [login, S.password, S.service, S.realm])
                 #expect(sasl == .answer("NO \(reason)"), "saslauthd \(codePoint): \(sasl)")
-                let pw = try await OwnThread.run { try FrontDoorClient.pwcheck(socketPath: pwcheck, login: login, password: S.password) }
+                let pw = try await FrontDoorClient.pwcheck(socketPath: pwcheck, login: login, password: S.password)
                 #expect(pw == reason, "pwcheck \(codePoint): \(pw)")
-                let ad = try await OwnThread.run {
-                    try FrontDoorClient.authdaemond(socketPath: authdaemond, service: "imap", login: login, password: S.password)
-                }
+                let ad = try await FrontDoorClient.authdaemond(socketPath: authdaemond, service: "imap", login: login, password: S.password)
                 #expect(ad == "FAIL\n", "authdaemond \(codePoint): \(ad)")
                 try await daemon.waitForLog(containing: "reason=\"\(reason)\"")
             }
@@ -65,7 +63,7 @@ struct WrongOKSasldbTests {
             #expect(realm == .answer("NO realm contains an invisible character (U+200D)"), "\(realm)")
             let service = try await Self.ask(socket, [S.user, S.password, "sm\u{2060}tp", S.realm])
             #expect(service == .answer("NO service contains an invisible character (U+2060)"), "\(service)")
-            try S.expectStillServes(daemon)
+            try await S.expectStillServes(daemon)
         }
     }
 

@@ -45,12 +45,19 @@ public final class RawSaslauthdClient: @unchecked Sendable {
     }
 
     /// One complete exchange: connect, send `fields` as counted strings in a single write,
-    /// read the answer.
-    public static func exchange(socketPath: String, fields: [String]) throws -> SaslauthdReply {
+    /// read the answer. Blocks the calling thread: for a thread of the test's own (`OwnThread`);
+    /// async code uses `exchange`.
+    public static func blockingExchange(socketPath: String, fields: [String]) throws -> SaslauthdReply {
         if fields.count >= 2 { TestSecrets.register(fields[1]) }
         let client = try RawSaslauthdClient(socketPath: socketPath)
         try client.send(encode(fields))
-        return try client.readReply()
+        return try client.blockingReadReply()
+    }
+
+    /// The same exchange from async code: on a thread of its own, so the wait for the answer (a
+    /// failure's delay is seconds) holds no thread of Swift's cooperative pool (see `OwnThread`).
+    public static func exchange(socketPath: String, fields: [String]) async throws -> SaslauthdReply {
+        try await OwnThread.run { try blockingExchange(socketPath: socketPath, fields: fields) }
     }
 
     /// The saslauthd framing: each field as a 2-byte big-endian length and its bytes.
@@ -92,8 +99,8 @@ public final class RawSaslauthdClient: @unchecked Sendable {
     }
 
     /// Reads one counted answer. End of file (or a reset) before the first byte is `.closed`;
-    /// no data within the receive timeout throws.
-    public func readReply() throws -> SaslauthdReply {
+    /// no data within the receive timeout throws. Blocks (see `blockingExchange`).
+    public func blockingReadReply() throws -> SaslauthdReply {
         guard let header = try readExactly(2) else { return .closed }
         let count = Int(header[0]) << 8 | Int(header[1])
         guard let body = try readExactly(count) else {
@@ -104,7 +111,8 @@ public final class RawSaslauthdClient: @unchecked Sendable {
 
     /// Reads until end of file or a reset, for a connection expected to be closed by the
     /// daemon; returns what arrived. Throws when nothing happens within the receive timeout.
-    public func readToEnd() throws -> [UInt8] {
+    /// Blocks (see `blockingExchange`).
+    public func blockingReadToEnd() throws -> [UInt8] {
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -123,6 +131,16 @@ public final class RawSaslauthdClient: @unchecked Sendable {
             }
             throw IntegrationError("recv(): \(Self.lastError())")
         }
+    }
+
+    /// `blockingReadReply()` from async code, on a thread of its own (see `exchange`).
+    public func readReply() async throws -> SaslauthdReply {
+        try await OwnThread.run { try self.blockingReadReply() }
+    }
+
+    /// `blockingReadToEnd()` from async code, on a thread of its own (see `exchange`).
+    public func readToEnd() async throws -> [UInt8] {
+        try await OwnThread.run { try self.blockingReadToEnd() }
     }
 
     /// Whether the connection is still open with nothing to read, checked without waiting:

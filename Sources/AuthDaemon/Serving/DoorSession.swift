@@ -42,12 +42,6 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         case closed
     }
 
-    /// How long an accept thread waits for a client that connected but has not written yet
-    /// before handing the connection to SwiftNIO. libsasl2 writes right after connecting, so
-    /// this covers only the client being scheduled; a silent client costs an accept thread at
-    /// most this, once.
-    static var patience: Int32 { 1 }  // milliseconds, poll(2)'s unit
-
     private let context: ServerContext
     /// The engine and limits the connection was accepted under; a reload does not change them.
     private let current: ActiveEngine.Current
@@ -135,7 +129,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         var outcome = read(fd, into: &scratch)
         if outcome == .wouldBlock {
             var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&waiting, 1, Self.patience) > 0 { outcome = read(fd, into: &scratch) }
+            if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
         }
         switch outcome {
         case .received:
