@@ -47,9 +47,12 @@ struct FrontDoorConfigTests {
     }
 
     @Test func badValuesAreLocated() throws {
-        let unknown = try #require(L.failure("listen:\n  - protocol: dovecot\nbackends:\n  a: { type: stub }\n"))
+        let unknown = try #require(L.failure("listen:\n  - protocol: imap\nbackends:\n  a: { type: stub }\n"))
         #expect(unknown.line == 2 && unknown.keyPath == "listen[1].protocol", "\(unknown)")
-        #expect(unknown.message.contains("saslauthd, pwcheck, authdaemond"), "\(unknown)")
+        #expect(unknown.message.contains("saslauthd, pwcheck, authdaemond, dovecot"), "\(unknown)")
+
+        let dovecotWithoutPath = try #require(L.failure("listen:\n  - protocol: dovecot\nbackends:\n  a: { type: stub }\n"))
+        #expect(dovecotWithoutPath.line == 2 && dovecotWithoutPath.message.contains("smtpd_sasl_path"), "\(dovecotWithoutPath)")
 
         let noPath = try #require(L.failure("listen:\n  - protocol: authdaemond\nbackends:\n  a: { type: stub }\n"))
         #expect(noPath.line == 2 && noPath.keyPath == "listen[1]", "\(noPath)")
