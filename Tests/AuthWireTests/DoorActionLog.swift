@@ -25,24 +25,29 @@ enum Step: Equatable, CustomStringConvertible {
     }
 }
 
+extension Step {
+    /// `action` as a step; a saslauthd answer's two-byte prefix is dropped when `counted`.
+    init(_ action: DoorAction, counted: Bool = false) {
+        switch action {
+        case .check(let id, let request):
+            self = .check(id.value, login: request.login.text, service: request.service.text, realm: request.realm.text, address: request.clientAddress?.text)
+        case .cancel(let id): self = .cancel(id.value)
+        case .send(var bytes):
+            if counted { bytes.moveReaderIndex(forwardBy: 2) }
+            self = .send(String(buffer: bytes))
+        case .refused(let reason): self = .refused(reason)
+        case .timer(let amount): self = .timer(amount)
+        case .closeOutput: self = .closeOutput
+        case .close: self = .close
+        }
+    }
+}
+
 extension DoorMachine {
     /// Every queued action, as steps; a saslauthd answer's two-byte prefix is dropped.
     mutating func steps(counted: Bool = false) -> [Step] {
         var out: [Step] = []
-        while let action = nextAction() {
-            switch action {
-            case .check(let id, let request):
-                out.append(.check(id.value, login: request.login.text, service: request.service.text, realm: request.realm.text, address: request.clientAddress?.text))
-            case .cancel(let id): out.append(.cancel(id.value))
-            case .send(var bytes):
-                if counted { bytes.moveReaderIndex(forwardBy: 2) }
-                out.append(.send(String(buffer: bytes)))
-            case .refused(let reason): out.append(.refused(reason))
-            case .timer(let amount): out.append(.timer(amount))
-            case .closeOutput: out.append(.closeOutput)
-            case .close: out.append(.close)
-            }
-        }
+        while let action = nextAction() { out.append(Step(action, counted: counted)) }
         return out
     }
 }

@@ -1,0 +1,46 @@
+/// The escaping of Dovecot's auth protocol: a field may not hold TAB, LF or CR (they frame the
+/// protocol) nor NUL, so each is written as `\001` and a letter, and `\001` itself as `\001 1`.
+public enum DovecotEscaping {
+    static let escape: UInt8 = 0x01
+
+    /// Appends `bytes` escaped to `output`.
+    public static func escape<Bytes: Sequence>(_ bytes: Bytes, into output: inout [UInt8]) where Bytes.Element == UInt8 {
+        for byte in bytes {
+            switch byte {
+            case 0x00: output += [escape, UInt8(ascii: "0")]
+            case escape: output += [escape, UInt8(ascii: "1")]
+            case UInt8(ascii: "\t"): output += [escape, UInt8(ascii: "t")]
+            case UInt8(ascii: "\r"): output += [escape, UInt8(ascii: "r")]
+            case UInt8(ascii: "\n"): output += [escape, UInt8(ascii: "n")]
+            default: output.append(byte)
+            }
+        }
+    }
+
+    /// The bytes a field stands for. An escape before any other character stands for that
+    /// character (as Dovecot reads it); a lone escape at the end stands for nothing.
+    public static func unescape<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        guard bytes.contains(escape) else { return Array(bytes) }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var escaped = false
+        for byte in bytes {
+            if escaped {
+                escaped = false
+                switch byte {
+                case UInt8(ascii: "0"): output.append(0)
+                case UInt8(ascii: "1"): output.append(escape)
+                case UInt8(ascii: "t"): output.append(UInt8(ascii: "\t"))
+                case UInt8(ascii: "r"): output.append(UInt8(ascii: "\r"))
+                case UInt8(ascii: "n"): output.append(UInt8(ascii: "\n"))
+                default: output.append(byte)
+                }
+            } else if byte == escape {
+                escaped = true
+            } else {
+                output.append(byte)
+            }
+        }
+        return output
+    }
+}
