@@ -125,6 +125,9 @@ public enum ConfigLoader {
                 case .authdaemond:
                     // libsasl2's built-in authdaemond_path is /dev/null: there is no default to match.
                     throw item.error("an authdaemond listener needs a path (the consumer's authdaemond_path)")
+                case .dovecot:
+                    // Consumers name the socket themselves (smtpd_sasl_path, server_socket).
+                    throw item.error("a dovecot listener needs a path (Postfix's smtpd_sasl_path, Exim's server_socket)")
                 }
             }
             guard paths.insert(listener.path).inserted else { throw item.error("two listeners on the same path \(listener.path)") }

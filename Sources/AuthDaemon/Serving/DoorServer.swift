@@ -105,6 +105,15 @@ final class DoorServer: Service {
                 let machine = PlainDoor(framing: AuthdaemondFraming(), readTimeout: current.limits.readTimeout, allocator: allocator)
                 DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond).serveOnAcceptThread(scratch: &scratch)
             }
+        case .dovecot:
+            let connections = DovecotConnections()
+            return { fd, scratch in
+                let current = context.active.current
+                let settings = DovecotDoor.Settings(
+                    readTimeout: current.limits.readTimeout, serverPID: connections.serverPID, cookie: connections.cookie)
+                let machine = DovecotDoor(settings: settings, connectionID: connections.next(), allocator: allocator)
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot).serveOnAcceptThread(scratch: &scratch)
+            }
         }
     }
 

@@ -47,6 +47,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     private let current: ActiveEngine.Current
     private let protocolName: ListenerProtocol
     private let accepted: NIODeadline
+    /// The door carries one request per connection (`DoorMachine.isOneShot`, fixed per door).
+    private let oneShot: Bool
     private let lock = NIOLock()
     // Guarded by `lock`. Unchecked exclusivity: the lock is what serializes access, and the
     // runtime's dynamic checks on each of these cost more per connection than the lock does.
@@ -72,6 +74,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         self.current = current
         self.protocolName = protocolName
         self.accepted = .now()
+        self.oneShot = machine.isOneShot
     }
 
     // MARK: Events and the pump
@@ -123,7 +126,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// `scratch` is the thread's read buffer, wiped before this returns.
     func serveOnAcceptThread(scratch: inout ByteBuffer) {
         feed { $0.start() }
-        guard lock.withLock({ machine.isOneShot }) else { return settle() }
+        guard oneShot else { return settle() }
         guard case .socket(let fd) = lock.withLock({ transport }) else { return }
         scratch.clear()
         var outcome = read(fd, into: &scratch)
@@ -204,10 +207,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     /// The channel now carries the session (called from its handler, on its event loop).
     func adopt(_ channel: any Channel) {
-        let (deadline, oneShot) = lock.withLock { () -> (NIODeadline?, Bool) in
+        let deadline = lock.withLock { () -> NIODeadline? in
             transport = .channel(channel)
             defer { pendingTimer = nil }
-            return (pendingTimer, machine.isOneShot)
+            return pendingTimer
         }
         if let deadline { arm(at: deadline, on: channel) }
         if context.tracker.isQuiescing {
@@ -215,8 +218,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             // channel yet.
             feed { $0.quiesce() }
         } else if !oneShot {
-            // Doors that keep their connection start on the channel: their first actions (a
-            // greeting) were queued by `start` and wait for it.
+            // Whatever a door that keeps its connection queued while the socket was being
+            // handed over (nothing, usually: its greeting went out from the accept thread).
             feed { _ in }
         }
         updateIdle()
@@ -365,18 +368,21 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             for step in prepared.normalization.steps { context.logger.debug("normalize: \(step)") }
         }
         let check = engine.check(prepared)
+        // A connection that carries one request was accepted for it; on one that carries many,
+        // each request's time starts when it arrived.
+        let started = oneShot ? accepted : .now()
         lock.withLock { inFlight.insert(check, for: id) }
         if let decision = engine.settleNow(check) {
-            return deliver(id, check, decision, onThisThread: .answeredOnAcceptThread)
+            return deliver(id, check, decision, started: started, onThisThread: .answeredOnAcceptThread)
         }
         track()
-        engine.run(check) { decision in self.deliver(id, check, decision, onThisThread: .answeredFromBackendThread) }
+        engine.run(check) { decision in self.deliver(id, check, decision, started: started, onThisThread: .answeredFromBackendThread) }
     }
 
     /// Sends the answer now, or at its `holdUntil` from an event loop's timer. On a channel it
     /// is sent from the channel's own event loop; on a bare socket from the thread that has the
     /// decision (`onThisThread` says which kind, for the counters).
-    private func deliver(_ id: RequestID, _ check: Check, _ decision: CheckDecision, onThisThread: ServingCounters.Counter) {
+    private func deliver(_ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, onThisThread: ServingCounters.Counter) {
         let channel: (any Channel)? = lock.withLock {
             if case .channel(let channel) = transport { return channel }
             return nil
@@ -384,19 +390,19 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         if let holdUntil = decision.holdUntil, holdUntil > .now() {
             track()
             let loop = channel?.eventLoop ?? context.group.next()
-            loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, path: .answeredAfterDelay) }
+            loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, started: started, path: .answeredAfterDelay) }
         } else if let channel {
-            channel.eventLoop.execute { self.complete(id, check, decision, path: nil) }
+            channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: nil) }
         } else {
-            complete(id, check, decision, path: onThisThread)
+            complete(id, check, decision, started: started, path: onThisThread)
         }
     }
 
     /// The answer-and-log step, the same for every door and every path.
-    private func complete(_ id: RequestID, _ check: Check, _ decision: CheckDecision, path: ServingCounters.Counter?) {
+    private func complete(_ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?) {
         let outcome = decision.outcome
         context.logCheck(
-            check: check, outcome: outcome, started: accepted, protocolName: protocolName == .saslauthd ? nil : protocolName,
+            check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName,
             clientAddress: check.request.clientAddress?.text)
         let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, qualified: check.identity.qualified)
         feed { machine in
