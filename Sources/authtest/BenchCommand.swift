@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Load-test a saslauthd-protocol server and report checks/s and latency percentiles."
+        abstract: "Load-test a saslauthd- or Dovecot-auth-protocol server and report checks/s and latency percentiles."
     )
 
     @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket.") var socket: String = DefaultSockets.saslauthd
@@ -27,6 +27,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds before a request counts as an error.") var timeout: Double = 10
     @Option(name: .long, help: "Random seed, for reproducible user picks.") var seed: UInt64 = 1
     @Flag(name: .long, help: "Print one JSON object instead of text.") var json = false
+    @Option(name: .customLong("protocol"), help: "Wire protocol: saslauthd or dovecot (PLAIN).") var wireProtocol: WireProtocol = .saslauthd
+    @Flag(name: .long, help: "dovecot: keep one connection per client for all its checks, as Postfix does (default: one per check, as Exim).") var persistent = false
 
     func validate() throws {
         guard concurrency >= 1 && concurrency <= 10_000 else { throw ValidationError("--concurrency must be between 1 and 10000") }
@@ -34,6 +36,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard (0...1).contains(wrongShare) else { throw ValidationError("--wrong-share must be between 0 and 1") }
         guard generatedUsers >= 1 else { throw ValidationError("--generated-users must be at least 1") }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        guard wireProtocol == .saslauthd || wireProtocol == .dovecot else { throw ValidationError("bench speaks saslauthd or dovecot") }
+        if persistent && wireProtocol != .dovecot { throw ValidationError("--persistent is a dovecot option") }
     }
 
     func run() async throws {
@@ -55,7 +59,8 @@ struct BenchCommand: AsyncParsableCommand {
         let interrupt = InterruptFlag()
         // Fail fast with a clear message when nothing answers.
         do {
-            _ = try BlockingSaslauthdExchange.exchange(socketPath: socket, request: workload.good[0], timeoutSeconds: timeoutSeconds)
+            var random = SplitMix64(seed: seed)
+            _ = try worker(workload: workload, timeoutSeconds: timeoutSeconds, index: 0).exchange(workload.pick(&random))
         } catch {
             Console.error("authtest bench: \(socket): \(error)")
             throw ExitCode(2)
@@ -89,13 +94,17 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Runs `concurrency` clients until `shouldSendAnother` says stop, and merges their tallies.
     private func runPhase(workload: BenchWorkload, timeoutSeconds: Int, while shouldSendAnother: @escaping @Sendable () -> Bool) -> BenchTally {
-        let workers = (0..<concurrency).map { index in
-            BenchWorker(socketPath: socket, workload: workload, timeoutSeconds: timeoutSeconds, seed: seed &+ UInt64(index) &* 0x1000_0001)
-        }
+        let workers = (0..<concurrency).map { index in worker(workload: workload, timeoutSeconds: timeoutSeconds, index: index) }
         for worker in workers { worker.start(while: shouldSendAnother) }
         var total = BenchTally()
         for worker in workers { total.merge(worker.wait()) }
         return total
+    }
+
+    private func worker(workload: BenchWorkload, timeoutSeconds: Int, index: Int) -> BenchWorker {
+        BenchWorker(
+            socketPath: socket, workload: workload, timeoutSeconds: timeoutSeconds, seed: seed &+ UInt64(index) &* 0x1000_0001,
+            wireProtocol: wireProtocol, persistent: persistent)
     }
 
     private func loadUsers() throws -> [BenchUser] {

@@ -5,11 +5,11 @@ import NIOPosix
 
 /// `authtest USER REALM PASSWORD`, or testsaslauthd's `-u -r -p -s -f` flags: one check,
 /// the server's answer printed, exit 0 for OK and 1 for NO (or FAIL). `--protocol` picks the
-/// front door: saslauthd (the default), pwcheck or authdaemond.
+/// front door: saslauthd (the default), pwcheck, authdaemond or dovecot.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Ask a saslauthd, pwcheck or authdaemond server to check one password (the default)."
+        abstract: "Ask a saslauthd, pwcheck, authdaemond or Dovecot-auth server to check one password (the default)."
     )
 
     @Argument(help: "User (login) to check.") var positionalUser: String?
@@ -21,7 +21,8 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: [.customShort("p"), .customLong("password")], help: "Password (as testsaslauthd -p).") var password: String?
     @Option(name: [.customShort("s"), .customLong("service")], help: "Service name.") var service: String = "imap"
     @Option(name: [.customShort("f"), .customLong("socket")], help: "Server socket (default: /run/saslauthd/mux for saslauthd, /var/pwcheck/pwcheck for pwcheck; required for authdaemond).") var socketOption: String?
-    @Option(name: .customLong("protocol"), help: "Wire protocol: saslauthd, pwcheck or authdaemond.") var wireProtocol: WireProtocol = .saslauthd
+    @Option(name: .customLong("protocol"), help: "Wire protocol: saslauthd, pwcheck, authdaemond or dovecot.") var wireProtocol: WireProtocol = .saslauthd
+    @Option(name: .customLong("mech"), help: "SASL mechanism on the dovecot protocol: PLAIN or LOGIN.") var mechanism: String = "PLAIN"
     @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Option(name: .long, help: "Request form: 4 fields (released Cyrus SASL) or 5 (with client address).") var fields: RequestForm?
     @Option(name: .long, help: "Client address for the fifth field, as ip;port (implies --fields 5).") var clientAddress: String?
@@ -36,8 +37,10 @@ struct CheckCommand: AsyncParsableCommand {
             throw ValidationError("--fields and --client-address are saslauthd options")
         }
         if socketOption == nil && wireProtocol.defaultSocket == nil {
-            throw ValidationError("\(wireProtocol.rawValue) has no default socket: give -f PATH (the consumer's authdaemond_path)")
+            throw ValidationError("\(wireProtocol.rawValue) has no default socket: give -f PATH (the consumer's authdaemond_path or smtpd_sasl_path)")
         }
+        if DovecotMechanism(rawValue: mechanism.uppercased()) == nil { throw ValidationError("--mech must be PLAIN or LOGIN") }
+        if wireProtocol != .dovecot && mechanism.uppercased() != "PLAIN" { throw ValidationError("--mech is a dovecot option") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
@@ -47,6 +50,10 @@ struct CheckCommand: AsyncParsableCommand {
         guard let secret = readPassword() else {
             Console.error("authtest: no password (give -p, --password-stdin, or run on a terminal to be asked)")
             throw ExitCode(2)
+        }
+        if wireProtocol == .dovecot {
+            try askDovecot(login: login, realm: realmField, password: secret)
+            return
         }
         if wireProtocol != .saslauthd {
             try await askReadToClose(login: login, realm: realmField, password: secret)
@@ -87,7 +94,7 @@ struct CheckCommand: AsyncParsableCommand {
             switch wireProtocol {
             case .pwcheck: try PwcheckCodec.encodeRequest(login: user, password: password, into: &request)
             case .authdaemond: try AuthdaemondCodec.encodeRequest(service: service, login: user, password: password, into: &request)
-            case .saslauthd: preconditionFailure("saslauthd uses counted answers")
+            case .saslauthd, .dovecot: preconditionFailure("saslauthd and dovecot have answers of their own")
             }
         } catch {
             Console.error("authtest: \(error.reason)")
@@ -118,6 +125,29 @@ struct CheckCommand: AsyncParsableCommand {
         }
         Console.out(text.hasSuffix("\n") ? String(text.dropLast()) : text)
         if AuthdaemondCodec.decodeAnswer(text) != .accepted { throw ExitCode(1) }
+    }
+
+    /// One connection, one request, as Exim asks; the realm joins the login as on pwcheck.
+    private func askDovecot(login: String, realm: String, password: Secret) throws {
+        let user = realm.isEmpty || login.contains("@") ? login : "\(login)@\(realm)"
+        let answer: BlockingDovecotClient.Answer
+        do {
+            let client = try BlockingDovecotClient(socketPath: socket, timeoutSeconds: max(1, Int(timeout.rounded(.up))))
+            var bytes = password.withUnsafeBytes { Array($0) }
+            defer { bytes.withUnsafeMutableBytes { Secret.wipe($0) } }
+            answer = try client.authenticate(
+                mechanism: DovecotMechanism(rawValue: mechanism.uppercased()) ?? .plain, service: service, login: Array(user.utf8), password: bytes)
+        } catch {
+            Console.error("authtest: \(socket): \(error)")
+            throw ExitCode(2)
+        }
+        switch answer {
+        case .ok(let user):
+            Console.out("OK user=\(user)")
+        case .failed(let line), .temporaryFailure(let line):
+            Console.out(line.split(separator: "\t").joined(separator: " "))
+            throw ExitCode(1)
+        }
     }
 
     private func readPassword() -> Secret? {
