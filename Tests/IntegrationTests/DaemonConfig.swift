@@ -31,6 +31,8 @@ struct DaemonConfig: Sendable {
         var protocolName: String
         var path: String
         var service: String?
+        /// The socket's mode when not the daemon's default (a consumer running as another user).
+        var mode: String?
     }
 
     init(sandbox: Sandbox) {
@@ -48,6 +50,7 @@ struct DaemonConfig: Sendable {
         for extra in extraListeners {
             lines += ["  - protocol: \(extra.protocolName)", "    path: \(extra.path)"]
             if let service = extra.service { lines.append("    service: \(service)") }
+            if let mode = extra.mode { lines.append("    mode: \"\(mode)\"") }
         }
         lines.append("realms:")
         if let defaultRealm { lines.append("  default: \(defaultRealm)") }
