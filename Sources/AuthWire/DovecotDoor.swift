@@ -129,17 +129,13 @@ public struct DovecotDoor: DoorMachine {
     public mutating func finished(_ id: RequestID, _ verdict: DoorVerdict) {
         guard !closed, case .checking = requests[id.value] else { return }
         requests[id.value] = nil
-        switch verdict.result {
-        case .ok:
-            var line = Array("OK\t\(id.value)\tuser=".utf8)
-            DovecotEscaping.escape(verdict.qualified.bytes, into: &line)
-            line.append(UInt8(ascii: "\n"))
-            actions.append(.send(allocator.buffer(bytes: line)))
-        case .failed:
-            actions.append(.send(allocator.buffer(string: "FAIL\t\(id.value)\n")))
-        case .unavailable:
-            actions.append(.send(allocator.buffer(string: "FAIL\t\(id.value)\tcode=temp_fail\treason=temporarily unavailable\n")))
-        }
+        // `user=` on a failure too, as Dovecot sends it: Postfix logs it as sasl_username, which
+        // is what fail2ban and an administrator look for.
+        var line = Array("\(verdict.result == .ok ? "OK" : "FAIL")\t\(id.value)\tuser=".utf8)
+        DovecotEscaping.escape(verdict.qualified.bytes, into: &line)
+        if verdict.result == .unavailable { line += Array("\tcode=temp_fail\treason=temporarily unavailable".utf8) }
+        line.append(UInt8(ascii: "\n"))
+        actions.append(.send(allocator.buffer(bytes: line)))
         closeWhenDone()
     }
 

@@ -91,9 +91,9 @@ struct DovecotDoorTests {
             .check(1, login: "slow", service: "smtp", realm: "", address: nil), .check(2, login: "fast", service: "smtp", realm: "", address: nil),
         ])
         door.finished(RequestID(2), Bytes.verdictNO)
-        #expect(door.steps() == [.send("FAIL\t2\n")])
+        #expect(door.steps() == [.send("FAIL\t2\tuser=foo@example.com\n")])
         door.finished(RequestID(1), Bytes.verdictDown)
-        #expect(door.steps() == [.send("FAIL\t1\tcode=temp_fail\treason=temporarily unavailable\n")])
+        #expect(door.steps() == [.send("FAIL\t1\tuser=foo@example.com\tcode=temp_fail\treason=temporarily unavailable\n")])
         // An id is unique among the requests open at once; a finished one may be used again.
         door.receive(ByteBuffer(string: "AUTH\t1\tPLAIN\tservice=smtp\tresp=\(Self.plain("", "again", "pw"))\n"))
         #expect(door.steps() == [.check(1, login: "again", service: "smtp", realm: "", address: nil)])
@@ -281,7 +281,7 @@ struct DovecotDoorTests {
         door.receive(ByteBuffer(string: "AUTH\t2\tPLAIN\tservice=smtp\tresp=\(Self.plain("", "foo", "pw"))\n"))
         #expect(door.steps() == [.refused("the server is shutting down"), .send("FAIL\t2\tcode=temp_fail\treason=the server is shutting down\n")])
         door.finished(RequestID(1), Bytes.verdictNO)
-        #expect(door.steps() == [.send("FAIL\t1\n"), .close])
+        #expect(door.steps() == [.send("FAIL\t1\tuser=foo@example.com\n"), .close])
 
         var idle = Self.ready()
         idle.quiesce()

@@ -59,7 +59,7 @@ struct DovecotDoorTests {
                 return lines
             }
             let answers = lines.filter { $0.hasPrefix("OK") || $0.hasPrefix("FAIL") }
-            #expect(answers == ["OK\t2\tuser=foo@example.com", "FAIL\t1"], "\(lines)\n\(daemon.logTail)")
+            #expect(answers == ["OK\t2\tuser=foo@example.com", "FAIL\t1\tuser=foo@example.com"], "\(lines)\n\(daemon.logTail)")
             #expect(lines.first == "VERSION\t1\t2" && lines.contains("DONE"), "the handshake comes first: \(lines)")
             #expect(await daemon.waitUntilLogContains("client=192.0.2.7;4242"), "rip and rport are the client address\n\(daemon.logTail)")
         }
