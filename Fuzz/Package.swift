@@ -48,6 +48,8 @@ let package = Package(
         ),
         // The front doors' state machines, fed any bytes cut into any reads.
         .executableTarget(name: "FuzzDoors", dependencies: wire, swiftSettings: strict),
+        // Dovecot's auth protocol: its line codec, escapes, base64 and persistent state machine.
+        .executableTarget(name: "FuzzDovecot", dependencies: wire, swiftSettings: strict),
         .executableTarget(name: "FuzzRealms", dependencies: core, swiftSettings: strict),
         .executableTarget(
             name: "FuzzConfig",

@@ -11,7 +11,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 seconds=${FUZZ_SECONDS:-60}
 scratch=.build-fuzz
 flags=(--package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address)
-if [ $# -gt 0 ]; then targets=("$@"); else targets=(FuzzSaslauthd FuzzPwcheck FuzzAuthdaemond FuzzDoors FuzzRealms FuzzConfig); fi
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(FuzzSaslauthd FuzzPwcheck FuzzAuthdaemond FuzzDoors FuzzDovecot FuzzRealms FuzzConfig); fi
 
 # gold warns once per ASan helper symbol at every link; those lines say nothing about this code.
 build_log=$(mktemp)

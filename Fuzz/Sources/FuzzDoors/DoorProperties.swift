@@ -20,7 +20,7 @@ enum DoorProperties {
         let results: [DoorVerdict.Result] = [.ok, .failed, .unavailable]
         let result = results[Int(input[0]) / Door.allCases.count % results.count]
         let stream = Array(input.dropFirst(2))
-        let chunks = cut(stream, seed: input[1])
+        let chunks = ReadCuts.cut(stream, seed: input[1])
         let allocator = ByteBufferAllocator()
         let transcript: DoorTranscript
         switch door {
@@ -47,23 +47,6 @@ enum DoorProperties {
         if result == .ok && transcript.checks.count == 1 {
             Invariant.require(saidYes, "\(door): a check that said yes was not answered yes")
         }
-    }
-
-    /// Cuts `bytes` into reads of 1 to `seed % 32 + 1` bytes, sizes drawn from the seed.
-    static func cut(_ bytes: [UInt8], seed: UInt8) -> [[UInt8]] {
-        guard seed != 0 else { return [bytes] }
-        var chunks: [[UInt8]] = []
-        var state = UInt32(seed) &* 2_654_435_761
-        var offset = 0
-        while offset < bytes.count {
-            state ^= state << 13
-            state ^= state >> 17
-            state ^= state << 5
-            let size = Int(state % (UInt32(seed) % 32 + 1)) + 1
-            chunks.append(Array(bytes[offset..<min(offset + size, bytes.count)]))
-            offset += size
-        }
-        return chunks
     }
 
     /// Whether `stream` begins with exactly `request`, framed as `door` frames it.

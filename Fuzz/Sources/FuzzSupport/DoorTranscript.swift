@@ -1,17 +1,16 @@
-import AuthWire
-import FuzzSupport
+public import AuthWire
 import NIOCore
 
 /// What one connection's machine did when driven to its end: every check it asked, every byte it
 /// sent, and whether it closed. The driver is the daemon's order of events without its sockets:
 /// the input in the chunks given, then its end, then the armed timer while the machine has one.
-struct DoorTranscript {
-    var checks: [CheckRequest] = []
-    var sent: [UInt8] = []
-    var closed = false
+public struct DoorTranscript {
+    public var checks: [CheckRequest] = []
+    public var sent: [UInt8] = []
+    public var closed = false
 
     /// Runs `machine` over `chunks`, answering each check with `result` as soon as it is asked.
-    static func drive(_ machine: inout some DoorMachine, chunks: [[UInt8]], result: DoorVerdict.Result) -> DoorTranscript {
+    public static func drive(_ machine: inout some DoorMachine, chunks: [[UInt8]], result: DoorVerdict.Result) -> DoorTranscript {
         var transcript = DoorTranscript()
         var outputClosed = false
         var timerArmed = false
