@@ -23,9 +23,32 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
   echo "note: swift is at /opt/swift/usr/bin but not on PATH; the Makefile adds it" >&2
 fi
 
-[ -z "$missing" ] && exit 0
-
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-echo "installing:$missing"
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+# Exim for the Dovecot door's tests. Debian's MTAs conflict as packages and the tests need
+# Postfix too, so Exim is not installed: its package is unpacked under var/test-tools (its
+# libraries do come from apt), and the account it was built to run as is created, as its
+# package would. The tests run it with -C and -bs, as a child of their own.
+if [ "${1:-test}" = test ]; then
+  exim_root=var/test-tools/exim4
+  if [ ! -x "$exim_root/usr/sbin/exim4" ]; then
+    libraries=$(apt-cache depends --no-recommends --no-suggests exim4-daemon-heavy | awk '$1 == "Depends:" && $2 !~ /^</ {print $2}' | grep -v -e '^exim4' -e '^debconf' | sort -u)
+    echo "unpacking exim4-daemon-heavy under $exim_root (libraries:" $libraries")"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade $libraries
+    download=$(mktemp -d)
+    chmod 755 "$download"
+    if ! (cd "$download" && apt-get download -q exim4-daemon-heavy); then
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+      (cd "$download" && apt-get download -q exim4-daemon-heavy)
+    fi
+    mkdir -p "$exim_root"
+    dpkg-deb -x "$download"/exim4-daemon-heavy_*.deb "$exim_root"
+    rm -rf "$download"
+  fi
+  getent passwd Debian-exim >/dev/null || $sudo useradd --system --user-group --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
+fi
