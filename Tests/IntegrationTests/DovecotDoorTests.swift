@@ -31,6 +31,21 @@ struct DovecotDoorTests {
         }
     }
 
+    /// Dovecot's own client, `doveadm auth test`, against the door: it speaks the protocol as
+    /// Dovecot's login processes do, and prints the user OK named.
+    @Test func doveadmAuthTestIsAnswered() async throws {
+        try await DovecotSetup.run { _, daemon, path in
+            let doveadm = try IntegrationEnvironment.systemTool("doveadm")
+            TestSecrets.register("Wr0ng-d0ve")
+            let right = try await ProcessRunner.run(doveadm, ["auth", "test", "-x", "service=imap", "-x", "rip=192.0.2.44", "-a", path, "foo", S.password], timeout: .seconds(30))
+            #expect(right.termination == .exited(0) && right.stdout.contains("auth succeeded") && right.stdout.contains("user=foo@example.com"), "\(right)\n\(daemon.logTail)")
+            let wrong = try await ProcessRunner.run(doveadm, ["auth", "test", "-a", path, "foo@example.com", "Wr0ng-d0ve"], timeout: .seconds(30))
+            #expect(wrong.termination != .exited(0) && wrong.stdout.contains("auth failed"), "\(wrong)")
+            #expect(await daemon.waitUntilLogContains("client=192.0.2.44 protocol=dovecot"), "\(daemon.logTail)")
+            #expect(daemon.log.contains("service=imap"), "\(daemon.logTail)")
+        }
+    }
+
     /// On one connection a wrong password's answer waits out its failure delay while a later
     /// right one is answered at once: the delay holds that one reply, not the connection.
     @Test func aHeldFailureDoesNotHoldTheConnectionsOtherRequests() async throws {
