@@ -1,7 +1,7 @@
 # authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
 # every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
-# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP), and with the authmuxd
-# of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
+# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP) and Dovecot's auth service,
+# and with the authmuxd of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
 # minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -12,7 +12,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap soak deps-run deps-test deps-bench clean
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-dovecot soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -51,13 +51,16 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/ldap.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; exit $$rc
 
 bench-pam: deps-bench
 	bench/pam.sh
 
 bench-ldap: deps-bench
 	bench/ldap.sh
+
+bench-dovecot: deps-bench
+	bench/dovecot.sh
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.

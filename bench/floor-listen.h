@@ -1,5 +1,5 @@
 /*
- * floor-listen.h: the listening socket of bench's floor servers (floor-server.c, ldap-floor.c).
+ * floor-listen.h: the listening socket of bench's floor servers (floor-server.c, ldap-floor.c, dovecot-floor.c).
  */
 #ifndef FLOOR_LISTEN_H
 #define FLOOR_LISTEN_H
