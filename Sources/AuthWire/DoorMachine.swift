@@ -33,4 +33,13 @@ public protocol DoorMachine: Sendable {
     var isOneShot: Bool { get }
     /// Overwrites every byte the machine holds.
     mutating func wipe()
+    /// The longest a failed answer may be held after its request arrived, for protocols whose
+    /// clients give up sooner than the failure delay and throttle may ask (Postfix waits 10 s
+    /// for Dovecot's answer); nil: no limit. The throttle's hold on the account lasts its full
+    /// time all the same.
+    static var longestHold: TimeAmount? { get }
+}
+
+extension DoorMachine {
+    public static var longestHold: TimeAmount? { nil }
 }

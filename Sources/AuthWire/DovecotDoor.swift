@@ -76,6 +76,10 @@ public struct DovecotDoor: DoorMachine {
         self.buffer = ByteBuffer()
     }
 
+    /// Postfix gives up on an answer after 10 s and reconnects; the throttle may ask for up to
+    /// 15 s by default.
+    public static var longestHold: TimeAmount? { .seconds(9) }
+
     public var isIdle: Bool { buffer.readableBytes == 0 && requests.isEmpty }
     public var isOneShot: Bool { false }
 

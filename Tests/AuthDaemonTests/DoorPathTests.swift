@@ -112,6 +112,27 @@ struct DoorPathTests {
         }
     }
 
+    /// On the Dovecot door a failure is sent within 9 s of its request however long the delay
+    /// it earned: Postfix stops waiting for an answer after 10 s. (The receive timeout, 15 s, is
+    /// shorter than the 20 s delay: without the limit the read fails.)
+    @Test func aDovecotFailureIsSentBeforePostfixStopsWaiting() async throws {
+        var options = Server.Options()
+        options.protocolName = .dovecot
+        options.failureDelay = FailureDelay(floor: .seconds(20), cap: .seconds(20))
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+            let path = server.path
+            let received = try await OwnThread.run { () -> String in
+                let client = try RawSaslauthdClient(socketPath: path, receiveTimeout: .seconds(15))
+                // PLAIN for alice with the wrong password.
+                try client.send(Array("VERSION\t1\t2\nAUTH\t1\tPLAIN\tservice=imap\tresp=AGFsaWNlAHdyb25n\n".utf8))
+                try client.shutdownWrite()
+                return String(decoding: try client.blockingReadToEnd(), as: UTF8.self)
+            }
+            #expect(received.hasSuffix("DONE\nFAIL\t1\tuser=alice@example.com\n"), "\(received.debugDescription)")
+            #expect(server.counters.value(.answeredAfterDelay) == 1)
+        }
+    }
+
     /// With `client_address_grace` and a backend that uses the address, the fifth field may come
     /// in a later write; the session waits for it on an event loop and the store sees it.
     @Test func aFifthFieldInALaterWriteReachesTheStore() async throws {

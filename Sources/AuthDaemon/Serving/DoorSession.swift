@@ -390,7 +390,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         if let holdUntil = decision.holdUntil, holdUntil > .now() {
             track()
             let loop = channel?.eventLoop ?? context.group.next()
-            loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, started: started, path: .answeredAfterDelay) }
+            let sendAt = Machine.longestHold.map { min(holdUntil, started + $0) } ?? holdUntil
+            loop.scheduleTask(deadline: sendAt) {
+                self.complete(id, check, decision, started: started, path: .answeredAfterDelay, releaseAt: holdUntil, on: loop)
+            }
         } else if let channel {
             channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: nil) }
         } else {
@@ -399,7 +402,12 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     }
 
     /// The answer-and-log step, the same for every door and every path.
-    private func complete(_ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?) {
+    /// `releaseAt`: when the throttle's hold on the account ends, if later than now (an answer
+    /// sent early for a client that would not wait for it).
+    private func complete(
+        _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?,
+        releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil
+    ) {
         let outcome = decision.outcome
         context.logCheck(
             check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName,
@@ -413,7 +421,11 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         }
         settle()
         updateIdle()
-        decision.answered()
+        if let releaseAt, let loop, releaseAt > .now() {
+            loop.scheduleTask(deadline: releaseAt) { decision.answered() }
+        } else {
+            decision.answered()
+        }
     }
 
     /// Gives back what the connection held: its slot in the budget, its place in the tracker.
