@@ -31,8 +31,10 @@ struct DaemonConfig: Sendable {
         var protocolName: String
         var path: String
         var service: String?
-        /// The socket's mode when not the daemon's default (a consumer running as another user).
+        /// The socket's mode and group when not the daemon's defaults (a consumer running as
+        /// another user).
         var mode: String?
+        var group: String?
     }
 
     init(sandbox: Sandbox) {
@@ -51,6 +53,7 @@ struct DaemonConfig: Sendable {
             lines += ["  - protocol: \(extra.protocolName)", "    path: \(extra.path)"]
             if let service = extra.service { lines.append("    service: \(service)") }
             if let mode = extra.mode { lines.append("    mode: \"\(mode)\"") }
+            if let group = extra.group { lines.append("    group: \(group)") }
         }
         lines.append("realms:")
         if let defaultRealm { lines.append("  default: \(defaultRealm)") }

@@ -16,6 +16,10 @@ final class PostfixInstance {
         self.port = port
     }
 
+    /// Where a socket for Postfix goes: its queue's `private` directory, which `smtpd_sasl_path`
+    /// names relative to the queue (`private/NAME`).
+    var privateDirectory: String { directory + "/queue/private" }
+
     /// Starts Postfix with `smtpd_sasl_path = saslPath` and returns once it accepts SMTP.
     static func start(saslPath: String) async throws -> PostfixInstance {
         var template = Array("/tmp/amx-pf-XXXXXX".utf8CString)
