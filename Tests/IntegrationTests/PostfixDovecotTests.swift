@@ -11,18 +11,20 @@ struct PostfixDovecotTests {
     /// The README's main.cf lines and listener: the socket in Postfix's queue directory, named
     /// relative to it, group postfix.
     @Test func postfixAuthenticatesThroughAuthmux() async throws {
-        let postfix = try await PostfixInstance.start(saslPath: "private/authmux")
+        let postfix = try await PostfixInstance.prepare(saslPath: "private/authmux")
         let listener = DaemonConfig.ExtraListener(protocolName: "dovecot", path: postfix.privateDirectory + "/authmux", mode: "0660", group: "postfix")
         do {
             try await DovecotSetup.run(listener: listener) { _, daemon, _ in
+                // As on a host: the door answers before Postfix starts.
+                try await postfix.start()
                 for mechanism in ["PLAIN", "LOGIN"] {
                     for login in ["foo@example.com", "foo"] {
-                        let right = try await MailServerClients.authenticate(port: postfix.port, mechanism: mechanism, user: login, password: S.password)
+                        let right = try await MailServerClients.authenticate(smtpSocket: postfix.smtpSocket, mechanism: mechanism, user: login, password: S.password)
                         #expect(right.termination == .exited(0) && right.stdout.contains("AUTH: 235"),
                                 "\(mechanism) \(login): \(right)\n\(daemon.logTail)\n\(postfix.log)")
                         #expect(right.stdout.contains("EHLO: AUTH PLAIN LOGIN"), "Postfix offers what the door offers: \(right)")
                     }
-                    let wrong = try await MailServerClients.authenticate(port: postfix.port, mechanism: mechanism, user: "foo@example.com", password: "Wr0ng-f00")
+                    let wrong = try await MailServerClients.authenticate(smtpSocket: postfix.smtpSocket, mechanism: mechanism, user: "foo@example.com", password: "Wr0ng-f00")
                     #expect(wrong.termination == .exited(1) && wrong.stdout.contains("AUTH: 535"), "\(mechanism) wrong: \(wrong)")
                 }
                 #expect(await daemon.waitUntilLogContains("result=NO"), "\(daemon.logTail)")

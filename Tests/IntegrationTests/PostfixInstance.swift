@@ -2,46 +2,60 @@ import Foundation
 import SocketTestSupport
 
 /// A private Postfix (Debian's package) started for one test: its own configuration, queue and
-/// log under a temporary directory, its SMTP server on a loopback port, SASL through
-/// `smtpd_sasl_type = dovecot` on the socket the test names. The system's Postfix is left alone.
+/// log under a temporary directory, its SMTP server on a Unix socket in that queue (no port that
+/// another test could take first), SASL through `smtpd_sasl_type = dovecot` on the socket the
+/// test names. The system's Postfix is left alone.
 final class PostfixInstance {
     let directory: String
-    let port: Int
     private var configDirectory: String { directory + "/conf" }
-
-    var log: String { ProcessRunner.readText(directory + "/maillog") }
-
-    private init(directory: String, port: Int) {
-        self.directory = directory
-        self.port = port
-    }
-
+    /// Where smtpd answers SMTP (a `unix` service; smtpd takes such a client for localhost).
+    var smtpSocket: String { directory + "/queue/public/smtp-test" }
     /// Where a socket for Postfix goes: its queue's `private` directory, which `smtpd_sasl_path`
     /// names relative to the queue (`private/NAME`).
     var privateDirectory: String { directory + "/queue/private" }
 
-    /// Starts Postfix with `smtpd_sasl_path = saslPath` and returns once it accepts SMTP.
-    static func start(saslPath: String) async throws -> PostfixInstance {
+    var log: String { ProcessRunner.readText(directory + "/maillog") }
+
+    private init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Configures Postfix with `smtpd_sasl_path = saslPath` and creates its queue, whose
+    /// `private` directory then takes the door's socket. Start it with `start()` once the door
+    /// answers: an smtpd that finds no SASL socket exits, and master then throttles smtpd for a
+    /// minute.
+    static func prepare(saslPath: String) async throws -> PostfixInstance {
         var template = Array("/tmp/amx-pf-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw IntegrationError("mkdtemp: \(String(cString: strerror(errno)))") }
         let directory = String(cString: made)
         // Postfix's processes run as `postfix` and must reach their queue under here.
         chmod(directory, 0o755)
-        let instance = PostfixInstance(directory: directory, port: try freeLoopbackPort())
+        let instance = PostfixInstance(directory: directory)
         do {
             try instance.configure(saslPath: saslPath)
-            let postfix = try IntegrationEnvironment.systemTool("postfix")
-            for arguments in [["post-install", "create-missing"], ["start"]] {
-                let result = try await ProcessRunner.run(postfix, ["-c", instance.configDirectory] + arguments, timeout: .seconds(60))
-                guard result.termination == .exited(0) else {
-                    throw IntegrationError("postfix \(arguments.joined(separator: " ")) failed: \(result)\n\(instance.log)")
-                }
-            }
-            try await instance.waitUntilListening()
+            try await instance.postfix(["post-install", "create-missing"])
             return instance
         } catch {
             await instance.stop()
             throw error
+        }
+    }
+
+    /// Starts Postfix and returns once it accepts SMTP.
+    func start() async throws {
+        try await postfix(["start"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !RawSaslauthdClient.canConnect(to: smtpSocket) {
+            guard ContinuousClock.now < deadline else { throw IntegrationError("Postfix never listened on \(smtpSocket)\n\(log)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func postfix(_ arguments: [String]) async throws {
+        let result = try await ProcessRunner.run(
+            try IntegrationEnvironment.systemTool("postfix"), ["-c", configDirectory] + arguments, timeout: .seconds(60))
+        guard result.termination == .exited(0) else {
+            throw IntegrationError("postfix \(arguments.joined(separator: " ")) failed: \(result)\n\(log)")
         }
     }
 
@@ -78,8 +92,8 @@ final class PostfixInstance {
 
             """
         try main.write(toFile: configDirectory + "/main.cf", atomically: true, encoding: .utf8)
-        // Debian's master.cf, with SMTP on the test's port and no service chrooted (the queue is
-        // not where Debian's chroot expects it).
+        // Debian's master.cf without its port-25 smtpd, with one on a Unix socket instead, and no
+        // service chrooted (the queue is not where Debian's chroot expects it).
         let system = try String(contentsOfFile: "/etc/postfix/master.cf", encoding: .utf8)
         var lines: [String] = []
         for line in system.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -88,50 +102,11 @@ final class PostfixInstance {
                 lines.append(String(line))
                 continue
             }
-            if fields[0] == "smtp" && fields[1] == "inet" { fields[0] = "127.0.0.1:\(port)" }
+            if fields[0] == "smtp" && fields[1] == "inet" { continue }
             fields[4] = "n"
             lines.append(fields.joined(separator: "  "))
         }
+        lines.append("smtp-test  unix  n  -  n  -  -  smtpd")
         try lines.joined(separator: "\n").write(toFile: configDirectory + "/master.cf", atomically: true, encoding: .utf8)
-    }
-
-    private func waitUntilListening() async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !Self.accepts(port: port) {
-            guard ContinuousClock.now < deadline else { throw IntegrationError("Postfix never listened on \(port)\n\(log)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    /// A port nothing listens on now (the kernel's pick for a socket bound to port 0).
-    static func freeLoopbackPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw IntegrationError("no free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return address
     }
 }
