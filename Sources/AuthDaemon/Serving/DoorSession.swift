@@ -66,6 +66,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     @exclusivity(unchecked) private var trackerID: UInt64?
     /// Marked idle in the budget at least once, so it must be unmarked when it ends.
     @exclusivity(unchecked) private var markedIdle = false
+    /// Answers sent whose log line is still being written, and whether the connection ended
+    /// meanwhile (its place in the tracker is then given back after the line).
+    @exclusivity(unchecked) private var completing = 0
+    @exclusivity(unchecked) private var trackerClosePending = false
 
     init(machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol) {
         self.machine = machine
@@ -409,16 +413,27 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil
     ) {
         let outcome = decision.outcome
-        context.logCheck(
-            check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName,
-            clientAddress: check.request.clientAddress?.text)
         let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, qualified: check.identity.qualified)
+        // The connection's end waits for the log line below: a graceful shutdown must not exit
+        // between an answer and its line.
+        lock.withLock { completing += 1 }
         feed { machine in
             guard self.inFlight.remove(id) != nil else { return }
             // Counted before the answer can go out, so a client that has it sees it counted.
             if let path { self.context.counters.add(path) }
             machine.finished(id, verdict)
         }
+        // Logged once the answer is out (usually): the client need not wait for the line.
+        context.logCheck(
+            check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName,
+            clientAddress: check.request.clientAddress?.text)
+        let untracked = lock.withLock { () -> UInt64? in
+            completing -= 1
+            guard completing == 0, trackerClosePending else { return nil }
+            trackerClosePending = false
+            return trackerID
+        }
+        if let untracked, untracked != 0 { context.tracker.closed(untracked) }
         settle()
         updateIdle()
         if let releaseAt, let loop, releaseAt > .now() {
@@ -437,7 +452,12 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         guard first else { return }
         if wasIdle, let id { context.budget.markBusy(id) }
         context.budget.closed()
+        // A check's log line still being written: `complete` closes it in the tracker after.
+        let deferred = lock.withLock { () -> Bool in
+            if completing > 0 { trackerClosePending = true }
+            return completing > 0
+        }
         // 0: `track` is registering it right now, and closes it itself once it has the id.
-        if let id, id != 0 { context.tracker.closed(id) }
+        if !deferred, let id, id != 0 { context.tracker.closed(id) }
     }
 }
