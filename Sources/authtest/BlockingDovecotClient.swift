@@ -40,20 +40,12 @@ final class BlockingDovecotClient {
 
     /// Connects and completes both handshakes.
     init(socketPath: String, timeoutSeconds: Int) throws(Failure) {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("socket", errno) }
         do {
-            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let pathBytes = Array(socketPath.utf8)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: pathBytes.prefix(raw.count - 1)) }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard connected == 0 else { throw Failure.system("connect", errno) }
+            fd = try BlockingUnixSocket.connect(to: socketPath, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw .system(error.call, error.code)
+        }
+        do {
             try write(Array("VERSION\t1\t2\nCPID\t\(getpid())\n".utf8))
             var sawVersion = false
             while true {

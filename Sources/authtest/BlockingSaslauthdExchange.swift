@@ -25,23 +25,13 @@ enum BlockingSaslauthdExchange {
 
     /// Sends `request` and returns whether the answer begins with `OK`.
     static func exchange(socketPath: String, request: [UInt8], timeoutSeconds: Int) throws(Failure) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("socket", errno) }
+        let fd: Int32
+        do {
+            fd = try BlockingUnixSocket.connect(to: socketPath, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw .system(error.call, error.code)
+        }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: pathBytes.prefix(raw.count - 1))
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw .system("connect", errno) }
 
         var sent = 0
         while sent < request.count {

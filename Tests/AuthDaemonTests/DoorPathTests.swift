@@ -247,31 +247,13 @@ struct DoorPathTests {
         try await Server.with(backend: backend, machine: { LineDoor() }) { server in
             let client = try RawSaslauthdClient(socketPath: server.path)
             try client.send(Array("1 slow right\n2 fast right\n3 fast wrong\n".utf8))
-            let first = try await OwnThread.run { try client.readLines(2) }
+            let first = try await OwnThread.run { try client.blockingReadLines(2) }
             #expect(Set(first) == ["2 OK", "3 FAIL"], "\(first)")
             backend.release("slow")
-            #expect(try await OwnThread.run { try client.readLines(1) } == ["1 OK"])
+            #expect(try await OwnThread.run { try client.blockingReadLines(1) } == ["1 OK"])
             #expect(server.counters.value(.handedToEventLoop) == 1)
             try client.shutdownWrite()
             #expect(try await client.readToEnd().isEmpty)
         }
-    }
-}
-
-extension RawSaslauthdClient {
-    /// Reads `count` newline-ended lines, one byte at a time (a test's few dozen bytes).
-    fileprivate func readLines(_ count: Int) throws -> [String] {
-        var lines: [String] = []
-        var line: [UInt8] = []
-        while lines.count < count {
-            guard let byte = try readExactly(1)?.first else { throw IntegrationError("closed after \(lines)") }
-            if byte == UInt8(ascii: "\n") {
-                lines.append(String(decoding: line, as: UTF8.self))
-                line = []
-            } else {
-                line.append(byte)
-            }
-        }
-        return lines
     }
 }

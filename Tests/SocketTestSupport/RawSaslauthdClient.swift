@@ -133,6 +133,23 @@ public final class RawSaslauthdClient: @unchecked Sendable {
         }
     }
 
+    /// Reads `count` newline-ended lines (a line protocol such as Dovecot's), one byte at a time
+    /// (a test's few hundred bytes). Blocks (see `blockingExchange`).
+    public func blockingReadLines(_ count: Int) throws -> [String] {
+        var lines: [String] = []
+        var line: [UInt8] = []
+        while lines.count < count {
+            guard let byte = try readExactly(1)?.first else { throw IntegrationError("closed after \(lines)") }
+            if byte == UInt8(ascii: "\n") {
+                lines.append(String(decoding: line, as: UTF8.self))
+                line = []
+            } else {
+                line.append(byte)
+            }
+        }
+        return lines
+    }
+
     /// `blockingReadReply()` from async code, on a thread of its own (see `exchange`).
     public func readReply() async throws -> SaslauthdReply {
         try await OwnThread.run { try self.blockingReadReply() }
