@@ -1,4 +1,4 @@
-# authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
+# authmux: `make run` starts the daemon on a hashed passwd-file under ./var; `make test` runs
 # every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
 # `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP), and with the authmuxd
 # of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
@@ -32,9 +32,10 @@ run: deps-run build
 	@mkdir -p $(VAR)/run
 	@if [ $$(printf %s "$(VAR)/run/mux" | wc -c) -gt 107 ]; then echo "$(VAR)/run/mux is too long for a Unix socket path; run from a shorter directory" >&2; exit 2; fi
 	@sed -e 's|@VAR@|$(VAR)|g' -e 's|@HOST@|$(HOST)|g' examples/make-run.yaml.in > $(VAR)/authmux.yaml
+	@[ -e $(VAR)/passwd ] || install -m 0600 /dev/null $(VAR)/passwd
 	@bin=$$(swift build --show-bin-path); \
-	echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/sasldb2"; \
-	echo "  add a user (in another terminal):  saslpasswd2 -f $(VAR)/sasldb2 -u example.com -c alice"; \
+	echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/passwd"; \
+	echo "  add a user (in another terminal):  $$bin/authmuxd user add --file $(VAR)/passwd alice@example.com"; \
 	echo "  check it:                          $$bin/authtest -f $(VAR)/run/mux alice@example.com"; \
 	echo "  what the realm rules make of it:   $$bin/authmuxd explain --config $(VAR)/authmux.yaml alice@$(HOST)"; \
 	echo "  stop with Ctrl-C"; \
