@@ -4,7 +4,8 @@ import SocketTestSupport
 /// what the passwd-file backend must read is what these write. Every password handed to a
 /// tool is registered with `TestSecrets`, so no daemon log may contain it.
 enum HashTools {
-    /// `mkpasswd -m METHOD` (package whois): yescrypt, sha512crypt, sha256crypt, bcrypt, md5crypt.
+    /// `mkpasswd -m METHOD` (package whois): yescrypt, scrypt, sha512crypt, sha256crypt, bcrypt,
+    /// bcrypt-a, md5crypt, descrypt.
     static func mkpasswd(_ method: String, _ password: String) async throws -> String {
         try await run("mkpasswd", ["--stdin", "-m", method], stdin: password + "\n", password: password)
     }

@@ -18,6 +18,8 @@ struct PasswdFileSchemeTests {
             ("sha512crypt", try await HashTools.mkpasswd("sha512crypt", p)),
             ("sha256crypt", try await HashTools.mkpasswd("sha256crypt", p)),
             ("bcrypt", try await HashTools.mkpasswd("bcrypt", p)),
+            ("bcrypt-a", try await HashTools.mkpasswd("bcrypt-a", p)),
+            ("scrypt", try await HashTools.mkpasswd("scrypt", p)),
             ("dove-argon2id", try await HashTools.doveadm("ARGON2ID", p)),
             ("dove-argon2i", try await HashTools.doveadm("ARGON2I", p)),
             ("dove-pbkdf2", try await HashTools.doveadm("PBKDF2", p)),

@@ -57,11 +57,12 @@ public struct PasswdFileSettings: BackendSettings, Equatable {
     }
 
     /// The file for `realm`. A realm goes into a path only when it is a plain name: not empty,
-    /// no `/`, not `.` or `..`, so no request can make the backend open another file.
+    /// no `/`, not starting with `.` (so never `.` or `..`), so no request can make the backend
+    /// open another file, and the files check-config lists are exactly the ones checks may open.
     public func filePath(forRealm realm: ByteString) -> String? {
         guard perDomain else { return path }
         guard !realm.isEmpty, !realm.bytes.contains(UInt8(ascii: "/")), !realm.bytes.contains(0),
-              realm != ".", realm != ".."
+              realm.bytes.first != UInt8(ascii: ".")
         else { return nil }
         return path.replacing("%d", with: realm.text)
     }
