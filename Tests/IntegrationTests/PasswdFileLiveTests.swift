@@ -103,9 +103,13 @@ struct PasswdFileLiveTests {
                 _ = try await PasswdFileSetup.user("add", file: "\(sandbox.path)/c.test/passwd", "alice", password: "Alice-in-c 1")
                 #expect(try await PasswdFileSetup.check(daemon, "alice", "Alice-in-c 1", realm: "c.test").isOK)
             }
+            // check-config reads every domain's file there is.
+            let bFile = "\(b)/passwd"
+            try (ProcessRunner.readText(bFile) + "broken\n").write(toFile: bFile, atomically: true, encoding: .utf8)
             let configPath = sandbox.file("authmux.yaml")
             let checked = try await PasswdFileSetup.authmuxd(["check-config", "--config", configPath])
             #expect(checked.termination == .exited(0) && checked.stdout.contains("one file per realm"), "\(checked)")
+            #expect(checked.stdout.contains("\(bFile):2: malformed line skipped"), "\(checked)")
         }
     }
 }

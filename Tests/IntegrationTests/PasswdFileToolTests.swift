@@ -51,6 +51,11 @@ struct PasswdFileToolTests {
             var info = stat()
             stat(file, &info)
             #expect(info.st_mode & 0o7777 == 0o640 && info.st_uid == 0 && info.st_gid == 8, "owner and mode kept: \(info.st_mode & 0o7777) \(info.st_uid):\(info.st_gid)")
+            // The lock file follows the passwd-file's group, so a daemon that reads the file can
+            // take the lock for rehash.
+            var lockInfo = stat()
+            stat(file + ".lock", &lockInfo)
+            #expect(lockInfo.st_mode & 0o7777 == 0o640 && lockInfo.st_gid == 8, "lock file: \(lockInfo.st_mode & 0o7777) gid \(lockInfo.st_gid)")
 
             let listed = try await PasswdFileSetup.authmuxd(["user", "list", "--file", file])
             #expect(listed.stdout.contains("alice@example.com\tARGON2ID\tline 3") && listed.stdout.contains("keep@example.com\tSSHA\tline 2"), "\(listed)")

@@ -22,8 +22,7 @@ public struct PasswdFileEditor: Sendable {
     /// true. A missing file is an empty one when `create` is true, an error otherwise.
     @discardableResult
     public func update(create: Bool = false, _ change: (inout PasswdFileLines) throws -> Bool) throws -> Bool {
-        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw PasswdFileEditError("\(path).lock: \(Self.lastError())") }
+        let lock = try openLock()
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 {
             guard errno == EINTR else { throw PasswdFileEditError("\(path).lock: flock: \(Self.lastError())") }
@@ -58,6 +57,27 @@ public struct PasswdFileEditor: Sendable {
             return false
         }
         return result
+    }
+
+    /// The lock file, made on first use with the passwd-file's owner, group and group
+    /// permissions (never more than 0660), so whoever may read the passwd-file — authmuxd under
+    /// `run_as`, for `rehash` — can lock it, and nobody else can hold writers up. flock needs
+    /// no write access, so a lock file that is only readable is opened read-only.
+    private func openLock() throws -> Int32 {
+        let lockPath = path + ".lock"
+        var lock = open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if lock >= 0 {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                _ = fchown(lock, info.st_uid, info.st_gid)
+                _ = fchmod(lock, (info.st_mode & 0o660) | 0o600)
+            }
+            return lock
+        }
+        lock = open(lockPath, O_RDWR | O_CLOEXEC)
+        if lock < 0 && errno == EACCES { lock = open(lockPath, O_RDONLY | O_CLOEXEC) }
+        guard lock >= 0 else { throw PasswdFileEditError("\(lockPath): \(Self.lastError())") }
+        return lock
     }
 
     private func write(_ bytes: [UInt8], mode: mode_t, owner: uid_t, group: gid_t) throws {
