@@ -68,4 +68,32 @@ struct PasswdFileBackendTests {
                 "an unknown user is answered at once")
         await backend.shutdown()
     }
+
+    @Test func rememberVerifiedOffHashesEveryCheck() async throws {
+        let directory = try Saslpasswd2.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/passwd"
+        try "alice@example.com:\(try Self.mkpasswd("Alice-pass 1"))\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = PasswdFileSettings(path: file, rememberVerified: false)
+        let backend = PasswdFileBackend(name: "hashed", settings: settings, logger: Logger(label: "test"))
+        let identity = CanonicalIdentity(user: "alice", realm: "example.com", loginAsSent: "alice")
+        let lookup = settings.lookup(for: CheckSubject(identity: identity, service: "imap")).lookup
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 1") == .accepted)
+        #expect(backend.answerNow(lookup, password: Secret("Alice-pass 1")) == nil, "no memo: the pool hashes again")
+        await backend.shutdown()
+    }
+
+    @Test func configurationIsDecodedStrictly() throws {
+        let catalog = BuiltinBackends.catalog
+        func parse(_ backend: String) throws -> AuthmuxConfig {
+            try ConfigLoader.parse(yaml: "backends:\n  h: { type: passwd-file, \(backend) }\n", file: "t.yaml", catalog: catalog)
+        }
+        let config = try parse("path: \"/etc/authmux/%d/passwd\", allow_weak_schemes: true, rehash: true, remember_verified: false")
+        let settings = try #require(config.backends.first?.settings as? PasswdFileSettings)
+        #expect(settings.perDomain && settings.effectiveIdentity == .bare && settings.allowWeakSchemes && settings.rehash && !settings.rememberVerified)
+        #expect(try parse("path: /etc/authmux/passwd").backends.first.map { ($0.settings as? PasswdFileSettings)?.effectiveIdentity } == .qualified)
+        for bad in ["path: relative/passwd", "path: /etc/%u/passwd", "path: /etc/authmux/", "path: /p, scheme: SSHA", "threads: 2", "path: /p, identity: lower"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try parse(bad) }
+        }
+    }
 }

@@ -60,7 +60,7 @@ public final class PasswdFileBackend: AuthBackend {
         let contents = snapshot.contents
         guard let entry = contents.entries[lookup.user] else { return BackendAnswer(verdict: .unknownUser) }
         guard contents.duplicates[lookup.user] == nil else { return nil }
-        if verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
+        if settings.rememberVerified, verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
             return BackendAnswer(verdict: .accepted)
         }
         return nil
@@ -96,12 +96,14 @@ public final class PasswdFileBackend: AuthBackend {
         if let lines = snapshot.contents.duplicates[lookup.user] {
             return (.unavailable(reason: "user written on lines \(lines.map(String.init).joined(separator: " and ")) of \(path)"), nil)
         }
-        if verified.matches(path: path, user: lookup.user, field: entry.password, password: password) { return (.accepted, nil) }
+        if settings.rememberVerified, verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
+            return (.accepted, nil)
+        }
         let stored = StoredPassword(field: entry.password)
         let place = "\(path):\(entry.line)"
         switch verifier.verify(password, against: stored) {
         case .match:
-            verified.remember(path: path, user: lookup.user, field: entry.password, password: password)
+            if settings.rememberVerified { verified.remember(path: path, user: lookup.user, field: entry.password, password: password) }
             guard settings.rehash, !stored.scheme.isModern else { return (.accepted, nil) }
             return (.accepted, { self.rehash(path: path, user: lookup.user, verifiedField: entry.password, scheme: stored.scheme.name, password: password) })
         case .mismatch:
@@ -150,7 +152,7 @@ public final class PasswdFileBackend: AuthBackend {
             }
             if changed {
                 // The new entry verifies with this password: no second hash on the next check.
-                verified.remember(path: path, user: user, field: Array(entry.utf8), password: password)
+                if settings.rememberVerified { verified.remember(path: path, user: user, field: Array(entry.utf8), password: password) }
                 logger.notice("passwd-file entry rehashed", metadata: ["backend": "\(name)", "path": "\(path)", "user": "\(user.text)", "from": "\(scheme)", "to": "\(HashingScheme.defaultScheme.rawValue)"])
             }
         } catch {

@@ -14,13 +14,21 @@ public struct PasswdFileSettings: BackendSettings, Equatable {
     public var allowWeakSchemes: Bool
     /// Rewrite an entry in the default scheme after it verified with an older one.
     public var rehash: Bool
+    /// Keep, per user, a keyed hash of the last password that verified against the unchanged
+    /// entry, so repeats are answered without hashing (see `VerifiedPasswords`). Off: every
+    /// check not answered by the credential cache hashes (a benchmark of the hash itself).
+    public var rememberVerified: Bool
 
-    public init(path: String = "/etc/authmux/passwd", threads: Int = 2, identity: IdentityStyle? = nil, allowWeakSchemes: Bool = false, rehash: Bool = false) {
+    public init(
+        path: String = "/etc/authmux/passwd", threads: Int = 2, identity: IdentityStyle? = nil, allowWeakSchemes: Bool = false,
+        rehash: Bool = false, rememberVerified: Bool = true
+    ) {
         self.path = path
         self.threads = threads
         self.identity = identity
         self.allowWeakSchemes = allowWeakSchemes
         self.rehash = rehash
+        self.rememberVerified = rememberVerified
     }
 
     public var type: String { "passwd-file" }
@@ -36,6 +44,7 @@ public struct PasswdFileSettings: BackendSettings, Equatable {
         var text = "passwd-file \(path)\(perDomain ? " (one file per realm)" : ""), user field \(effectiveIdentity.rawValue), \(threads) thread\(threads == 1 ? "" : "s")"
         text += allowWeakSchemes ? ", weak schemes allowed" : ", weak schemes refused"
         if rehash { text += ", rehash to \(HashingScheme.defaultScheme.rawValue)" }
+        if !rememberVerified { text += ", every check hashed" }
         return text
     }
 
