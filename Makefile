@@ -1,6 +1,6 @@
 # authmux: `make run` starts the daemon on a hashed passwd-file under ./var; `make test` runs
 # every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
-# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP), and with the authmuxd
+# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, passwd-file/shadow, LDAP), and with the authmuxd
 # of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
 # minute. Each installs what it needs.
 SHELL := /bin/bash
@@ -12,7 +12,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap soak deps-run deps-test deps-bench clean
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -52,13 +52,16 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/ldap.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; exit $$rc
 
 bench-pam: deps-bench
 	bench/pam.sh
 
 bench-ldap: deps-bench
 	bench/ldap.sh
+
+bench-passwd-file: deps-bench
+	bench/passwd-file.sh
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.
