@@ -1,7 +1,7 @@
-# authmux: `make run` starts the daemon on a throwaway sasldb under ./var; `make test` runs
+# authmux: `make run` starts the daemon on a hashed passwd-file under ./var; `make test` runs
 # every test (then a short run of each fuzz target); `make fuzz` fuzzes for longer (Fuzz/);
-# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, LDAP) and Dovecot's auth service,
-# and with the authmuxd of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
+# `make bench` compares authmux with Cyrus saslauthd (sasldb, PAM, passwd-file/shadow, LDAP) and Dovecot's
+# auth service, and with the authmuxd of a git revision too when given BASELINE=REV; `make soak` holds both under hostile load for a
 # minute. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -12,7 +12,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-dovecot soak deps-run deps-test deps-bench clean
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -32,9 +32,10 @@ run: deps-run build
 	@mkdir -p $(VAR)/run
 	@if [ $$(printf %s "$(VAR)/run/mux" | wc -c) -gt 107 ]; then echo "$(VAR)/run/mux is too long for a Unix socket path; run from a shorter directory" >&2; exit 2; fi
 	@sed -e 's|@VAR@|$(VAR)|g' -e 's|@HOST@|$(HOST)|g' examples/make-run.yaml.in > $(VAR)/authmux.yaml
+	@[ -e $(VAR)/passwd ] || install -m 0600 /dev/null $(VAR)/passwd
 	@bin=$$(swift build --show-bin-path); \
-	echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/sasldb2"; \
-	echo "  add a user (in another terminal):  saslpasswd2 -f $(VAR)/sasldb2 -u example.com -c alice"; \
+	echo "authmuxd: config $(VAR)/authmux.yaml, socket $(VAR)/run/mux, users in $(VAR)/passwd"; \
+	echo "  add a user (in another terminal):  $$bin/authmuxd user add --file $(VAR)/passwd alice@example.com"; \
 	echo "  check it:                          $$bin/authtest -f $(VAR)/run/mux alice@example.com"; \
 	echo "  what the realm rules make of it:   $$bin/authmuxd explain --config $(VAR)/authmux.yaml alice@$(HOST)"; \
 	echo "  stop with Ctrl-C"; \
@@ -51,7 +52,7 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; exit $$rc
 
 bench-pam: deps-bench
 	bench/pam.sh
@@ -61,6 +62,9 @@ bench-ldap: deps-bench
 
 bench-dovecot: deps-bench
 	bench/dovecot.sh
+
+bench-passwd-file: deps-bench
+	bench/passwd-file.sh
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.

@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CPAM", path: "Sources/CPAM"),
         .systemLibrary(name: "CLDAP", path: "Sources/CLDAP"),
         .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .systemLibrary(name: "CArgon2", path: "Sources/CArgon2"),
         // The front doors' codecs and state machines, and the request model they produce: no
         // engine, no YAML, no crypto, no metrics, so authtest and the fuzz targets link only this.
         .target(
@@ -54,6 +56,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // PBKDF2 for Dovecot's {PBKDF2} entries.
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -66,10 +70,13 @@ let package = Package(
                 "CBerkeleyDB",
                 "CPAM",
                 "CLDAP",
+                "CCrypt",
+                "CArgon2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -20,6 +20,8 @@ struct DaemonConfig: Sendable {
     /// two). The default itself, and every failure waiting the same, have their own tests
     /// (FailureDelayTests, WrongOKDelayThrottleTests). nil leaves the daemon's default.
     var failureDelayFloor: String? = "0s"
+    /// `failure_delay.cap`, written only with a floor; nil leaves the default (3 s).
+    var failureDelayCap: String?
     /// `throttle.enabled`; nil leaves the default (on).
     var throttle: Bool?
     /// `cache.enabled`; nil leaves the default (on).
@@ -69,7 +71,9 @@ struct DaemonConfig: Sendable {
         ]
         if let eventLoops { lines.append("  event_loops: \(eventLoops)") }
         if let acceptThreads { lines.append("  accept_threads: \(acceptThreads)") }
-        if let failureDelayFloor { lines.append("failure_delay: { floor: \(failureDelayFloor) }") }
+        if let failureDelayFloor {
+            lines.append("failure_delay: { floor: \(failureDelayFloor)\(failureDelayCap.map { ", cap: \($0)" } ?? "") }")
+        }
         if let throttle { lines.append("throttle: { enabled: \(throttle) }") }
         if let cache { lines.append("cache: { enabled: \(cache) }") }
         lines += [

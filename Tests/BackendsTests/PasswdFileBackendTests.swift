@@ -1,0 +1,99 @@
+import AuthCore
+import AuthWire
+import Backends
+import Foundation
+import Logging
+import Testing
+
+/// The passwd-file backend on its own, with entries made by the real `mkpasswd`: an edit of one
+/// user does not make the others' passwords be hashed again, and never lets an old one through.
+struct PasswdFileBackendTests {
+    static func mkpasswd(_ password: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mkpasswd")
+        process.arguments = ["--stdin", "-m", "yescrypt"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data((password + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func evaluate(_ backend: PasswdFileBackend, _ lookup: PasswdFileLookup, _ password: String) async -> BackendVerdict {
+        await withCheckedContinuation { continuation in
+            backend.evaluate(lookup, password: Secret(password)) { continuation.resume(returning: $0.verdict) }
+        }
+    }
+
+    @Test func anEditOfOneUserLeavesTheOthersVerifiedWithoutHashing() async throws {
+        let directory = try Saslpasswd2.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/passwd"
+        let alice = try Self.mkpasswd("Alice-pass 1"), bob = try Self.mkpasswd("Bob-pass 1")
+        try "alice@example.com:\(alice)\nbob@example.com:\(bob)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = PasswdFileSettings(path: file)
+        let backend = PasswdFileBackend(name: "hashed", settings: settings, logger: Logger(label: "test"))
+        let subject = { (user: String) in
+            CheckSubject(identity: CanonicalIdentity(user: ByteString(user), realm: "example.com", loginAsSent: ByteString(user)), service: "imap")
+        }
+        let aliceLookup = settings.lookup(for: subject("alice")).lookup
+        let bobLookup = settings.lookup(for: subject("bob")).lookup
+
+        #expect(backend.answerNow(aliceLookup, password: Secret("Alice-pass 1")) == nil, "the first check hashes, on the pool")
+        #expect(await Self.evaluate(backend, aliceLookup, "Alice-pass 1") == .accepted)
+        #expect(backend.answerNow(aliceLookup, password: Secret("Alice-pass 1")) == BackendAnswer(verdict: .accepted), "a repeat needs no hash")
+        #expect(backend.answerNow(aliceLookup, password: Secret("Alice-pass 2")) == nil, "another password is hashed")
+
+        // Bob's password changes (an editor's rename); the pool re-reads the file for bob.
+        let newBob = try Self.mkpasswd("Bob-pass 2")
+        try "alice@example.com:\(alice)\nbob@example.com:\(newBob)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await Self.evaluate(backend, bobLookup, "Bob-pass 2") == .accepted)
+        #expect(await Self.evaluate(backend, bobLookup, "Bob-pass 1") == .rejected(reason: "wrong password"))
+        #expect(backend.answerNow(aliceLookup, password: Secret("Alice-pass 1")) == BackendAnswer(verdict: .accepted),
+                "alice's line did not change: still no hash after the file changed")
+
+        // Alice's own line changes: her old memo is worthless.
+        let newAlice = try Self.mkpasswd("Alice-pass 3")
+        try "alice@example.com:\(newAlice)\nbob@example.com:\(newBob)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(backend.answerNow(aliceLookup, password: Secret("Alice-pass 1")) == nil)
+        #expect(await Self.evaluate(backend, aliceLookup, "Alice-pass 1") == .rejected(reason: "wrong password"))
+        #expect(await Self.evaluate(backend, aliceLookup, "Alice-pass 3") == .accepted)
+        #expect(backend.answerNow(settings.lookup(for: subject("carol")).lookup, password: Secret("x")) == BackendAnswer(verdict: .unknownUser),
+                "an unknown user is answered at once")
+        await backend.shutdown()
+    }
+
+    @Test func rememberVerifiedOffHashesEveryCheck() async throws {
+        let directory = try Saslpasswd2.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/passwd"
+        try "alice@example.com:\(try Self.mkpasswd("Alice-pass 1"))\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = PasswdFileSettings(path: file, rememberVerified: false)
+        let backend = PasswdFileBackend(name: "hashed", settings: settings, logger: Logger(label: "test"))
+        let identity = CanonicalIdentity(user: "alice", realm: "example.com", loginAsSent: "alice")
+        let lookup = settings.lookup(for: CheckSubject(identity: identity, service: "imap")).lookup
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 1") == .accepted)
+        #expect(backend.answerNow(lookup, password: Secret("Alice-pass 1")) == nil, "no memo: the pool hashes again")
+        await backend.shutdown()
+    }
+
+    @Test func configurationIsDecodedStrictly() throws {
+        let catalog = BuiltinBackends.catalog
+        func parse(_ backend: String) throws -> AuthmuxConfig {
+            try ConfigLoader.parse(yaml: "backends:\n  h: { type: passwd-file, \(backend) }\n", file: "t.yaml", catalog: catalog)
+        }
+        let config = try parse("path: \"/etc/authmux/%d/passwd\", allow_weak_schemes: true, rehash: true, remember_verified: false")
+        let settings = try #require(config.backends.first?.settings as? PasswdFileSettings)
+        #expect(settings.perDomain && settings.effectiveIdentity == .bare && settings.allowWeakSchemes && settings.rehash && !settings.rememberVerified)
+        #expect(try parse("path: /etc/authmux/passwd").backends.first.map { ($0.settings as? PasswdFileSettings)?.effectiveIdentity } == .qualified)
+        for bad in ["path: relative/passwd", "path: /etc/%u/passwd", "path: /etc/authmux/", "path: /p, scheme: SSHA", "threads: 2", "path: /p, identity: lower"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try parse(bad) }
+        }
+    }
+}
