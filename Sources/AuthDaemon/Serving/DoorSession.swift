@@ -46,6 +46,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// The engine and limits the connection was accepted under; a reload does not change them.
     private let current: ActiveEngine.Current
     private let protocolName: ListenerProtocol
+    /// The listener's count of open connections, given back when the connection ends.
+    private let tally: ListenerConnections?
     private let accepted: NIODeadline
     private let lock = NIOLock()
     // Guarded by `lock`. Unchecked exclusivity: the lock is what serializes access, and the
@@ -65,12 +67,16 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// Marked idle in the budget at least once, so it must be unmarked when it ends.
     @exclusivity(unchecked) private var markedIdle = false
 
-    init(machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol) {
+    init(
+        machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol,
+        tally: ListenerConnections? = nil
+    ) {
         self.machine = machine
         self.transport = .socket(fd)
         self.context = context
         self.current = current
         self.protocolName = protocolName
+        self.tally = tally
         self.accepted = .now()
     }
 
@@ -278,6 +284,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             var metadata: Logger.Metadata = ["reason": "\(reason)"]
             if protocolName != .saslauthd { metadata["protocol"] = "\(protocolName.rawValue)" }
             context.logger.info("request refused", metadata: metadata)
+            current.meter?.refusedInput(door: protocolName)
             if case .socket = lock.withLock({ transport }) { context.counters.add(.refusedOnAcceptThread) }
         case .send(let bytes):
             switch lock.withLock({ transport }) {
@@ -377,6 +384,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// is sent from the channel's own event loop; on a bare socket from the thread that has the
     /// decision (`onThisThread` says which kind, for the counters).
     private func deliver(_ id: RequestID, _ check: Check, _ decision: CheckDecision, onThisThread: ServingCounters.Counter) {
+        // The check's duration for metrics: up to its decision, not its failure delay.
+        let took = current.meter == nil ? 0 : (NIODeadline.now() - accepted).nanoseconds
         let channel: (any Channel)? = lock.withLock {
             if case .channel(let channel) = transport { return channel }
             return nil
@@ -384,17 +393,19 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         if let holdUntil = decision.holdUntil, holdUntil > .now() {
             track()
             let loop = channel?.eventLoop ?? context.group.next()
-            loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, path: .answeredAfterDelay) }
+            loop.scheduleTask(deadline: holdUntil) { self.complete(id, check, decision, path: .answeredAfterDelay, took: took) }
         } else if let channel {
-            channel.eventLoop.execute { self.complete(id, check, decision, path: nil) }
+            channel.eventLoop.execute { self.complete(id, check, decision, path: nil, took: took) }
         } else {
-            complete(id, check, decision, path: onThisThread)
+            complete(id, check, decision, path: onThisThread, took: took)
         }
     }
 
     /// The answer-and-log step, the same for every door and every path.
-    private func complete(_ id: RequestID, _ check: Check, _ decision: CheckDecision, path: ServingCounters.Counter?) {
+    private func complete(_ id: RequestID, _ check: Check, _ decision: CheckDecision, path: ServingCounters.Counter?, took: Int64) {
         let outcome = decision.outcome
+        // Before the answer can go out, so a client that has it sees it counted.
+        current.meter?.record(door: protocolName, outcome: outcome, nanoseconds: took)
         context.logCheck(
             check: check, outcome: outcome, started: accepted, protocolName: protocolName == .saslauthd ? nil : protocolName,
             clientAddress: check.request.clientAddress?.text)
@@ -418,6 +429,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         }
         guard first else { return }
         if wasIdle, let id { context.budget.markBusy(id) }
+        tally?.closed()
         context.budget.closed()
         // 0: `track` is registering it right now, and closes it itself once it has the id.
         if let id, id != 0 { context.tracker.closed(id) }
