@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "authmuxd")
         let activation: SocketActivation
         do {
-            activation = try SocketActivation(passed: passed, listeners: config.listeners, metrics: config.metrics)
+            activation = try SocketActivation(passed: passed, listeners: config.listeners)
         } catch {
             Console.error("authmuxd: \(error)")
             throw ExitCode(1)

@@ -55,10 +55,11 @@ final class DoorServer: Service {
     func run() async throws {
         var bound: [Bound] = []
         do {
+            // The metrics endpoint first: once a listener answers, its checks can be scraped.
+            try await metrics?.start()
             for (listener, tally) in zip(listeners, tallies) {
                 bound.append(try bind(listener, tally: tally))
             }
-            try await metrics?.start(passed: activation.metrics)
             try privileges?.perform(logger: logger)
         } catch {
             await drain(bound)

@@ -7,14 +7,13 @@ import Glibc
 /// on, as `sd_listen_fds(3)` describes) and which listener each belongs to.
 ///
 /// A passed socket belongs to the listener bound to the same path, else to the only listener
-/// whose protocol is its name (`FileDescriptorName=saslauthd`), else to the metrics endpoint
-/// when its path is the endpoint's or its name is `metrics`. Listeners without a passed socket
-/// bind their own. A passed socket that belongs to nothing stops the start, named, since it
-/// means the socket unit and the configuration disagree.
+/// whose protocol is its name (`FileDescriptorName=saslauthd`). Listeners without a passed
+/// socket bind their own, and so does the metrics endpoint (Hummingbird binds by address only).
+/// A passed socket that belongs to nothing stops the start, named, since it means the socket
+/// unit and the configuration disagree.
 struct SocketActivation: Sendable {
     /// By listener path.
     private(set) var listeners: [String: PassedSocket] = [:]
-    private(set) var metrics: PassedSocket?
 
     /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
     static let firstDescriptor: CInt = 3
@@ -40,7 +39,7 @@ struct SocketActivation: Sendable {
 
     init() {}
 
-    init(passed: [PassedSocket], listeners configured: [ListenerConfig], metrics: MetricsConfig?) throws {
+    init(passed: [PassedSocket], listeners configured: [ListenerConfig]) throws {
         var unmatched: [PassedSocket] = []
         for socket in passed {
             if let path = socket.path, configured.contains(where: { $0.path == path }), listeners[path] == nil {
@@ -53,17 +52,13 @@ struct SocketActivation: Sendable {
         }
         for socket in unmatched {
             let byName = configured.filter { $0.protocolName.rawValue == socket.name }
-            if metrics != nil, self.metrics == nil,
-                socket.name == "metrics" || (socket.path != nil && socket.path == metrics?.socketListener?.path)
-            {
-                self.metrics = socket
-            } else if byName.count == 1, listeners[byName[0].path] == nil {
+            if byName.count == 1, listeners[byName[0].path] == nil {
                 listeners[byName[0].path] = socket
             } else {
                 let known = configured.map(\.path).joined(separator: ", ")
                 throw SocketSetupError(description: """
-                    systemd passed a socket that matches no listener: \(socket). Listeners: \(known)\(metrics.map { "; metrics: \($0.endpointText)" } ?? ""). \
-                    Make the socket unit's ListenStream= path a listener's path, or name it (FileDescriptorName=) after a listener's protocol or "metrics"
+                    systemd passed a socket that matches no listener: \(socket). Listeners: \(known). \
+                    Make the socket unit's ListenStream= path a listener's path, or name it (FileDescriptorName=) after a listener's protocol
                     """)
             }
         }
