@@ -53,7 +53,7 @@ enum HTTPGet {
             }
         }
         defer { close(fd) }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
         let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == request.count else { throw IntegrationError("send(): errno \(errno)") }
         var response: [UInt8] = []

@@ -91,6 +91,14 @@ struct MetricsTests {
                 let after = Exposition(try await HTTPGet.fetch(.tcp(port: port)).body)
                 #expect(after.value("authmux_reloads_total", ["result": "ok"]) == 1)
                 #expect(after.value("authmux_checks_total", ["door": "saslauthd", "route": "2", "backend": "mailusers", "result": "ok"]) == 4)
+
+                // A refused reload is counted as failed; the running configuration stays.
+                _ = try sandbox.write("bogus_section: 1\n", to: "authmux.yaml")
+                daemon.send(signal: SIGHUP)
+                try await daemon.waitForLog(containing: "reload refused")
+                let refused = Exposition(try await HTTPGet.fetch(.tcp(port: port)).body)
+                #expect(refused.value("authmux_reloads_total", ["result": "failed"]) == 1)
+                #expect(refused.value("authmux_reloads_total", ["result": "ok"]) == 1)
             }
         }
     }
