@@ -39,6 +39,10 @@ public protocol AuthBackend: AnyObject, Sendable {
 
     /// Releases threads and handles; called once, after the last check.
     func shutdown() async
+
+    /// Checks running on the backend's threads and the state of its servers, for metrics:
+    /// read when they are scraped, never on a check's path.
+    func status() -> BackendStatus
 }
 
 extension AuthBackend {
@@ -48,6 +52,9 @@ extension AuthBackend {
 
     /// Stores behind a network or a blocking library always need `evaluate`.
     public func answerNow(_ lookup: Settings.Lookup, password: Secret) -> BackendAnswer? { nil }
+
+    /// A backend that reports nothing.
+    public func status() -> BackendStatus { BackendStatus() }
 
     /// Most stores have nothing to judge before they serve.
     public func refusals() async -> [ConfigError] { [] }

@@ -258,6 +258,11 @@ public final class AuthEngine: Sendable {
         return cache.lookup(key: check.cacheKey, route: route, password: check.request.password, generations: generations, countingMiss: countingMiss)
     }
 
+    /// Checks each backend holds now (waiting for one of its threads or running), for metrics.
+    public func heldChecks() -> [String: Int] {
+        queues.mapValues(\.held)
+    }
+
     /// Stops every backend's threads.
     public func shutdown() async {
         cache?.close()

@@ -13,6 +13,8 @@ public struct AuthmuxConfig: Sendable {
     public var throttle = ThrottleSettings()
     /// `run_as`: the account to switch to after binding; nil keeps the starting account.
     public var runAs: RunAsConfig?
+    /// `metrics`: the Prometheus endpoint; nil (the default) serves none.
+    public var metrics: MetricsConfig?
 
     public init(
         file: String, listeners: [ListenerConfig], realms: RealmRules, limits: LimitsConfig, failureDelay: FailureDelay = FailureDelay(),

@@ -22,6 +22,9 @@ final class BackendQueue: Sendable {
         }
     }
 
+    /// Checks held now (waiting for a thread or running), for metrics.
+    var held: Int { count.withLockedValue { $0 } }
+
     func leave() {
         count.withLockedValue { $0 -= 1 }
     }

@@ -7,7 +7,7 @@ import Yams
 public enum ConfigLoader {
     public static let defaultPath = "/etc/authmux/authmux.yaml"
 
-    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "throttle", "cache", "backends", "routes", "run_as"]
+    static let topKeys: Set<String> = ["listen", "realms", "limits", "failure_delay", "throttle", "cache", "backends", "routes", "run_as", "metrics"]
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
@@ -68,6 +68,7 @@ public enum ConfigLoader {
         config.cache = try section("cache").map(parseCache) ?? CacheSettings()
         config.throttle = try section("throttle").map(parseThrottle) ?? ThrottleSettings()
         config.runAs = try section("run_as").map(parseRunAs)
+        if let node = section("metrics") { config.metrics = try parseMetrics(node, listeners: listeners) }
         return config
     }
 

@@ -169,6 +169,9 @@ public final class FailureThrottle: Sendable {
         }
     }
 
+    /// Accounts and client hosts the throttle holds a count or a slot for, for metrics.
+    public var trackedKeys: Int { state.withLockedValue { $0.entries.count } }
+
     /// The current (decayed) failure count of a key, for tests and `explain`.
     public func score(of key: Key) -> Double {
         let time = now()

@@ -6,14 +6,19 @@ extension NIOThreadPool {
     /// not through an event loop: a `DoorSession` on a bare socket writes the answer to the
     /// client from there, so a check that needs a backend's thread costs no event-loop wake-up. A pool that is shutting
     /// down answers "unavailable" (`worker` names it in the reason), as `runIfActive` fails.
+    /// `activity` counts the work while it runs (metrics' in-flight checks), not while it waits.
     func answer(
-        worker: String, then: @escaping @Sendable (BackendAnswer) -> Void, _ work: @escaping @Sendable () -> BackendAnswer
+        worker: String, activity: BackendActivity, then: @escaping @Sendable (BackendAnswer) -> Void,
+        _ work: @escaping @Sendable () -> BackendAnswer
     ) {
         submit { state in
             guard case .active = state else {
                 return then(BackendAnswer(verdict: .unavailable(reason: "\(worker): thread pool stopped")))
             }
-            then(work())
+            activity.started()
+            let answer = work()
+            activity.finished()
+            then(answer)
         }
     }
 }

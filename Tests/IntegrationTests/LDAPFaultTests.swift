@@ -36,7 +36,9 @@ struct LDAPFaultTests {
         try await Sandbox.with { sandbox in
             try await SlapdServer.with(sandbox, ldif: [LDAPFixture.example: Setup.exampleLDIF]) { slapd in
                 let closed = "ldap://127.0.0.1:\(try LocalTCP.freePort())/"
-                try await Setup.withDaemon(sandbox, backend(servers: [closed, slapd.url])) { daemon in
+                let metricsPort = try LocalTCP.freePort()
+                let yaml = backend(servers: [closed, slapd.url]) + "\nmetrics: { listen: 127.0.0.1:\(metricsPort) }"
+                try await Setup.withDaemon(sandbox, yaml) { daemon in
                     try await Setup.expect(daemon, "alice", "alice-pw", ok: true)
                     try await daemon.waitForLog(containing: "server=\(closed)")
                     try await Setup.expect(daemon, "alice", "wrong", ok: false)
@@ -44,6 +46,12 @@ struct LDAPFaultTests {
                     let failures = Self.givenUp(on: closed, in: daemon)
                     #expect(failures.count == 1, "\(daemon.logTail)")
                     #expect(failures.allSatisfy { $0.contains("Can't contact LDAP server") }, "\(failures)")
+                    // The metrics say the same: the dead server is down, slapd up.
+                    let metrics = Exposition(try await HTTPGet.fetch(.tcp(port: metricsPort)).body)
+                    #expect(metrics.value("authmux_ldap_server_up", ["backend": "directory", "server": closed]) == 0, "\(metrics.text)")
+                    #expect(metrics.value("authmux_ldap_server_up", ["backend": "directory", "server": slapd.url]) == 1)
+                    #expect(metrics.value("authmux_checks_total", ["door": "saslauthd", "backend": "directory", "result": "ok"]) == 1)
+                    #expect(metrics.value("authmux_checks_total", ["door": "saslauthd", "backend": "directory", "result": "rejected"]) == 1)
                 }
             }
         }

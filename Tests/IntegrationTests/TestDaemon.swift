@@ -14,8 +14,11 @@ final class TestDaemon {
     let stderrPath: String
     private let process: Process
     private(set) var termination: Termination?
+    /// The daemon's pid when it is not the launched process itself (see `pidFile` in `start`).
+    private var daemonPID: pid_t?
 
-    var pid: pid_t { process.processIdentifier }
+    /// The daemon's pid: signals go there.
+    var pid: pid_t { daemonPID ?? process.processIdentifier }
 
     /// Everything the daemon wrote to standard error so far.
     var log: String { ProcessRunner.readText(stderrPath) }
@@ -36,6 +39,7 @@ final class TestDaemon {
 
     deinit {
         if process.isRunning {
+            if let daemonPID { kill(daemonPID, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
         }
     }
@@ -44,7 +48,8 @@ final class TestDaemon {
     /// accepts a connection. Throws, with the daemon's standard error, if it exits first or is
     /// not ready within `readyTimeout`. `launcher` is a command that sets something up and then
     /// execs authmuxd in its own process (`prlimit …`, `setpriv …`), so `pid` is still the
-    /// daemon's.
+    /// daemon's. A launcher that starts authmuxd as a child instead writes the daemon's pid to
+    /// `pidFile`, read once the socket answers, and exits with the daemon's status.
     static func start(
         configPath: String,
         socketPath: String,
@@ -52,6 +57,7 @@ final class TestDaemon {
         extraArguments: [String] = [],
         environment: [String: String] = [:],
         launcher: [String] = [],
+        pidFile: String? = nil,
         readyTimeout: Duration = .seconds(20)
     ) async throws -> TestDaemon {
         let logDirectory = (configPath as NSString).deletingLastPathComponent
@@ -77,6 +83,13 @@ final class TestDaemon {
         let daemon = TestDaemon(
             configPath: configPath, socketPath: socketPath, stderrPath: stderrPath, process: process)
         try await daemon.waitUntilReady(timeout: readyTimeout)
+        if let pidFile {
+            guard let pid = pid_t(ProcessRunner.readText(pidFile).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                await daemon.cleanUp()
+                throw IntegrationError("the launcher wrote no pid to \(pidFile)\n\(daemon.logTail)")
+            }
+            daemon.daemonPID = pid
+        }
         return daemon
     }
 
@@ -88,10 +101,12 @@ final class TestDaemon {
         extraArguments: [String] = [],
         environment: [String: String] = [:],
         launcher: [String] = [],
+        pidFile: String? = nil,
         _ body: (TestDaemon) async throws -> T
     ) async throws -> T {
         let daemon = try await start(
-            configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment, launcher: launcher)
+            configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment, launcher: launcher,
+            pidFile: pidFile)
         let result: T
         do {
             result = try await body(daemon)
@@ -120,7 +135,7 @@ final class TestDaemon {
 
     func send(signal: Int32) {
         guard termination == nil else { return }
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
     }
 
     /// Waits for the daemon to exit by itself (after a signal the test sent); SIGKILLs it and
@@ -129,6 +144,7 @@ final class TestDaemon {
         if let termination { return termination }
         let exited = await ProcessRunner.waitForExit(process, until: .now + timeout)
         if !exited {
+            if let daemonPID { kill(daemonPID, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             termination = ProcessRunner.termination(of: process)
@@ -142,6 +158,7 @@ final class TestDaemon {
     /// SIGKILLs the daemon (nothing of its shutdown runs: the socket file stays behind).
     func killHard() async {
         guard termination == nil else { return }
+        if let daemonPID { kill(daemonPID, SIGKILL) }
         kill(process.processIdentifier, SIGKILL)
         _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(20))
         termination = ProcessRunner.termination(of: process)

@@ -61,13 +61,26 @@ struct CheckConfigCommand: AsyncParsableCommand {
         await engine.shutdown()
         let runAsProblem = Self.reportRunAs(config)
         Console.out("cache: \(config.cache.summary)")
+        if let metrics = config.metrics {
+            var detail = ""
+            if let listener = metrics.socketListener {
+                detail = " (mode \(ListenerConfig.octal(listener.mode))\(listener.group.map { ", group \($0)" } ?? ""), allow: \(listener.allow?.summary ?? "anyone who can reach the socket file"))"
+            }
+            let place = metrics.socketListener == nil ? "http://\(metrics.endpointText)/metrics" : "GET /metrics on \(metrics.endpointText)"
+            Console.out("metrics: Prometheus text format, \(place)\(detail)")
+        } else {
+            Console.out("metrics: off (no metrics: section)")
+        }
         Console.out("routes (first match wins):")
         for route in config.routes { Console.out("  \(route.description)") }
         if config.routes.last?.match != nil {
             Console.out("  (no default route: checks that match none are answered NO)")
         }
         do {
-            for listener in config.listeners { _ = try SocketPreparer.groupID(for: listener) }
+            for listener in config.listeners + [config.metrics?.socketListener].compactMap({ $0 }) {
+                _ = try SocketPreparer.groupID(for: listener)
+                _ = try listener.allow.map(PeerPolicy.resolve)
+            }
         } catch {
             Console.error("authmuxd: invalid configuration: \(error)")
             throw ExitCode(2)

@@ -13,11 +13,18 @@ struct ReloadService: Service {
     let eventLoops: Int
     let acceptThreads: Int
     let maxConnections: Int
+    /// The `metrics:` section the daemon started with (read at start only).
+    var metrics: MetricsConfig? = nil
     /// The `run_as` account the daemon switched to at start, if any: a reloaded configuration
     /// must work as it, since root cannot be had back.
     var runAs: RunAsAccount? = nil
     let active: ActiveEngine
     let logger: Logger
+    /// Told RELOADING=1 before and READY=1 after every reload, whatever its outcome (the old
+    /// configuration still serves after a refused one).
+    var notifier = SystemdNotifier(notifySocket: nil)
+    /// Counts reloads and the load time; builds the new engine's check metrics.
+    var exporter: MetricsExporter? = nil
 
     /// How long a replaced engine's threads stay up for checks that were already in flight.
     static let retirementDelay: Duration = .seconds(30)
@@ -29,13 +36,23 @@ struct ReloadService: Service {
     }
 
     func reload() async {
+        notifier.reloading()
+        let status = await apply()
+        exporter?.reloaded(ok: status.ok)
+        notifier.ready(status: status.text)
+    }
+
+    /// Reads, validates and installs the configuration; what `systemctl status` should say.
+    private func apply() async -> (ok: Bool, text: String) {
+        let refused = (ok: false, text: "\(DoorServer.readyStatus(listeners)); reload refused, see the log")
+        let started = ContinuousClock.now
         logger.notice("SIGHUP: reloading the configuration", metadata: ["config": "\(configPath)"])
         var config: AuthmuxConfig
         do {
             config = try ConfigLoader.load(path: configPath, catalog: Composition.catalog)
         } catch {
             logger.error("reload refused, the running configuration stays: \(error)")
-            return
+            return refused
         }
         if let socketOverride { config = config.overridingSocket(socketOverride) }
         if config.listeners != listeners {
@@ -58,7 +75,7 @@ struct ReloadService: Service {
             }
             if let refusal = RunAsReview(backends: config.backends, account: runAs).refusal {
                 logger.error("reload refused, the running configuration stays: \(refusal)")
-                return
+                return refused
             }
         } else if config.runAs != nil && wanted?.isRoot != true {
             logger.warning("run_as: a change is not applied by a reload; restart authmuxd to apply it")
@@ -68,20 +85,25 @@ struct ReloadService: Service {
             engine = try AuthEngine(config: config, logger: logger)
         } catch {
             logger.error("reload refused, a backend cannot start: \(error)")
-            return
+            return refused
         }
         let refusals = await engine.refusals()
         guard refusals.isEmpty else {
             for refusal in refusals { logger.error("reload refused, the running configuration stays: \(refusal)") }
             await engine.shutdown()
-            return
+            return refused
         }
         for (name, backend) in engine.backends.sorted(by: { $0.key < $1.key }) {
             for problem in await backend.problems() {
                 logger.warning("backend problem", metadata: ["backend": "\(name)", "problem": "\(problem)"])
             }
         }
-        let previous = active.replace(engine: engine, limits: config.limits)
+        if config.metrics != metrics {
+            logger.warning("metrics: changes are not applied by a reload; restart authmuxd to apply them")
+        }
+        let meter = exporter.map { CheckMeter(routes: config.routes, factory: $0.factory) }
+        let previous = active.replace(engine: engine, limits: config.limits, meter: meter)
+        exporter?.configLoaded(duration: ContinuousClock.now - started)
         // The new engine starts with an empty cache under a new key; the old one's entries go
         // now rather than when its threads retire, and its late checks cannot refill it.
         previous.engine.cache?.close()
@@ -90,5 +112,6 @@ struct ReloadService: Service {
             try? await Task.sleep(for: Self.retirementDelay)
             await previous.engine.shutdown()
         }
+        return (true, DoorServer.readyStatus(listeners))
     }
 }

@@ -1,9 +1,13 @@
 import ArgumentParser
 import AuthCore
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the daemon until SIGTERM or SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -25,6 +29,19 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         DaemonLogging.bootstrap(debug: debug)
+        // What systemd handed over is read (and removed from the environment) before anything
+        // else, so no thread or child ever sees it.
+        let pid = getpid()
+        let notifier = SystemdNotifier.fromEnvironment()
+        let watchdog = WatchdogService.intervalFromEnvironment(pid: pid)
+        let passed: [PassedSocket]
+        do {
+            passed = try SocketActivation.passedSockets(pid: pid)
+        } catch {
+            Console.error("authmuxd: \(error)")
+            throw ExitCode(1)
+        }
+        let loadStarted = ContinuousClock.now
         var config = try options.load()
         if let socket {
             guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
@@ -34,6 +51,17 @@ struct RunCommand: AsyncParsableCommand {
             config = config.overridingSocket(socket)
         }
         let logger = Logger(label: "authmuxd")
+        let activation: SocketActivation
+        do {
+            activation = try SocketActivation(passed: passed, listeners: config.listeners)
+        } catch {
+            Console.error("authmuxd: \(error)")
+            throw ExitCode(1)
+        }
+        // Before any engine exists: the credential cache makes its counters through the factory
+        // installed here. Without a metrics endpoint nothing is installed and checks count nothing.
+        let exporter = config.metrics.map { _ in MetricsExporter(version: BuildInfo.version) }
+        if let exporter { MetricsSystem.bootstrap(exporter.factory) }
         // Judged before any backend starts or socket is bound: a start that cannot honour
         // run_as stops here instead of running as root.
         let privileges = try PrivilegePlan.make(config: config, configPath: options.path, logger: logger)
@@ -58,17 +86,32 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.limits.eventLoops)
-        let active = ActiveEngine(engine: engine, limits: config.limits)
+        let meter = exporter.map { CheckMeter(routes: config.routes, factory: $0.factory) }
+        exporter?.configLoaded(duration: ContinuousClock.now - loadStarted)
+        let active = ActiveEngine(engine: engine, limits: config.limits, meter: meter)
         let context = ServerContext(
             active: active, logger: logger, traceNormalization: debug, group: eventLoops,
             budget: ConnectionBudget(limit: config.limits.maxConnections), tracker: ConnectionTracker(), counters: ServingCounters())
+        let tallies = config.listeners.map(ListenerConnections.init)
+        var metricsServer: MetricsServer?
+        if let exporter, let metrics = config.metrics {
+            exporter.add(DaemonScrapeSource(active: active, listeners: tallies, counters: context.counters))
+            metricsServer = MetricsServer(config: metrics, exporter: exporter, group: eventLoops, logger: logger)
+        }
         let server = DoorServer(
             listeners: config.listeners, context: context, acceptThreads: config.limits.acceptThreads, loopCount: config.limits.eventLoops,
-            privileges: privileges)
+            privileges: privileges, tallies: tallies, activation: activation, metrics: metricsServer, notifier: notifier)
         let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
-            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, runAs: privileges?.account, active: active, logger: logger)
+            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, metrics: config.metrics,
+            runAs: privileges?.account, active: active, logger: logger, notifier: notifier, exporter: exporter)
+        var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: reloader, successTerminationBehavior: .ignore),
+        ]
+        if let watchdog, notifier.isActive {
+            members.append(.init(service: WatchdogService(notifier: notifier, interval: watchdog, loop: eventLoops.next()), successTerminationBehavior: .ignore))
+        }
         let services = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: reloader, successTerminationBehavior: .ignore)],
+            services: members,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -38,6 +38,11 @@ final class DoorListener: Sendable {
     private let context: ServerContext
     private let policy: PeerPolicy?
     private let serve: Serve
+    /// Counts the listener's open connections (`authmux_open_connections`).
+    private let tally: ListenerConnections?
+    /// The socket was handed over by systemd (socket activation), which keeps it listening for
+    /// the next start: stopping must not shut it down (see `stop`).
+    private let handedOver: Bool
     private let stopping = Atomic<Bool>(false)
     private let running = DispatchGroup()
     /// When `accept` last failed for want of descriptors or memory, so the warning is repeated
@@ -48,13 +53,16 @@ final class DoorListener: Sendable {
     /// - Parameters:
     ///   - fd: a bound, listening, blocking socket; the listener closes it when it stops.
     ///   - serve: serves an accepted socket on the calling accept thread (see `Serve`).
+    ///   - handedOver: the socket came from systemd (see `handedOver`).
     init(listener: ListenerConfig, fd: CInt, threads: Int, context: ServerContext, policy: PeerPolicy?,
-         serve: @escaping Serve) {
+         tally: ListenerConnections? = nil, handedOver: Bool = false, serve: @escaping Serve) {
         self.listener = listener
         self.fd = fd
         self.threadCount = threads
         self.context = context
         self.policy = policy
+        self.tally = tally
+        self.handedOver = handedOver
         self.serve = serve
     }
 
@@ -73,11 +81,41 @@ final class DoorListener: Sendable {
     /// Stops accepting; connections already accepted are the tracker's to finish.
     func stop() async {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        // Wakes the threads blocked in accept (it then fails with EINVAL); clients still in the
-        // backlog are refused when the socket closes.
-        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        guard handedOver else {
+            // Wakes the threads blocked in accept (it then fails with EINVAL); clients still in
+            // the backlog are refused when the socket closes.
+            Glibc.shutdown(fd, Int32(SHUT_RDWR))
+            await running.finished()
+            close(fd)
+            return
+        }
+        // systemd holds the same socket to hand it to the next start, so it must keep listening:
+        // shutting it down would refuse every client until then. Each accept thread is woken by
+        // a connection of our own instead, which it recognizes by its pid and closes; clients
+        // ahead of them in the backlog are still served.
+        let wakers = (0..<threadCount).compactMap { _ in Self.connect(to: listener.path) }
         await running.finished()
+        for waker in wakers { close(waker) }
         close(fd)
+    }
+
+    /// A connection to our own socket, to wake an accept thread; nil if it cannot be made (the
+    /// backlog is full: the accept threads are busy and will see `stopping` on their own).
+    private static func connect(to path: String) -> CInt? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes.prefix(raw.count - 1)) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     private var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -117,9 +155,18 @@ final class DoorListener: Sendable {
                     return
                 }
             }
+            tally?.opened()
+            if handedOver, isStopping, PeerCredentials.of(connection)?.pid == getpid() {
+                // Our own wake-up call (see `stop`).
+                close(connection)
+                tally?.closed()
+                context.budget.closed()
+                return
+            }
             if let policy, !PeerCredentials.admits(connection, policy: policy, listenerPath: listener.path, logger: context.logger) {
                 context.counters.add(.peersRefused)
                 close(connection)
+                tally?.closed()
                 context.budget.closed()
                 continue
             }
@@ -140,6 +187,7 @@ final class DoorListener: Sendable {
             guard poll(&listening, 1, 100) > 0, !isStopping, context.budget.isSpent else { continue }
             if !paused {
                 paused = true
+                context.counters.add(.capPauses)
                 context.budget.notePause(listenerPath: listener.path, logger: context.logger)
             }
             let room = DispatchSemaphore(value: 0)

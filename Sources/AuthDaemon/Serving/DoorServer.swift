@@ -8,8 +8,10 @@ import Glibc
 #endif
 
 /// Every listener of the configuration, each with its front door, all answering from the same
-/// engine through `DoorSession`. On graceful shutdown it stops accepting, lets the requests in
-/// flight finish, and removes its socket files.
+/// engine through `DoorSession`, and the metrics endpoint beside them. Once every socket is bound
+/// (or taken from systemd) and `run_as` done, it tells systemd the daemon is ready. On graceful
+/// shutdown it says it is stopping, stops accepting, lets the requests in flight finish, and
+/// removes its socket files.
 final class DoorServer: Service {
     private let listeners: [ListenerConfig]
     private let context: ServerContext
@@ -18,13 +20,27 @@ final class DoorServer: Service {
     private let loopCount: Int
     /// `run_as`: performed once every socket is bound, before the daemon says it is ready.
     private let privileges: PrivilegeDrop?
+    /// Each listener's open connections, in `listeners` order (for metrics).
+    private let tallies: [ListenerConnections]
+    /// Sockets systemd passed, by listener (socket activation).
+    private let activation: SocketActivation
+    private let metrics: MetricsServer?
+    private let notifier: SystemdNotifier
 
-    init(listeners: [ListenerConfig], context: ServerContext, acceptThreads: Int, loopCount: Int, privileges: PrivilegeDrop? = nil) {
+    init(
+        listeners: [ListenerConfig], context: ServerContext, acceptThreads: Int, loopCount: Int, privileges: PrivilegeDrop? = nil,
+        tallies: [ListenerConnections]? = nil, activation: SocketActivation = SocketActivation(), metrics: MetricsServer? = nil,
+        notifier: SystemdNotifier = SystemdNotifier(notifySocket: nil)
+    ) {
         self.listeners = listeners
         self.context = context
         self.acceptThreads = acceptThreads
         self.loopCount = loopCount
         self.privileges = privileges
+        self.tallies = tallies ?? listeners.map(ListenerConnections.init)
+        self.activation = activation
+        self.metrics = metrics
+        self.notifier = notifier
     }
 
     private struct Bound {
@@ -39,27 +55,53 @@ final class DoorServer: Service {
     func run() async throws {
         var bound: [Bound] = []
         do {
-            for listener in listeners {
-                bound.append(try bind(listener))
+            // The metrics endpoint first: once a listener answers, its checks can be scraped.
+            try await metrics?.start()
+            for (listener, tally) in zip(listeners, tallies) {
+                bound.append(try bind(listener, tally: tally))
             }
             try privileges?.perform(logger: logger)
         } catch {
             await drain(bound)
+            await metrics?.stop()
             throw error
         }
         logger.notice("authmuxd ready", metadata: ["sockets": "\(listeners.map(\.path).joined(separator: ", "))"])
+        notifier.ready(status: Self.readyStatus(listeners))
         try? await gracefulShutdown()
+        notifier.stopping()
         logger.notice("shutting down: no new connections, finishing requests in flight")
         await drain(bound)
+        await metrics?.stop()
         logger.notice("stopped")
+    }
+
+    /// The line `systemctl status` shows while the daemon serves.
+    static func readyStatus(_ listeners: [ListenerConfig]) -> String {
+        "serving " + listeners.map { "\($0.protocolName.rawValue) on \($0.path)" }.joined(separator: ", ")
     }
 
     /// Binds the listener's socket in the stage's private directory, where no client can reach
     /// it until `install` has given it its mode and group and moved it to its path, and starts
     /// its accept threads.
-    private func bind(_ config: ListenerConfig) throws -> Bound {
+    private func bind(_ config: ListenerConfig, tally: ListenerConnections) throws -> Bound {
         let gid = try SocketPreparer.groupID(for: config)
         let policy = try config.allow.map(PeerPolicy.resolve)
+        if let passed = activation.listeners[config.path] {
+            // Bound, and given its mode and group, by systemd (the socket unit's SocketMode= and
+            // SocketGroup=); it stays systemd's, so it is neither replaced nor removed here.
+            var served = config
+            if let path = passed.path { served.path = path }
+            let listener = DoorListener(
+                listener: served, fd: passed.fd, threads: acceptThreads, context: context, policy: policy, tally: tally,
+                handedOver: passed.path != nil, serve: Self.sessions(for: config, context: context, tally: tally))
+            listener.start()
+            logger.info("listening on a socket from systemd", metadata: [
+                "protocol": "\(config.protocolName.rawValue)", "path": "\(passed.path ?? config.path)", "name": "\(passed.name)",
+                "accept_threads": "\(acceptThreads)", "allow": "\(config.allow?.summary ?? "anyone who can reach the socket")",
+            ])
+            return Bound(listener: listener, inode: nil, staysBehind: true)
+        }
         let stage = try SocketPreparer.stage(config, group: gid)
         defer { stage.close() }
         let fd = try SocketPreparer.listen(on: stage.bindPath, for: config.path, backlog: 1024)
@@ -71,14 +113,15 @@ final class DoorServer: Service {
             throw error
         }
         let listener = DoorListener(
-            listener: config, fd: fd, threads: acceptThreads, context: context, policy: policy, serve: Self.sessions(for: config, context: context))
+            listener: config, fd: fd, threads: acceptThreads, context: context, policy: policy, tally: tally,
+            serve: Self.sessions(for: config, context: context, tally: tally))
         listener.start()
         return Bound(listener: listener, inode: inode, staysBehind: announce(config))
     }
 
     /// The front door of a listener: which state machine each of its connections runs, with
     /// the limits of the configuration the connection was accepted under.
-    static func sessions(for config: ListenerConfig, context: ServerContext) -> DoorListener.Serve {
+    static func sessions(for config: ListenerConfig, context: ServerContext, tally: ListenerConnections? = nil) -> DoorListener.Serve {
         let allocator = WipingAllocator.allocator
         switch config.protocolName {
         case .saslauthd:
@@ -89,7 +132,8 @@ final class DoorServer: Service {
                     readTimeout: current.limits.readTimeout, addressGrace: current.limits.clientAddressGrace,
                     waitsForAddress: { request in (try? engine.prepare(request).get())?.wantsClientAddress ?? false })
                 let session = DoorSession(
-                    machine: SaslauthdDoor(settings: settings, allocator: allocator), fd: fd, context: context, current: current, protocolName: .saslauthd)
+                    machine: SaslauthdDoor(settings: settings, allocator: allocator), fd: fd, context: context, current: current, protocolName: .saslauthd,
+                    tally: tally)
                 session.serveOnAcceptThread(scratch: &scratch)
             }
         case .pwcheck:
@@ -97,13 +141,15 @@ final class DoorServer: Service {
             return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: framing, readTimeout: current.limits.readTimeout, allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck).serveOnAcceptThread(scratch: &scratch)
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck, tally: tally)
+                    .serveOnAcceptThread(scratch: &scratch)
             }
         case .authdaemond:
             return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: AuthdaemondFraming(), readTimeout: current.limits.readTimeout, allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond).serveOnAcceptThread(scratch: &scratch)
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond, tally: tally)
+                    .serveOnAcceptThread(scratch: &scratch)
             }
         case .dovecot:
             let connections = DovecotConnections()

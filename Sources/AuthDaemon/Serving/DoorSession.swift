@@ -46,6 +46,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// The engine and limits the connection was accepted under; a reload does not change them.
     private let current: ActiveEngine.Current
     private let protocolName: ListenerProtocol
+    /// The listener's count of open connections, given back when the connection ends.
+    private let tally: ListenerConnections?
     private let accepted: NIODeadline
     /// The door carries one request per connection (`DoorMachine.isOneShot`, fixed per door).
     private let oneShot: Bool
@@ -71,12 +73,16 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     @exclusivity(unchecked) private var completing = 0
     @exclusivity(unchecked) private var trackerClosePending = false
 
-    init(machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol) {
+    init(
+        machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol,
+        tally: ListenerConnections? = nil
+    ) {
         self.machine = machine
         self.transport = .socket(fd)
         self.context = context
         self.current = current
         self.protocolName = protocolName
+        self.tally = tally
         self.accepted = .now()
         self.oneShot = machine.isOneShot
     }
@@ -295,6 +301,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             var metadata: Logger.Metadata = ["reason": "\(reason)"]
             if protocolName != .saslauthd { metadata["protocol"] = "\(protocolName.rawValue)" }
             context.logger.info("request refused", metadata: metadata)
+            current.meter?.refusedInput(door: protocolName)
             if case .socket = lock.withLock({ transport }) { context.counters.add(.refusedOnAcceptThread) }
         case .send(let bytes):
             switch lock.withLock({ transport }) {
@@ -397,6 +404,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// is sent from the channel's own event loop; on a bare socket from the thread that has the
     /// decision (`onThisThread` says which kind, for the counters).
     private func deliver(_ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, onThisThread: ServingCounters.Counter) {
+        // The check's duration for metrics: up to its decision, not its failure delay.
+        let took = current.meter == nil ? 0 : (NIODeadline.now() - started).nanoseconds
         let channel: (any Channel)? = lock.withLock {
             if case .channel(let channel) = transport { return channel }
             return nil
@@ -406,12 +415,12 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             let loop = channel?.eventLoop ?? context.group.next()
             let sendAt = Machine.longestHold.map { min(holdUntil, started + $0) } ?? holdUntil
             loop.scheduleTask(deadline: sendAt) {
-                self.complete(id, check, decision, started: started, path: .answeredAfterDelay, releaseAt: holdUntil, on: loop)
+                self.complete(id, check, decision, started: started, path: .answeredAfterDelay, took: took, releaseAt: holdUntil, on: loop)
             }
         } else if let channel {
-            channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: nil) }
+            channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: nil, took: took) }
         } else {
-            complete(id, check, decision, started: started, path: onThisThread)
+            complete(id, check, decision, started: started, path: onThisThread, took: took)
         }
     }
 
@@ -420,9 +429,11 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// sent early for a client that would not wait for it).
     private func complete(
         _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?,
-        releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil
+        took: Int64, releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil
     ) {
         let outcome = decision.outcome
+        // Before the answer can go out, so a client that has it sees it counted.
+        current.meter?.record(door: protocolName, outcome: outcome, nanoseconds: took)
         let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, qualified: check.identity.qualified)
         // The connection's end waits for the log line below: a graceful shutdown must not exit
         // between an answer and its line.
@@ -461,6 +472,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         }
         guard first else { return }
         if wasIdle, let id { context.budget.markBusy(id) }
+        tally?.closed()
         context.budget.closed()
         // A check's log line still being written: `complete` closes it in the tracker after.
         let deferred = lock.withLock { () -> Bool in

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// How connections were served, counted: what tests assert on to know which path a request
-/// took (AuthDaemonTests), and what an operator will want to see once metrics are exported.
+/// took (AuthDaemonTests), and what the metrics endpoint exports (`DaemonScrapeSource`).
 final class ServingCounters: Sendable {
     enum Counter: CaseIterable, Sendable {
         /// Answered by the accept thread that read the request (a cache hit, an unchanged sasldb).
@@ -19,6 +19,8 @@ final class ServingCounters: Sendable {
         case peersRefused
         /// Idle connections closed to make room under `max_connections`.
         case idleEvicted
+        /// Times an accept thread paused at `max_connections` with a client waiting.
+        case capPauses
     }
 
     private let answeredOnAcceptThread = Synchronization.Atomic<Int>(0)
@@ -28,6 +30,7 @@ final class ServingCounters: Sendable {
     private let handedToEventLoop = Synchronization.Atomic<Int>(0)
     private let peersRefused = Synchronization.Atomic<Int>(0)
     private let idleEvicted = Synchronization.Atomic<Int>(0)
+    private let capPauses = Synchronization.Atomic<Int>(0)
 
     func add(_ counter: Counter) {
         switch counter {
@@ -38,6 +41,7 @@ final class ServingCounters: Sendable {
         case .handedToEventLoop: handedToEventLoop.add(1, ordering: .relaxed)
         case .peersRefused: peersRefused.add(1, ordering: .relaxed)
         case .idleEvicted: idleEvicted.add(1, ordering: .relaxed)
+        case .capPauses: capPauses.add(1, ordering: .relaxed)
         }
     }
 
@@ -50,6 +54,7 @@ final class ServingCounters: Sendable {
         case .handedToEventLoop: return handedToEventLoop.load(ordering: .relaxed)
         case .peersRefused: return peersRefused.load(ordering: .relaxed)
         case .idleEvicted: return idleEvicted.load(ordering: .relaxed)
+        case .capPauses: return capPauses.load(ordering: .relaxed)
         }
     }
 }

@@ -13,6 +13,8 @@ import NIOPosix
 public final class LDAPBackend: AuthBackend {
     public let name: String
     public let settings: LDAPSettings
+    /// Checks running on this backend\'s threads, for metrics.
+    private let activity = BackendActivity()
     private var ldap: LDAPSettings { settings }
     private let threadPool: NIOThreadPool
     private let connections: LDAPConnectionPool
@@ -41,7 +43,7 @@ public final class LDAPBackend: AuthBackend {
         guard !password.isEmpty else {
             return then(BackendAnswer(verdict: .rejected(reason: "empty password (never sent to the directory)")))
         }
-        threadPool.answer(worker: "LDAP worker", then: then) {
+        threadPool.answer(worker: "LDAP worker", activity: activity, then: then) {
             BackendAnswer(verdict: self.verify(lookup, password: password))
         }
     }
@@ -145,5 +147,14 @@ public final class LDAPBackend: AuthBackend {
     public func shutdown() async {
         try? await threadPool.shutdownGracefully()
         connections.closeAll()
+    }
+
+    /// Threads at work, and each server up unless it failed within its hold-down period (the
+    /// failover's own view: a server marked failed is tried last).
+    public func status() -> BackendStatus {
+        let servers = connections.servers
+        return BackendStatus(
+            running: activity.count,
+            servers: servers.uris.indices.map { BackendStatus.Server(uri: servers.uris[$0], up: !servers.isFailed($0)) })
     }
 }

@@ -15,6 +15,8 @@ import NIOPosix
 public final class PAMBackend: AuthBackend {
     public let name: String
     public let settings: PAMSettings
+    /// Checks running on this backend\'s threads, for metrics.
+    private let activity = BackendActivity()
     private var pam: PAMSettings { settings }
     private let pool: NIOThreadPool
     private let logger: Logger
@@ -35,7 +37,7 @@ public final class PAMBackend: AuthBackend {
         }
         if let refusal = gate.refusal(for: service) { return then(refusal) }
         let transaction = PAMTransaction(service: service, user: lookup.user, remoteHost: lookup.remoteHost)
-        pool.answer(worker: "PAM worker", then: then) {
+        pool.answer(worker: "PAM worker", activity: activity, then: then) {
             let result = transaction.run(password: password)
             if !result.moduleMessages.isEmpty {
                 self.logger.debug("PAM messages", metadata: [
@@ -81,5 +83,9 @@ public final class PAMBackend: AuthBackend {
 
     public func shutdown() async {
         try? await pool.shutdownGracefully()
+    }
+
+    public func status() -> BackendStatus {
+        BackendStatus(running: activity.count)
     }
 }

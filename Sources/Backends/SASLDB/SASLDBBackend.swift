@@ -19,6 +19,8 @@ import Glibc
 public final class SASLDBBackend: AuthBackend {
     public let name: String
     public let settings: SASLDBSettings
+    /// Checks running on this backend\'s threads, for metrics.
+    private let activity = BackendActivity()
     private var sasldb: SASLDBSettings { settings }
     private let pool: NIOThreadPool
     private let logger: Logger
@@ -43,7 +45,7 @@ public final class SASLDBBackend: AuthBackend {
 
     public func evaluate(_ lookup: SASLDBKey, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
         if let answer = answerNow(lookup, password: password) { return then(answer) }
-        pool.answer(worker: "sasldb worker", then: then) { BackendAnswer(verdict: self.checkBlocking(lookup, password: password)) }
+        pool.answer(worker: "sasldb worker", activity: activity, then: then) { BackendAnswer(verdict: self.checkBlocking(lookup, password: password)) }
     }
 
     /// Answers from the snapshot while the inotify watch proves the file unchanged.
@@ -157,5 +159,9 @@ public final class SASLDBBackend: AuthBackend {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+
+    public func status() -> BackendStatus {
+        BackendStatus(running: activity.count)
     }
 }
