@@ -103,8 +103,13 @@ start_before() {
   local name=$1-before
   [ -n "$BASELINE_BIN" ] || return 0
   sed "s|$TMP/$1/|$TMP/$name/|g" "$2" >"$TMP/$name.yaml"
-  "$BASELINE_BIN" check-config --config "$TMP/$name.yaml" >"$TMP/$name.check" 2>&1 ||
-    { cat "$TMP/$name.check" >&2; die "authmuxd of BASELINE=$BASELINE rejects the configuration $TMP/$name.yaml (above)"; }
+  if ! "$BASELINE_BIN" check-config --config "$TMP/$name.yaml" >"$TMP/$name.check" 2>&1; then
+    # A scenario for something the baseline does not have (a backend added since): measured
+    # without it, and the report says nothing of a baseline.
+    say "the authmuxd of BASELINE=$BASELINE rejects this scenario's configuration ($(grep -m1 -i error "$TMP/$name.check" || true)); measuring without it"
+    BASELINE_BIN="" BASELINE_SHA=""
+    return 0
+  fi
   start_daemon "$name" "$TMP/$name/mux" "$TMP/$name.log" "$BASELINE_BIN" --config "$TMP/$name.yaml" --foreground
 }
 
