@@ -136,37 +136,27 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// `scratch` is the thread's read buffer, wiped before this returns.
     func serveOnAcceptThread(scratch: inout ByteBuffer) {
         feed { $0.start() }
-        // One-shot doors need one read. A door that keeps its connection is followed while its
-        // client keeps pace: a client that asks once and hangs up (Exim on Dovecot's door) is
-        // served to its end here; one that goes quiet (Postfix between logins), that keeps
-        // talking, or whose check waits for a backend's thread goes to SwiftNIO.
-        for _ in 0..<(oneShot ? 1 : Self.persistentReads) {
-            guard case .socket(let fd) = lock.withLock({ transport }) else { return }
-            scratch.clear()
-            var outcome = read(fd, into: &scratch)
-            if outcome == .wouldBlock {
-                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
-            }
-            switch outcome {
-            case .received:
-                feed { $0.receive(scratch) }
-                scratch.wipe()
-            case .ended, .failed:
-                // A reset is as final as an orderly end.
-                feed { $0.inputEnded() }
-            case .wouldBlock:
-                // Nothing yet: the channel waits for the rest under the read deadline.
-                return settle()
-            }
-            guard lock.withLock({ inFlight.isEmpty }) else { break }
+        guard oneShot else { return settle() }
+        guard case .socket(let fd) = lock.withLock({ transport }) else { return }
+        scratch.clear()
+        var outcome = read(fd, into: &scratch)
+        if outcome == .wouldBlock {
+            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
+        }
+        switch outcome {
+        case .received:
+            feed { $0.receive(scratch) }
+            scratch.wipe()
+        case .ended, .failed:
+            // A reset is as final as an orderly end.
+            feed { $0.inputEnded() }
+        case .wouldBlock:
+            // Nothing yet: the channel waits for the rest under the read deadline.
+            break
         }
         settle()
     }
-
-    /// Reads an accept thread gives a door that keeps its connection before SwiftNIO takes it:
-    /// the client's request, then its end (Exim writes its handshake and request at once).
-    static var persistentReads: Int { 3 }
 
     private enum ReadOutcome { case received, ended, wouldBlock, failed }
 
