@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""One SMTP AUTH, as a mail client does it, against a server on a TCP port or an MTA's
+"""One SMTP AUTH, as a mail client does it, against a server on a Unix socket or an MTA's
 "-bs" mode on standard input and output.
 
-usage: smtp-auth.py HOST:PORT|unix:PATH|--bs COMMAND... -- MECH USER PASSWORD
+usage: smtp-auth.py unix:PATH|--bs COMMAND... -- MECH USER PASSWORD
 Prints the server's EHLO AUTH line and its answer to the authentication; exit 0 for 235,
 1 for any other answer."""
 import base64
@@ -44,15 +44,11 @@ def main():
     if target[0] == "--bs":
         process = subprocess.Popen(target[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         smtp = Line(process.stdout, process.stdin)
-    elif target[0].startswith("unix:"):
+    else:
+        assert target[0].startswith("unix:"), target[0]
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.settimeout(30)
         connection.connect(target[0][5:])
-        stream = connection.makefile("rwb")
-        smtp = Line(stream, stream)
-    else:
-        host, port = target[0].rsplit(":", 1)
-        connection = socket.create_connection((host, int(port)), timeout=30)
         stream = connection.makefile("rwb")
         smtp = Line(stream, stream)
     code, greeting = smtp.reply()
