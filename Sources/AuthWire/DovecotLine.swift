@@ -16,66 +16,86 @@ public enum DovecotLine {
 
     static let majorVersion: [UInt8] = Array("1".utf8)
 
-    /// Splits `line` (without its LF) at TABs and reads the command.
+    /// Reads the command of `line` (without its LF) and its TAB-separated fields.
     public static func parse(_ line: ByteBufferView) -> DovecotLine {
         if line.isEmpty { return .empty }
-        let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-        let command = fields[0]
+        // A ByteBufferView is always contiguous; the copy is only there to satisfy the type.
+        if let parsed = line.withContiguousStorageIfAvailable({ parse($0, of: line) }) { return parsed }
+        return Array(line).withUnsafeBufferPointer { parse($0, of: line) }
+    }
+
+    /// `bytes` are `line`'s bytes: fields are read from them, and a field the result keeps
+    /// (a response, still base64) is cut from `line` at the same offsets.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, of line: ByteBufferView) -> DovecotLine {
+        var fields = DovecotFieldCursor(bytes)
+        func field(_ range: Range<Int>) -> Slice<UnsafeBufferPointer<UInt8>> { bytes[range] }
+        guard let command = fields.next().map(field) else { return .empty }
         if command.elementsEqual("VERSION".utf8) {
-            guard fields.count >= 3 else { return .violation("VERSION without its two numbers") }
-            return .version(supported: fields[1].elementsEqual(majorVersion))
+            guard let major = fields.next(), fields.next() != nil else { return .violation("VERSION without its two numbers") }
+            return .version(supported: field(major).elementsEqual(majorVersion))
         }
         if command.elementsEqual("CPID".utf8) {
-            guard fields.count >= 2 else { return .violation("CPID without a process id") }
+            guard fields.next() != nil else { return .violation("CPID without a process id") }
             return .cpid
         }
         if command.elementsEqual("AUTH".utf8) {
-            return auth(fields)
+            return auth(&fields, bytes, line)
         }
         if command.elementsEqual("CONT".utf8) {
-            guard fields.count >= 2, let id = requestID(fields[1]) else { return .violation("CONT without a request id") }
-            return .cont(id: id, data: fields.count >= 3 ? fields[2] : ByteBufferView())
+            guard let id = fields.next().flatMap({ requestID(field($0)) }) else { return .violation("CONT without a request id") }
+            let data = fields.next().map { view(line, $0) } ?? ByteBufferView()
+            return .cont(id: id, data: data)
         }
         if command.elementsEqual("CANCEL".utf8) {
-            guard fields.count >= 2, let id = requestID(fields[1]) else { return .violation("CANCEL without a request id") }
+            guard let id = fields.next().flatMap({ requestID(field($0)) }) else { return .violation("CANCEL without a request id") }
             return .cancel(id: id)
         }
         return .violation("unknown command \(printable(command))")
     }
 
-    private static func auth(_ fields: [ByteBufferView]) -> DovecotLine {
-        guard fields.count >= 3, let id = requestID(fields[1]) else { return .violation("AUTH without a request id and mechanism") }
-        guard let mechanism = DovecotMechanism(name: fields[2]) else {
-            return .violation("unsupported mechanism \(printable(fields[2]))")
+    private static func auth(_ fields: inout DovecotFieldCursor, _ bytes: UnsafeBufferPointer<UInt8>, _ line: ByteBufferView) -> DovecotLine {
+        guard let id = fields.next().flatMap({ requestID(bytes[$0]) }), let name = fields.next() else {
+            return .violation("AUTH without a request id and mechanism")
+        }
+        guard let mechanism = DovecotMechanism(name: bytes[name]) else {
+            return .violation("unsupported mechanism \(printable(bytes[name]))")
         }
         var request = DovecotAuthRequest(id: id, mechanism: mechanism)
         var remoteIP: [UInt8]?
         var remotePort: [UInt8]?
-        for parameter in fields.dropFirst(3) {
+        while let parameter = fields.next() {
             // Flags (`secured`, `nologin`, `no-penalty`, …) and parameters the door has no use
             // for are ignored, as the protocol asks.
-            guard let equals = parameter.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let key = parameter[parameter.startIndex..<equals]
-            let value = parameter[(equals + 1)...]
+            guard let equals = bytes[parameter].firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = bytes[parameter.lowerBound..<equals]
+            let value = (equals + 1)..<parameter.upperBound
             if key.elementsEqual("resp".utf8) {
-                request.response = value.isEmpty ? nil : value
+                request.response = value.isEmpty ? nil : view(line, value)
             } else if key.elementsEqual("service".utf8) {
-                request.service = DovecotEscaping.unescape(value)
+                request.service = DovecotEscaping.unescape(bytes[value])
             } else if key.elementsEqual("rip".utf8) {
-                remoteIP = DovecotEscaping.unescape(value)
+                remoteIP = DovecotEscaping.unescape(bytes[value])
             } else if key.elementsEqual("rport".utf8) {
-                remotePort = DovecotEscaping.unescape(value)
+                remotePort = DovecotEscaping.unescape(bytes[value])
             }
         }
         if var address = remoteIP, !address.isEmpty {
-            if let remotePort, !remotePort.isEmpty { address += [UInt8(ascii: ";")] + remotePort }
+            if let remotePort, !remotePort.isEmpty {
+                address.append(UInt8(ascii: ";"))
+                address.append(contentsOf: remotePort)
+            }
             request.clientAddress = address
         }
         return .auth(request)
     }
 
+    /// The part of `line` at `offsets` from its start.
+    private static func view(_ line: ByteBufferView, _ offsets: Range<Int>) -> ByteBufferView {
+        line[(line.startIndex + offsets.lowerBound)..<(line.startIndex + offsets.upperBound)]
+    }
+
     /// A request id: decimal digits that fit 32 bits.
-    static func requestID(_ field: ByteBufferView) -> UInt32? {
+    static func requestID<Field: Collection>(_ field: Field) -> UInt32? where Field.Element == UInt8 {
         guard !field.isEmpty, field.count <= 10 else { return nil }
         var value: UInt64 = 0
         for digit in field {
@@ -86,7 +106,7 @@ public enum DovecotLine {
     }
 
     /// A client's word for a log line: printable ASCII, at most 32 bytes, the rest as `?`.
-    static func printable(_ field: ByteBufferView) -> String {
+    static func printable<Field: Collection>(_ field: Field) -> String where Field.Element == UInt8 {
         let shown = field.prefix(32).map { $0 >= 0x20 && $0 < 0x7F ? Character(UnicodeScalar($0)) : "?" }
         return "\"" + String(shown) + (field.count > 32 ? "…" : "") + "\""
     }
