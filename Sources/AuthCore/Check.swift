@@ -23,9 +23,4 @@ public struct Check: Sendable {
         self.cacheKey = cacheKey
         self.throttleKeys = throttleKeys
     }
-
-    /// What each backend was asked, for the log line: `mailusers: alice@example.com; system: alice`.
-    public var askedText: String {
-        questions.map { "\($0.backend): \($0.shown)" }.joined(separator: "; ")
-    }
 }

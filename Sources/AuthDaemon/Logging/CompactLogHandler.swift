@@ -27,62 +27,100 @@ struct CompactLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Built as bytes and handed to the sink as bytes: this runs for every check, and building
+    /// the line as a String (interpolated timestamp, appends, a UTF-8 copy into the sink) cost
+    /// about a tenth of a check's instructions on the Dovecot door.
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var line = Self.timestamp()
-        line += " "
-        line += event.level.rawValue
-        line += " "
-        line += Self.escaped(event.message.description)
-        for key in merged.keys.sorted() {
-            line += " "
-            line += key
-            line += "="
-            line += Self.quoted("\(merged[key]!)")
+        var line: [UInt8] = []
+        line.reserveCapacity(320)
+        Self.appendTimestamp(to: &line)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(UInt8(ascii: " "))
+        Self.appendEscaped(event.message.description, to: &line)
+        let provided = metadataProvider?.get() ?? [:]
+        if !metadata.isEmpty || !provided.isEmpty || event.metadata?.isEmpty == false {
+            var merged = metadata
+            merged.merge(provided) { _, new in new }
+            if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+            for key in merged.keys.sorted() {
+                line.append(UInt8(ascii: " "))
+                line.append(contentsOf: key.utf8)
+                line.append(UInt8(ascii: "="))
+                Self.appendQuoted("\(merged[key]!)".utf8, to: &line)
+            }
         }
         sink.append(line, urgent: event.level >= .warning)
     }
 
-    private static let secondCache = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
+    /// The date and time to the second, as bytes, remade once a second.
+    private static let secondCache = NIOLockedValueBox<(second: Int, text: [UInt8])>((-1, []))
 
-    static func timestamp() -> String {
+    /// `2026-11-24T16:45:01.123Z`, UTC.
+    static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let second = now.tv_sec
-        let prefix: String = secondCache.withLockedValue { cache in
-            if cache.second == second { return cache.text }
-            var seconds = second
-            var parts = tm()
-            gmtime_r(&seconds, &parts)
-            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-            let text = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
-            cache = (second, text)
-            return text
+        secondCache.withLockedValue { cache in
+            if cache.second != second {
+                var seconds = second
+                var parts = tm()
+                gmtime_r(&seconds, &parts)
+                var text: [UInt8] = []
+                appendDigits(Int(parts.tm_year) + 1900, count: 4, to: &text)
+                text.append(UInt8(ascii: "-"))
+                appendDigits(Int(parts.tm_mon) + 1, count: 2, to: &text)
+                text.append(UInt8(ascii: "-"))
+                appendDigits(Int(parts.tm_mday), count: 2, to: &text)
+                text.append(UInt8(ascii: "T"))
+                appendDigits(Int(parts.tm_hour), count: 2, to: &text)
+                text.append(UInt8(ascii: ":"))
+                appendDigits(Int(parts.tm_min), count: 2, to: &text)
+                text.append(UInt8(ascii: ":"))
+                appendDigits(Int(parts.tm_sec), count: 2, to: &text)
+                cache = (second, text)
+            }
+            line.append(contentsOf: cache.text)
         }
-        let millis = now.tv_nsec / 1_000_000
-        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(prefix).\(fraction)Z"
+        line.append(UInt8(ascii: "."))
+        appendDigits(now.tv_nsec / 1_000_000, count: 3, to: &line)
+        line.append(UInt8(ascii: "Z"))
     }
 
-    static func escaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
+    /// `value` (negative counts as 0) in decimal, zero-padded to `count` digits, or more if it
+    /// needs them. Written out by hand because String(value) costs an allocation per number.
+    static func appendDigits(_ value: Int, count: Int = 1, to line: inout [UInt8]) {
+        var rest = max(value, 0)
+        var scale = 1
+        var width = 1
+        while scale <= rest / 10 {
+            scale *= 10
+            width += 1
+        }
+        if width < count { line.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - width)) }
+        while scale > 0 {
+            line.append(UInt8(ascii: "0") + UInt8(rest / scale))
+            rest %= scale
+            scale /= 10
+        }
+    }
+
+    /// Appends a message with control characters escaped, so no message can forge a second
+    /// line. Control characters are all ASCII, so escaping bytes is escaping scalars.
+    static func appendEscaped(_ text: String, to line: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return line.append(contentsOf: bytes) }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\n"): line.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): line.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): line.append(contentsOf: "\\t".utf8)
+                case 0..<0x20, 0x7F: line.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
+                default: line.append(byte)
                 }
             }
         }
-        return out
     }
 
     static func quoted(_ value: String) -> String {
@@ -103,23 +141,31 @@ struct CompactLogHandler: LogHandler {
     /// (see `ServerContext.logCheck`) and walking `Character`s costs a grapheme break per
     /// character; bytes from 0x80 up (the rest of any UTF-8 sequence) pass unchanged.
     static func appendQuoted<Bytes: Collection>(_ value: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
+        if let done: Void = value.withContiguousStorageIfAvailable({ appendQuoted($0, to: &out) }) { return done }
+        Array(value).withUnsafeBufferPointer { appendQuoted($0, to: &out) }
+    }
+
+    /// The same on contiguous bytes: runs of plain bytes are copied whole, since a check line
+    /// appended byte by byte cost a uniqueness check per byte.
+    static func appendQuoted(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard needsQuotes(value) else { return out.append(contentsOf: value) }
         let backslash = UInt8(ascii: "\\")
         out.append(UInt8(ascii: "\""))
-        for byte in value {
+        var plainFrom = 0
+        for index in value.indices {
+            let byte = value[index]
+            guard byte < 0x20 || byte == 0x7F || byte == backslash || byte == UInt8(ascii: "\"") else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: value[plainFrom..<index]))
+            plainFrom = index + 1
             switch byte {
-            case backslash, UInt8(ascii: "\""):
-                out.append(backslash)
-                out.append(byte)
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
-                out.append(backslash)
-                out.append(byte == UInt8(ascii: "\n") ? UInt8(ascii: "n") : byte == UInt8(ascii: "\r") ? UInt8(ascii: "r") : UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
-            default:
-                out.append(byte)
+            case backslash, UInt8(ascii: "\""): out.append(contentsOf: [backslash, byte])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [backslash, UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [backslash, UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [backslash, UInt8(ascii: "t")])
+            default: out.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
             }
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[plainFrom...]))
         out.append(UInt8(ascii: "\""))
     }
 }

@@ -30,9 +30,9 @@ final class LogSink: Sendable {
     }
 
     /// Appends one line (without its newline); `urgent` writes it out immediately.
-    func append(_ line: String, urgent: Bool) {
+    func append(_ line: [UInt8], urgent: Bool) {
         let batch: [UInt8]? = pending.withLockedValue { buffer in
-            buffer.append(contentsOf: line.utf8)
+            buffer.append(contentsOf: line)
             buffer.append(UInt8(ascii: "\n"))
             guard urgent || buffer.count >= Self.flushThreshold else { return nil }
             defer { buffer.removeAll(keepingCapacity: true) }

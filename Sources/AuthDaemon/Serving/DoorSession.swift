@@ -436,8 +436,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         }
         // Logged once the answer is out (usually): the client need not wait for the line.
         context.logCheck(
-            check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName,
-            clientAddress: check.request.clientAddress?.text)
+            check: check, outcome: outcome, started: started, protocolName: protocolName == .saslauthd ? nil : protocolName)
         let untracked = lock.withLock { () -> UInt64? in
             completing -= 1
             guard completing == 0, trackerClosePending else { return nil }

@@ -12,36 +12,38 @@ extension ServerContext {
     /// as metadata: building, merging and sorting a metadata dictionary per check cost about a
     /// tenth of a cache hit's CPU. The output is the same line either way.
     func logCheck(
-        check: Check, outcome: CheckOutcome, started: NIODeadline, protocolName: ListenerProtocol? = nil, clientAddress: String? = nil
+        check: Check, outcome: CheckOutcome, started: NIODeadline, protocolName: ListenerProtocol? = nil
     ) {
         guard logger.logLevel <= .info else { return }
         let elapsed = NIODeadline.now() - started
         // Built as bytes: identities are bytes already, and appending them quoted costs no
         // String per field (see CompactLogHandler.appendQuoted).
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        line.append(contentsOf: "check".utf8)
-        func field<Value: Collection>(_ key: StaticString, _ value: Value) where Value.Element == UInt8 {
-            line.append(UInt8(ascii: " "))
-            key.withUTF8Buffer { line.append(contentsOf: $0) }
-            line.append(UInt8(ascii: "="))
-            CompactLogHandler.appendQuoted(value, to: &line)
-        }
+        var line = LogLineBuilder(message: "check")
         // Alphabetical, as CompactLogHandler orders metadata keys.
-        if !check.questions.isEmpty { field("asked", check.askedText.utf8) }
-        field("backend", (outcome.backend ?? "-").utf8)
-        if outcome.cached { field("cached", "yes".utf8) }
-        if let clientAddress { field("client", clientAddress.utf8) }
-        if outcome.delay > .zero { field("delay_ms", "\(outcome.delay.nanoseconds / 1_000_000)".utf8) }
-        if let protocolName { field("protocol", protocolName.rawValue.utf8) }
-        field("realm", check.identity.realm.bytes)
-        field("result", outcome.result.rawValue.utf8)
-        if let route = outcome.route { field("route", "\(route)".utf8) }
-        field("service", check.prepared.service.bytes)
-        if let key = outcome.throttledBy { field("throttle", key.logName.utf8) }
-        field("time_ms", "\(Double(elapsed.nanoseconds / 1000) / 1000)".utf8)
-        if outcome.result != .ok || traceNormalization { field("trail", outcome.trailText.utf8) }
-        field("user", check.identity.user.bytes)
-        logger.info(Logger.Message(stringLiteral: String(decoding: line, as: UTF8.self)))
+        if !check.questions.isEmpty {
+            // What each backend was asked: `mailusers: alice@example.com; system: alice`.
+            var asked: [UInt8] = []
+            for (index, question) in check.questions.enumerated() {
+                if index > 0 { asked.append(contentsOf: "; ".utf8) }
+                asked.append(contentsOf: question.backend.utf8)
+                asked.append(contentsOf: ": ".utf8)
+                asked.append(contentsOf: question.shown.utf8)
+            }
+            line.quoted("asked", asked)
+        }
+        line.quoted("backend", outcome.backend ?? "-")
+        if outcome.cached { line.quoted("cached", "yes") }
+        if let clientAddress = check.request.clientAddress { line.quoted("client", clientAddress.bytes) }
+        if outcome.delay > .zero { line.number("delay_ms", Int(outcome.delay.nanoseconds / 1_000_000)) }
+        if let protocolName { line.quoted("protocol", protocolName.rawValue) }
+        line.quoted("realm", check.identity.realm.bytes)
+        line.quoted("result", outcome.result.rawValue)
+        if let route = outcome.route { line.number("route", route) }
+        line.quoted("service", check.prepared.service.bytes)
+        if let key = outcome.throttledBy { line.quoted("throttle", key.logName) }
+        line.milliseconds("time_ms", microseconds: Int(elapsed.nanoseconds / 1000))
+        if outcome.result != .ok || traceNormalization { line.quoted("trail", outcome.trailText) }
+        line.quoted("user", check.identity.user.bytes)
+        logger.info(Logger.Message(stringLiteral: String(decoding: line.bytes, as: UTF8.self)))
     }
 }
