@@ -53,6 +53,19 @@ struct CompactLogHandler: LogHandler {
         sink.append(line, urgent: event.level >= .warning)
     }
 
+    /// A line with no metadata whose message is bytes already (the check line): the same
+    /// output as `log(event:)` would make of it.
+    func write(level: Logger.Level, message: [UInt8]) {
+        var line: [UInt8] = []
+        line.reserveCapacity(message.count + 40)
+        Self.appendTimestamp(to: &line)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: level.rawValue.utf8)
+        line.append(UInt8(ascii: " "))
+        message.withUnsafeBufferPointer { Self.appendEscaped($0, to: &line) }
+        sink.append(line, urgent: level >= .warning)
+    }
+
     /// The date and time to the second, as bytes, remade once a second.
     private static let secondCache = NIOLockedValueBox<(second: Int, text: [UInt8])>((-1, []))
 
@@ -109,18 +122,46 @@ struct CompactLogHandler: LogHandler {
     /// line. Control characters are all ASCII, so escaping bytes is escaping scalars.
     static func appendEscaped(_ text: String, to line: inout [UInt8]) {
         var text = text
-        text.withUTF8 { bytes in
-            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return line.append(contentsOf: bytes) }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\n"): line.append(contentsOf: "\\n".utf8)
-                case UInt8(ascii: "\r"): line.append(contentsOf: "\\r".utf8)
-                case UInt8(ascii: "\t"): line.append(contentsOf: "\\t".utf8)
-                case 0..<0x20, 0x7F: line.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
-                default: line.append(byte)
-                }
+        text.withUTF8 { appendEscaped($0, to: &line) }
+    }
+
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to line: inout [UInt8]) {
+        guard hasControlCharacter(bytes) else { return line.append(contentsOf: bytes) }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\n"): line.append(contentsOf: "\\n".utf8)
+            case UInt8(ascii: "\r"): line.append(contentsOf: "\\r".utf8)
+            case UInt8(ascii: "\t"): line.append(contentsOf: "\\t".utf8)
+            case 0..<0x20, 0x7F: line.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
+            default: line.append(byte)
             }
         }
+    }
+
+    /// Whether `bytes` hold a byte below 0x20 or 0x7F, eight bytes at a time: every log line is
+    /// scanned, and byte by byte the scan cost more than building the check line's fields.
+    /// For each byte b of a word, (b - 0x20) borrows into the top bit only when b < 0x20, and
+    /// (b ^ 0x7F) - 0x01 only when b == 0x7F; `& ~word` keeps bytes whose own top bit is clear.
+    /// (A borrow can only mark a byte to the left of a true hit, so the answer is exact.)
+    static func hasControlCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let below = (word &- ones &* 0x20) & ~word & high
+                let delete = ((word ^ (ones &* 0x7F)) &- ones) & ~(word ^ (ones &* 0x7F)) & high
+                if below | delete != 0 { return true }
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            if bytes[index] < 0x20 || bytes[index] == 0x7F { return true }
+            index += 1
+        }
+        return false
     }
 
     static func quoted(_ value: String) -> String {

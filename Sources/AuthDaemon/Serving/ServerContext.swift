@@ -20,4 +20,25 @@ struct ServerContext: Sendable {
     /// client costs an accept thread at most this, once. Tests that must know which path a
     /// request takes lengthen it, so a test machine's scheduling cannot change the path.
     var acceptPatience: Int32 = 1
+
+    /// The daemon's own handler when the logger has it, with no metadata to merge: the check
+    /// line, built as bytes already, then goes to it as bytes (see `logCheck`). nil under any
+    /// other handler (the tests' no-op one), which gets the line through swift-log.
+    let checkLineHandler: CompactLogHandler?
+
+    init(
+        active: ActiveEngine, logger: Logger, traceNormalization: Bool, group: any EventLoopGroup, budget: ConnectionBudget,
+        tracker: ConnectionTracker, counters: ServingCounters, acceptPatience: Int32 = 1
+    ) {
+        self.active = active
+        self.logger = logger
+        self.traceNormalization = traceNormalization
+        self.group = group
+        self.budget = budget
+        self.tracker = tracker
+        self.counters = counters
+        self.acceptPatience = acceptPatience
+        let handler = logger.handler as? CompactLogHandler
+        self.checkLineHandler = handler.flatMap { $0.metadata.isEmpty && $0.metadataProvider == nil ? $0 : nil }
+    }
 }
