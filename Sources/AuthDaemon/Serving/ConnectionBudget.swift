@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// The open connections of all listeners, against `limits.max_connections`.
 ///
@@ -19,9 +20,8 @@ final class ConnectionBudget: Sendable {
         var waiters: [@Sendable () -> Void] = []
         var lastWarning: NIODeadline?
         var pausesSinceWarning = 0
-        /// Idle connections: the order they became idle in, and how to close each.
-        var idle: [UInt64: (order: UInt64, evict: @Sendable () -> Void)] = [:]
-        var idleOrder: UInt64 = 0
+        /// Connections that may become idle: every one handed to SwiftNIO, until it ends.
+        var marks: [UInt64: IdleMark] = [:]
         /// Connections closed to make room whose slot has not come back yet: one newcomer seen
         /// by several accept threads at once is worth one eviction, not one per thread.
         var evictionsPending = 0
@@ -63,30 +63,50 @@ final class ConnectionBudget: Sendable {
         for wake in waiters { wake() }
     }
 
-    /// Marks connection `id` as waiting for its request: it may be closed to make room.
-    func markIdle(_ id: UInt64, evict: @escaping @Sendable () -> Void) {
-        state.withLockedValue { state in
-            guard state.idle[id] == nil else { return }
-            state.idleOrder += 1
-            state.idle[id] = (state.idleOrder, evict)
-        }
+    /// The idle clock: a mark's `since` is taken from it, so the oldest idle has the lowest.
+    private let idleClock = Atomic<UInt64>(0)
+
+    /// Connection `id` may become idle from now on, and is closed through `mark.evict`.
+    func register(_ id: UInt64, _ mark: IdleMark) {
+        state.withLockedValue { $0.marks[id] = mark }
     }
 
-    /// Connection `id` has a request under way, or has closed.
-    func markBusy(_ id: UInt64) {
-        state.withLockedValue { _ = $0.idle.removeValue(forKey: id) }
+    /// Connection `id` has ended.
+    func unregister(_ id: UInt64) {
+        _ = state.withLockedValue { $0.marks.removeValue(forKey: id) }
+    }
+
+    /// The connection waits for its client: it may be closed to make room. Keeps the time it
+    /// first became idle.
+    func markIdle(_ mark: IdleMark) {
+        guard mark.since.load(ordering: .relaxed) == 0 else { return }
+        mark.since.store(idleClock.wrappingAdd(1, ordering: .relaxed).newValue, ordering: .relaxed)
+    }
+
+    /// The connection has a request under way.
+    func markBusy(_ mark: IdleMark) {
+        mark.since.store(0, ordering: .relaxed)
     }
 
     /// Closes the connection that has been idle the longest, if any and if no earlier eviction's
     /// slot is still on its way back; true when one was closed. Its slot comes back when it has
-    /// closed, through `closed()`. A scan of the idle ones: it runs only when the budget is spent
-    /// and a client waits.
+    /// closed, through `closed()`. A scan of the marks: it runs only when the budget is spent
+    /// and a client waits. A connection that turned busy during the scan is left alone (the
+    /// caller looks again shortly).
     func evictOldestIdle() -> Bool {
         let evict = state.withLockedValue { state -> (@Sendable () -> Void)? in
-            guard state.evictionsPending == 0, let oldest = state.idle.min(by: { $0.value.order < $1.value.order }) else { return nil }
-            state.idle[oldest.key] = nil
+            guard state.evictionsPending == 0 else { return nil }
+            var oldest: (since: UInt64, mark: IdleMark)?
+            for mark in state.marks.values {
+                let since = mark.since.load(ordering: .relaxed)
+                if since != 0, since < oldest?.since ?? .max { oldest = (since, mark) }
+            }
+            // Claimed, so no other eviction picks it: it counts as busy from now on.
+            guard let oldest, oldest.mark.since.compareExchange(expected: oldest.since, desired: 0, ordering: .relaxed).exchanged else {
+                return nil
+            }
             state.evictionsPending += 1
-            return oldest.value.evict
+            return oldest.mark.evict
         }
         guard let evict else { return false }
         evict()

@@ -66,8 +66,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// Registered with the tracker (and its id there): only once the connection outlives its
     /// accept thread, so one answered on the spot costs the tracker nothing.
     @exclusivity(unchecked) private var trackerID: UInt64?
-    /// Marked idle in the budget at least once, so it must be unmarked when it ends.
-    @exclusivity(unchecked) private var markedIdle = false
+    /// Its standing among the idle connections, once it is on a channel (registered with the
+    /// budget under `trackerID`, so unregistered when it ends).
+    @exclusivity(unchecked) private var idleMark: IdleMark?
     /// Answers sent whose log line is still being written, and whether the connection ended
     /// meanwhile (its place in the tracker is then given back after the line).
     @exclusivity(unchecked) private var completing = 0
@@ -273,17 +274,21 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     }
 
     private func updateIdle() {
-        let state = lock.withLock { () -> (any Channel, Bool)? in
-            guard case .channel(let channel) = transport else { return nil }
-            let idle = machine.isIdle
-            if idle { markedIdle = true }
-            return (channel, idle)
+        let state = lock.withLock { () -> (mark: IdleMark, idle: Bool)? in
+            guard case .channel(let channel) = transport, let id = trackerID, id != 0, !ended else { return nil }
+            if let idleMark { return (idleMark, machine.isIdle) }
+            let mark = IdleMark { channel.close(promise: nil) }
+            idleMark = mark
+            // Under the session's lock, so `end` cannot miss it (the budget never calls back
+            // into a session while it holds its own lock).
+            context.budget.register(id, mark)
+            return (mark, machine.isIdle)
         }
-        guard let (channel, idle) = state, let id = lock.withLock({ trackerID }) else { return }
-        if idle {
-            context.budget.markIdle(id) { channel.close(promise: nil) }
+        guard let state else { return }
+        if state.idle {
+            context.budget.markIdle(state.mark)
         } else {
-            context.budget.markBusy(id)
+            context.budget.markBusy(state.mark)
         }
     }
 
@@ -466,12 +471,12 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     /// Gives back what the connection held: its slot in the budget, its place in the tracker.
     private func end() {
-        let (first, id, wasIdle) = lock.withLock { () -> (Bool, UInt64?, Bool) in
+        let (first, id, marked) = lock.withLock { () -> (Bool, UInt64?, Bool) in
             defer { ended = true }
-            return (!ended, trackerID, markedIdle)
+            return (!ended, trackerID, idleMark != nil)
         }
         guard first else { return }
-        if wasIdle, let id { context.budget.markBusy(id) }
+        if marked, let id { context.budget.unregister(id) }
         tally?.closed()
         context.budget.closed()
         // A check's log line still being written: `complete` closes it in the tracker after.
