@@ -6,6 +6,7 @@ struct Authmuxd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authmuxd",
         abstract: "Answers saslauthd password checks from sasldb (and later PAM and LDAP) under one set of realm rules.",
+        version: BuildInfo.version,
         subcommands: [RunCommand.self, CheckConfigCommand.self, ExplainCommand.self, StatusCommand.self, UserCommand.self, PwCommand.self],
         defaultSubcommand: RunCommand.self
     )
