@@ -14,7 +14,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot soak deps-run deps-test deps-bench deps-deb clean deb man static-bins
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot soak deps-run deps-test deps-bench deps-deb clean deb man static-bins charts
 
 all: build
 
@@ -93,24 +93,33 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; bench/charts.py BENCHMARKS.md || rc=$$?; exit $$rc
+
+# BENCHMARKS.md's charts (bench/charts/*.svg) from its tables, after a section was rewritten.
+charts: deps-bench
+	bench/charts.py BENCHMARKS.md
 
 bench-pam: deps-bench
 	bench/pam.sh
+	bench/charts.py BENCHMARKS.md
 
 bench-ldap: deps-bench
 	bench/ldap.sh
+	bench/charts.py BENCHMARKS.md
 
 bench-dovecot: deps-bench
 	bench/dovecot.sh
+	bench/charts.py BENCHMARKS.md
 
 bench-passwd-file: deps-bench
 	bench/passwd-file.sh
+	bench/charts.py BENCHMARKS.md
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.
 soak: deps-bench
 	bench/soak.sh
+	bench/charts.py BENCHMARKS.md
 
 clean:
 	rm -rf .build .build-fuzz var
