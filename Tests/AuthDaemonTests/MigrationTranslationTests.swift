@@ -144,6 +144,16 @@ struct MigrationTranslationTests {
         #expect(translation.gaps.contains { $0.contains("own mechanism") })
     }
 
+    @Test func realmOnLoginIsQualifiedForPamAndNamedForSasldb() throws {
+        let pam = SaslauthdInstance(arguments: ["-a", "pam", "-r", "-m", "/run/saslauthd"])
+        let (pamTranslation, _) = try Self.translate(.init(instances: [pam]))
+        #expect(pamTranslation.yaml.contains("identity: qualified"))
+        #expect(pamTranslation.gaps.isEmpty, "\(pamTranslation.gaps)")
+        let sasldb = SaslauthdInstance(arguments: ["-a", "sasldb", "-r", "-m", "/run/saslauthd"])
+        let (sasldbTranslation, _) = try Self.translate(.init(instances: [sasldb]))
+        #expect(sasldbTranslation.gaps.contains { $0.hasPrefix("-r:") })
+    }
+
     @Test func withoutTheSaslGroupTheSocketGetsNone() throws {
         let instance = SaslauthdInstance(arguments: ["-a", "sasldb"])
         var input = SaslauthdTranslation.Input(instances: [instance])

@@ -13,7 +13,7 @@ struct SaslauthdProbe {
         var description: String {
             switch self {
             case .refused(let reason): return reason
-            case .noAnswer(let path): return "\(path) closed the connection without an answer"
+            case .noAnswer(let path): return "\(path) gave no answer (closed, or none within the time limit)"
             }
         }
     }
@@ -39,6 +39,10 @@ struct SaslauthdProbe {
                 }
             }
         defer { request.wipe() }
+        // A saslauthd whose workers are all stuck must not hang the comparison: the connection
+        // is closed after `timeout`, which ends the read below without an answer.
+        let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
+        defer { deadline.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(request)
             var received = ByteBuffer()

@@ -270,6 +270,14 @@ struct SaslauthdTranslation {
             block.line("type: passwd-file", indent: 4)
             block.line("path: \"/etc/authmux/%d/passwd\"", indent: 4)
         }
+        if options.realmOnLogin && (mechanism == "sasldb" || mechanism == "ldap") {
+            // -r rewrote the login before the mechanism saw it; what that meant depends on the store.
+            let text = mechanism == "sasldb"
+                ? "-r: saslauthd looked up user@realm as the user name within the realm; authmux's sasldb backend always asks (user, realm), so entries written as user@realm by saslpasswd2 need their users renamed"
+                : "-r: saslauthd's %u held user@realm; check the filter's tokens against authmux's (%u, %U, %d, %r: authmux.yaml(5), type: ldap)"
+            gaps.append(text)
+            block.comment("NO EQUIVALENT: " + text, indent: 4)
+        }
         var name = type == "passwd-file" ? "placeholder" : mechanism
         if let existing = backends.first(where: { $0.signature == signature }) {
             chain.append(existing.name)
