@@ -219,6 +219,7 @@ struct SaslauthdTranslation {
             block.comment("-a sasldb (\(instance.source)): saslauthd reads libsasl2's /etc/sasldb2, keyed by (user, realm), as authmux does", indent: 2)
             block.line("type: sasldb", indent: 4)
             block.line("path: /etc/sasldb2", indent: 4)
+            writeThreads(options, into: &block, range: 1...64)
         case "pam", "shadow", "getpwent", "kerberos5", "kerberos":
             type = "pam"
             switch mechanism {
@@ -269,6 +270,7 @@ struct SaslauthdTranslation {
             gap("\(what). This placeholder backend, one passwd-file per realm that does not exist yet, accepts nobody until `authmuxd user add --file /etc/authmux/<realm>/passwd USER` fills it or another backend replaces it", indent: 2)
             block.line("type: passwd-file", indent: 4)
             block.line("path: \"/etc/authmux/%d/passwd\"", indent: 4)
+            writeThreads(options, into: &block, range: 1...64)
         }
         if options.realmOnLogin && (mechanism == "sasldb" || mechanism == "ldap") {
             // -r rewrote the login before the mechanism saw it; what that meant depends on the store.
