@@ -124,6 +124,20 @@ struct MigrateCommandTests {
             #expect(differs.termination == .exited(1), "\(differs)")
             #expect(differs.stdout.contains("DIFFER line 6: ALICE realm example.com service smtp"), "\(differs)")
             #expect(differs.stdout.contains("1 of 5 answers differ"), "\(differs)")
+
+            // A running authmuxd on the translation (its socket and sasldb moved to the test's,
+            // since it runs outside saslauthd's namespace) agrees too.
+            let served = translated.stdout
+                .replacingOccurrences(of: "path: \"\(run)/mux\"", with: "path: \"\(sandbox.socketPath)\"")
+                .replacingOccurrences(of: "path: /etc/sasldb2", with: "path: \(sandbox.sasldbPath)")
+            let servedConfig = try sandbox.write(served, to: "served.yaml")
+            try await TestDaemon.with(configPath: servedConfig, socketPath: sandbox.socketPath) { _ in
+                let running = try await ProcessRunner.run(authmuxd, [
+                    "migrate", "--check", "--logins", logins, "--saslauthd-socket", saslauthd.socketPath, "--authmux-socket", sandbox.socketPath,
+                ])
+                #expect(running.termination == .exited(0), "\(running)")
+                #expect(running.stdout.contains("with authmuxd on \(sandbox.socketPath)") && running.stdout.contains("all 5 answers agree"), "\(running)")
+            }
             await saslauthd.stop()
         }
     }

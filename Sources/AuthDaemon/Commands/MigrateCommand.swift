@@ -23,9 +23,9 @@ struct MigrateCommand: AsyncParsableCommand {
             Comments in the output say where each setting came from and what has no equivalent \
             (also listed on standard error). \
             With --check, each line of --logins FILE (`user realm password service`, `-` for no \
-            realm) is asked of saslauthd's socket and of authmux's configuration (--config, or \
-            the translation); passwords are never printed; the exit status is 1 when an answer \
-            differs.
+            realm) is asked of saslauthd's socket and of authmux: its configuration (--config, or \
+            the translation) in this process, or a running authmuxd (--authmux-socket); \
+            passwords are never printed; the exit status is 1 when an answer differs.
             """
     )
 
@@ -56,13 +56,19 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("For --check: compare with this authmux configuration instead of the translation.", valueName: "FILE"))
     var config: String?
 
+    @Option(name: .customLong("authmux-socket"), help: ArgumentHelp("For --check: ask a running authmuxd on this socket instead of the configuration, in this process.", valueName: "PATH"))
+    var authmuxSocket: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A saslauthd command line, after --.", valueName: "saslauthd-option"))
     var saslauthdArguments: [String] = []
 
     func validate() throws {
         if check && logins == nil { throw ValidationError("--check needs --logins FILE") }
-        if !check && (logins != nil || saslauthdSocket != nil || config != nil) {
-            throw ValidationError("--logins, --saslauthd-socket and --config go with --check")
+        if !check && (logins != nil || saslauthdSocket != nil || config != nil || authmuxSocket != nil) {
+            throw ValidationError("--logins, --saslauthd-socket, --config and --authmux-socket go with --check")
+        }
+        if config != nil && authmuxSocket != nil {
+            throw ValidationError("--config or --authmux-socket: a running authmuxd has its own configuration")
         }
     }
 
@@ -92,6 +98,48 @@ struct MigrateCommand: AsyncParsableCommand {
     // MARK: --check
 
     private func compare(_ translation: SaslauthdTranslation) async throws {
+        guard let socket = saslauthdSocket ?? translation.listenerPaths.first else {
+            Console.error("authmuxd migrate: no saslauthd socket; pass --saslauthd-socket PATH")
+            throw ExitCode(2)
+        }
+        let tests = try readLogins()
+        let authmux: any LoginProbe
+        let authmuxName: String
+        var engine: AuthEngine?
+        if let authmuxSocket {
+            authmux = SaslauthdProbe(socketPath: authmuxSocket)
+            authmuxName = "authmuxd on \(authmuxSocket)"
+        } else {
+            let built = try await makeEngine(translation)
+            engine = built.engine
+            authmux = EngineProbe(engine: built.engine)
+            authmuxName = "authmux (\(built.file), in this process)"
+        }
+        let saslauthd = SaslauthdProbe(socketPath: socket)
+        Console.out("comparing saslauthd on \(socket) with \(authmuxName), \(tests.count) login(s); passwords are not shown")
+        var differing = 0
+        var failed = false
+        for test in tests {
+            do {
+                let theirs = try await saslauthd.ask(test).answer
+                let ours = try await authmux.ask(test)
+                let agree = SaslauthdCodec.isSuccess(theirs) == SaslauthdCodec.isSuccess(ours.answer)
+                if !agree { differing += 1 }
+                Console.out("\(agree ? "agree " : "DIFFER") \(test.label): saslauthd \(theirs), authmux \(ours.answer)\(ours.detail.map { " (\($0))" } ?? "")")
+            } catch {
+                failed = true
+                Console.error("authmuxd migrate: \(test.label): \(error)")
+                break
+            }
+        }
+        await engine?.shutdown()
+        if failed { throw ExitCode(2) }
+        Console.out(differing == 0 ? "all \(tests.count) answers agree" : "\(differing) of \(tests.count) answers differ")
+        if differing > 0 { throw ExitCode(1) }
+    }
+
+    /// The engine of --config or of the translation, refused as the daemon would refuse it.
+    private func makeEngine(_ translation: SaslauthdTranslation) async throws -> (engine: AuthEngine, file: String) {
         let config: AuthmuxConfig
         do {
             if let path = self.config {
@@ -103,11 +151,6 @@ struct MigrateCommand: AsyncParsableCommand {
             Console.error("authmuxd migrate: invalid configuration: \(error)")
             throw ExitCode(2)
         }
-        guard let socket = saslauthdSocket ?? translation.listenerPaths.first else {
-            Console.error("authmuxd migrate: no saslauthd socket; pass --saslauthd-socket PATH")
-            throw ExitCode(2)
-        }
-        let tests = try readLogins()
         var logger = Logger(label: "authmuxd")
         logger.logLevel = .critical
         let engine = try AuthEngine(config: config, logger: logger)
@@ -117,29 +160,7 @@ struct MigrateCommand: AsyncParsableCommand {
             await engine.shutdown()
             throw ExitCode(2)
         }
-        let probe = EngineProbe(engine: engine)
-        let saslauthd = SaslauthdProbe(socketPath: socket)
-        Console.out("comparing saslauthd on \(socket) with authmux (\(config.file)), \(tests.count) login(s); passwords are not shown")
-        var differing = 0
-        var failure: (any Error)?
-        for test in tests {
-            let theirs: String
-            do {
-                theirs = try await saslauthd.ask(test)
-            } catch {
-                failure = error
-                Console.error("authmuxd migrate: \(test.label): saslauthd on \(socket): \(error)")
-                break
-            }
-            let ours = await probe.ask(test)
-            let agree = SaslauthdCodec.isSuccess(theirs) == SaslauthdCodec.isSuccess(ours.answer)
-            if !agree { differing += 1 }
-            Console.out("\(agree ? "agree " : "DIFFER") \(test.label): saslauthd \(theirs), authmux \(ours.answer) (\(ours.trail))")
-        }
-        await engine.shutdown()
-        if failure != nil { throw ExitCode(2) }
-        Console.out(differing == 0 ? "all \(tests.count) answers agree" : "\(differing) of \(tests.count) answers differ")
-        if differing > 0 { throw ExitCode(1) }
+        return (engine, config.file)
     }
 
     /// The logins file, read into a buffer that is wiped once the passwords are in `Secret`s.

@@ -5,12 +5,12 @@ import AuthWire
 /// same question a front door would: realm rules, route, cache, chain. No socket, so the check
 /// runs while saslauthd still holds the one both would listen on. The failure delay is not
 /// waited out (the answer is what is compared, not its timing).
-struct EngineProbe {
+struct EngineProbe: LoginProbe {
     let engine: AuthEngine
 
     /// `OK`, `NO authentication failed`, `NO temporarily unavailable`, or the refusal a front
     /// door would send for a malformed request; and the trail of backend verdicts for the report.
-    func ask(_ login: TestLogin) async -> (answer: String, trail: String) {
+    func ask(_ login: TestLogin) async -> (answer: String, detail: String?) {
         let request: CheckRequest
         switch login.password.withUnsafeBytes({ password in
             CheckRequest.validate(login: Array(login.login.utf8), password: password, service: Array(login.service.utf8), realm: Array(login.realm.utf8))

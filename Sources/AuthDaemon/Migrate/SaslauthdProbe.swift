@@ -5,7 +5,7 @@ import NIOPosix
 /// Asks a running saslauthd (or anything on its protocol) one question, as libsasl2 does:
 /// connect, write the four fields, read the counted answer, close. For `migrate --check`,
 /// which runs a handful of checks, so an async channel per check costs nothing that matters.
-struct SaslauthdProbe {
+struct SaslauthdProbe: LoginProbe {
     enum Failure: Error, CustomStringConvertible {
         case refused(String)
         case noAnswer(String)
@@ -21,8 +21,12 @@ struct SaslauthdProbe {
     let socketPath: String
     var timeout: TimeAmount = .seconds(10)
 
-    /// The server's answer text (`OK`, `NO reason`).
-    func ask(_ login: TestLogin) async throws -> String {
+    /// The server's answer text (`OK`, `NO reason`); a socket tells nothing of what decided it.
+    func ask(_ login: TestLogin) async throws -> (answer: String, detail: String?) {
+        (try await answer(login), nil)
+    }
+
+    private func answer(_ login: TestLogin) async throws -> String {
         var request = ByteBuffer()
         do {
             try SaslauthdCodec.encodeRequest(
