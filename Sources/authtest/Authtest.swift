@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuthWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,7 @@ struct Authtest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authtest",
         abstract: "Check a password against a saslauthd, pwcheck or authdaemond server, or load-test a saslauthd one.",
+        version: AuthmuxVersion.version,
         subcommands: [CheckCommand.self, BenchCommand.self],
         defaultSubcommand: CheckCommand.self
     )

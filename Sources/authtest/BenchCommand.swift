@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Measure this many requests instead of a duration.") var requests: Int?
     @Option(name: .long, help: "Seconds of load before measuring.") var warmup: Double = 1
     @Option(name: .long, help: "File of users: one `login password [realm]` per line.") var users: String?
-    @Option(name: .long, help: "Use N generated users: <user-prefix>0… with passwords <password-prefix>0….") var generatedUsers: Int = 100
+    @Option(name: .long, help: "Use N generated users: <user-prefix>0, 1... with passwords <password-prefix>0, 1....") var generatedUsers: Int = 100
     @Option(name: .long, help: "Login prefix of generated users.") var userPrefix: String = "bench"
     @Option(name: .long, help: "Password prefix of generated users.") var passwordPrefix: String = "pw-bench"
     @Option(name: [.customShort("r"), .customLong("realm")], help: "Realm field for generated users.") var realm: String = ""

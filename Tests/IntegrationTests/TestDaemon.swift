@@ -50,6 +50,7 @@ final class TestDaemon {
     /// execs authmuxd in its own process (`prlimit …`, `setpriv …`), so `pid` is still the
     /// daemon's. A launcher that starts authmuxd as a child instead writes the daemon's pid to
     /// `pidFile`, read once the socket answers, and exits with the daemon's status.
+    /// `executable` replaces the authmuxd just built (the installed package's, for one).
     static func start(
         configPath: String,
         socketPath: String,
@@ -58,7 +59,8 @@ final class TestDaemon {
         environment: [String: String] = [:],
         launcher: [String] = [],
         pidFile: String? = nil,
-        readyTimeout: Duration = .seconds(20)
+        readyTimeout: Duration = .seconds(20),
+        executable: String? = nil
     ) async throws -> TestDaemon {
         let logDirectory = (configPath as NSString).deletingLastPathComponent
         let stderrPath = (logDirectory as NSString).appendingPathComponent(logName)
@@ -67,7 +69,7 @@ final class TestDaemon {
         }
 
         let process = Process()
-        let command = launcher + [try IntegrationEnvironment.authmuxd(), "--config", configPath, "--foreground", "--debug"] + extraArguments
+        let command = launcher + [try executable ?? IntegrationEnvironment.authmuxd(), "--config", configPath, "--foreground", "--debug"] + extraArguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         if !environment.isEmpty {
@@ -102,11 +104,12 @@ final class TestDaemon {
         environment: [String: String] = [:],
         launcher: [String] = [],
         pidFile: String? = nil,
+        executable: String? = nil,
         _ body: (TestDaemon) async throws -> T
     ) async throws -> T {
         let daemon = try await start(
             configPath: configPath, socketPath: socketPath, extraArguments: extraArguments, environment: environment, launcher: launcher,
-            pidFile: pidFile)
+            pidFile: pidFile, executable: executable)
         let result: T
         do {
             result = try await body(daemon)

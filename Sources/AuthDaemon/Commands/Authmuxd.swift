@@ -5,8 +5,9 @@ import ArgumentParser
 struct Authmuxd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authmuxd",
-        abstract: "Answers saslauthd password checks from sasldb (and later PAM and LDAP) under one set of realm rules.",
-        subcommands: [RunCommand.self, CheckConfigCommand.self, ExplainCommand.self, StatusCommand.self, UserCommand.self, PwCommand.self],
+        abstract: "Answers saslauthd, pwcheck, authdaemond and Dovecot password checks from PAM, sasldb, LDAP and passwd-file under one set of realm rules.",
+        version: BuildInfo.version,
+        subcommands: [RunCommand.self, CheckConfigCommand.self, ExplainCommand.self, StatusCommand.self, UserCommand.self, PwCommand.self, MigrateCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -1,5 +1,7 @@
-/// What `authmux_build_info` reports as the running version.
+import AuthWire
+
+/// What `authmux_build_info` and `--version` report as the running version.
 enum BuildInfo {
-    /// authmux has no tagged releases yet; raised when one is made.
-    static let version = "0.1.0-dev"
+    /// From `AuthmuxVersion`, the one place the version is written.
+    static let version = AuthmuxVersion.version
 }

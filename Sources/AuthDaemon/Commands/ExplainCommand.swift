@@ -13,7 +13,7 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Argument(help: "The login as a client would send it (foo, foo@example.com, …).")
+    @Argument(help: "The login as a client would send it (foo, foo@example.com, ...).")
     var login: String
 
     @Argument(help: "The realm field as a client would send it (empty when omitted).")
