@@ -85,9 +85,10 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// The copy if it matches the file as it is now. Otherwise nil, after noting the change:
     /// the stale copy goes, and a re-read is scheduled for when the file is quiet. Pool only.
     func currentCopy() -> Copy? {
-        if let copy = current.withLockedValue({ $0 }), isCurrent(copy) { return copy }
-        if !reread.withLockedValue({ $0.tried }), case .success(let copy) = load() { return copy }
-        changed()
+        let copy = current.withLockedValue { $0 }
+        if let copy, isCurrent(copy) { return copy }
+        if !reread.withLockedValue({ $0.tried }), case .success(let loaded) = load() { return loaded }
+        changed(stale: copy)
         return nil
     }
 
@@ -152,8 +153,10 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
         return copy.version.isSettled
     }
 
-    private func changed() {
-        current.withLockedValue { $0 = nil }
+    /// Drops `stale` (only it: a re-read may have put a current copy in its place meanwhile)
+    /// and schedules a re-read.
+    private func changed(stale: Copy?) {
+        current.withLockedValue { if $0 === stale { $0 = nil } }
         let first = mark()
         let schedule = reread.withLockedValue { state in
             guard !state.scheduled, !state.stopped else { return false }
