@@ -19,8 +19,8 @@ enum BerkeleyDBReader {
     }
 
     /// The whole file packed into one table (the backend's in-memory copy).
-    static func readTable(path: String) throws(SASLDBError) -> SASLDBTable {
-        let builder = SASLDBTable.Builder()
+    static func readTable(path: String, fileSize: Int64) throws(SASLDBError) -> SASLDBTable {
+        let builder = SASLDBTable.Builder(capacity: Int(clamping: fileSize))
         try forEachPassword(path: path) { key, password in builder.append(key: key, password: password) }
         return builder.finish()
     }

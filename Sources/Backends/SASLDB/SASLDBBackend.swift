@@ -37,7 +37,7 @@ public final class SASLDBBackend: AuthBackend {
         self.file = WatchedFile(path: path, rereadAfter: settings.rereadAfter, pool: pool) { version in
             let started = FileVersion.now()
             do throws(SASLDBError) {
-                let table = try BerkeleyDBReader.readTable(path: path)
+                let table = try BerkeleyDBReader.readTable(path: path, fileSize: version.stamp.size)
                 logger.info("sasldb file read", metadata: [
                     "backend": "\(name)", "path": "\(path)", "users": "\(table.count)",
                     "bytes": "\(table.footprint)", "ms": "\((FileVersion.now() - started) / 1_000_000)",

@@ -11,26 +11,29 @@ import AuthWire
 /// seeded hasher. The buffer holds passwords: it is wiped before it is freed, and so is every
 /// buffer left behind while it grew.
 final class SASLDBTable: @unchecked Sendable {
-    // Immutable after init; only deinit writes to it, when no other reference exists.
+    // Immutable after init; only deinit writes to it, when no other reference exists. Its
+    // first `used` bytes are the records; the rest was never touched (see `Builder`).
     private let storage: UnsafeMutableRawBufferPointer
+    private let used: Int
     private let slots: [UInt32]
     let count: Int
 
     static let headerSize = 6
 
-    private init(storage: UnsafeMutableRawBufferPointer, slots: [UInt32], count: Int) {
+    private init(storage: UnsafeMutableRawBufferPointer, used: Int, slots: [UInt32], count: Int) {
         self.storage = storage
+        self.used = used
         self.slots = slots
         self.count = count
     }
 
     deinit {
-        Secret.wipe(storage)
+        Secret.wipe(UnsafeMutableRawBufferPointer(rebasing: storage[0..<used]))
         storage.deallocate()
     }
 
-    /// Bytes this table holds (buffer and index), for the log and the README's figures.
-    var footprint: Int { storage.count + slots.count * MemoryLayout<UInt32>.size }
+    /// Bytes this table holds (records and index), for the log and the README's figures.
+    var footprint: Int { used + slots.count * MemoryLayout<UInt32>.size }
 
     /// Calls `body` with the password stored under `key` (nil when there is none); the bytes are
     /// valid only during the call.
@@ -62,12 +65,21 @@ final class SASLDBTable: @unchecked Sendable {
 
     /// Appends records as the cursor hands them over, then indexes them. A class, so a read that
     /// fails half-way still wipes what it had gathered (deinit).
+    ///
+    /// The buffer is sized from the file at the start: the records (keys and passwords without
+    /// the database's pages, hash buckets and other properties) never fill it, it is rarely
+    /// grown, and it becomes the table as it is, without the copy that would hold the users
+    /// twice. What stays unwritten past the records costs address space, not memory: a large
+    /// allocation is mapped pages that become resident only when written.
     final class Builder {
-        private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        private var buffer: UnsafeMutableRawBufferPointer
         private var used = 0
         private var offsets: [UInt32] = []
+        private var handedOver = false
 
-        init() {}
+        init(capacity: Int) {
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1 << 16), alignment: 8)
+        }
 
         /// A key longer than 64 KiB, or a buffer past 4 GiB, is not kept (saslpasswd2 writes
         /// neither); a later duplicate of a key cannot occur in one Berkeley DB file.
@@ -95,13 +107,11 @@ final class SASLDBTable: @unchecked Sendable {
             buffer = larger
         }
 
-        /// The table: the records moved into a buffer of exactly their size, then indexed with
-        /// at most 3/4 of the slots full.
+        /// The table: the buffer handed over as it is, indexed with at most 3/4 of the slots
+        /// full. Call once.
         func finish() -> SASLDBTable {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(used, 1), alignment: 8)
-            if used > 0 { storage.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: used) }
-            Secret.wipe(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<used]))
-            used = 0
+            let storage = buffer
+            handedOver = true
             var size = 1
             while size * 3 < offsets.count * 4 + 4 { size *= 2 }
             var slots = [UInt32](repeating: 0, count: offsets.isEmpty ? 0 : size)
@@ -114,10 +124,11 @@ final class SASLDBTable: @unchecked Sendable {
                 while slots[index] != 0 { index = (index + 1) & mask }
                 slots[index] = offset + 1
             }
-            return SASLDBTable(storage: storage, slots: slots, count: offsets.count)
+            return SASLDBTable(storage: storage, used: used, slots: slots, count: offsets.count)
         }
 
         deinit {
+            guard !handedOver else { return }
             Secret.wipe(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<used]))
             buffer.deallocate()
         }
