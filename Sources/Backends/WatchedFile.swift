@@ -57,7 +57,7 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     static var writerWait: Int64 { 2_000_000_000 }
 
     /// Microseconds a settled result waits for the events of a write it may have overlapped.
-    static var settleTime: UInt32 { 1_000 }
+    static var settleTime: UInt32 { 2_000 }
 
     init(path: String, rereadAfter: TimeAmount, pool: NIOThreadPool, readWhole: @escaping @Sendable (FileVersion) -> Result<Copy, Failure>) {
         self.path = path
@@ -157,6 +157,9 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// and schedules a re-read.
     private func changed(stale: Copy?) {
         current.withLockedValue { if $0 === stale { $0 = nil } }
+        // Every check makes this call while a change is pending: the mark (a stat) only when a
+        // re-read is not scheduled yet.
+        guard reread.withLockedValue({ !$0.scheduled && !$0.stopped }) else { return }
         let first = mark()
         let schedule = reread.withLockedValue { state in
             guard !state.scheduled, !state.stopped else { return false }
