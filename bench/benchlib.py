@@ -20,10 +20,10 @@ import statistics
 import sys
 import textwrap
 
-LABELS = {"saslauthd-c": "saslauthd -c", "authmux-c": "authmux, cache on"}
+LABELS = {"saslauthd-c": "saslauthd -c", "authmux-c": "authmux, cache on", "authmux-dn": "authmux, dn_cache on"}
 BEFORE = "-before"  # with BASELINE, bench/lib.sh runs that build's authmuxd as SERVER-before beside SERVER
 baseline_short = "baseline"  # the baseline's short sha, once report() has read the facts
-KEY_HEADERS = {"concurrency": "clients", "wrong_share": "wrong passwords", "pattern": "connections"}
+KEY_HEADERS = {"concurrency": "clients", "wrong_share": "wrong passwords", "pattern": "connections", "scenario": "load"}
 OTHER_LOAD_LIMIT = 10.0  # percent of the machine; a few percent is usual, more is another load
 
 

@@ -9,8 +9,10 @@
 # a temporary folder, USERS inetOrgPerson entries loaded with slapadd (authtest's generated
 # users amxbench0… with passwords pw-amxbench0…). Each check is a search for (uid=%u) and a
 # bind as the entry found, on both daemons. authmuxd runs with its credential cache off, as
-# saslauthd runs without -c, so every check reaches the directory. slapd shares the machine's
-# cores with both daemons and the load client, as it would on a small mail host.
+# saslauthd runs without -c, so every check reaches the directory; a second authmuxd,
+# authmux-dn, runs the same configuration with dn_cache on (a check with a remembered DN is one
+# bind). slapd shares the machine's cores with the daemons and the load client, as it would on
+# a small mail host.
 #
 # Environment (all optional): ROUNDS=3 DURATION=5 WARMUP=1 LDAP_CONCURRENCY=16 USERS=100
 #   SASLAUTHD_WORKERS=5 KEEP_TMP=1 LDAP_THREADS (authmux's `threads:`; unset: its default)
@@ -104,13 +106,19 @@ backends:
 EOF
 start_daemon authmux "$TMP/authmux/mux" "$TMP/authmuxd.log" "$BIN/authmuxd" --config "$TMP/authmux.yaml" --foreground
 start_before authmux "$TMP/authmux.yaml"
+# The same with its dn_cache on: a check whose DN a search found before is one bind.
+sed -e "s|$TMP/authmux/|$TMP/authmux-dn/|" \
+  -e "s|saslauthd_conf: $TMP/saslauthd.conf|saslauthd_conf: $TMP/saslauthd.conf, dn_cache: { ttl: 10m, max_entries: 100000 }|" \
+  "$TMP/authmux.yaml" >"$TMP/authmux-dn.yaml"
+grep -q dn_cache "$TMP/authmux-dn.yaml" || die "could not add dn_cache to $TMP/authmux-dn.yaml"
+start_daemon authmux-dn "$TMP/authmux-dn/mux" "$TMP/authmuxd-dn.log" "$BIN/authmuxd" --config "$TMP/authmux-dn.yaml" --foreground
 
 # The floor: one thread per client, so no check ever waits for a thread.
 FLOOR_BUILD="cc -O2 -o $TMP/ldap-floor bench/ldap-floor.c -lldap -llber -lpthread"
 $FLOOR_BUILD || die "could not compile bench/ldap-floor.c"
 start_daemon floor "$TMP/floor/mux" "$TMP/ldap-floor.log" "$TMP/ldap-floor" "$TMP/floor/mux" "$URL" "ou=people,$SUFFIX" "$LDAP_CONCURRENCY"
 
-for name in $(with_before saslauthd authmux floor); do
+for name in $(with_before saslauthd authmux authmux-dn floor); do
   expect "$name" OK -u amxbench0 -p pw-amxbench0
   expect "$name" NO -u amxbench0 -p pw-amxbench1
   expect "$name" NO -u nobody -p pw-amxbench0
@@ -123,9 +131,9 @@ load_args() {  # load_args ROUND
 }
 say "$ROUNDS round(s) of ${WARMUP}+${DURATION} s at concurrency $LDAP_CONCURRENCY: saslauthd, ${BASELINE_BIN:+authmux before, }authmux, then the floor"
 SIDE_PIDS=${DAEMON_PID[slapd]}   # slapd's CPU per check, beside each server's
-alternate "scenario=ldap concurrency=$LDAP_CONCURRENCY" saslauthd authmux floor
+alternate "scenario=ldap concurrency=$LDAP_CONCURRENCY" saslauthd authmux authmux-dn floor
 
 facts rounds "$ROUNDS" duration "$DURATION" users "$USERS" slapd_cmd "${DAEMON_CMD[slapd]}" \
   saslauthd_cmd "${DAEMON_CMD[saslauthd]}" authmuxd_cmd "${DAEMON_CMD[authmux]}" floor_cmd "${DAEMON_CMD[floor]}" \
-  threads "${LDAP_THREADS:-}" config "$(cat "$TMP/authmux.yaml")" saslauthd_conf "$(cat "$TMP/saslauthd.conf")"
+  threads "${LDAP_THREADS:-}" config "$(cat "$TMP/authmux.yaml")" dn_config "$(cat "$TMP/authmux-dn.yaml")" saslauthd_conf "$(cat "$TMP/saslauthd.conf")"
 finish ldap_report.py

@@ -21,7 +21,11 @@ def section(lines, f):
         f["slapd_cmd"], f["users"], f["saslauthd_cmd"], "%s threads" % f["threads"] if f["threads"] else "its default threads",
         f["floor_cmd"], rounds(f["rounds"]), f["duration"]), runs, BEGIN)
     slapd = ("slapd CPU µs per check", lambda these: us(median(us_per_check(run, "side_cpu_s") for run in these)))
-    out += comparison(runs, ("saslauthd", "authmux", "floor"), floor="floor", extra=[slapd]) + [""]
+    out += comparison(runs, ("saslauthd", "authmux", "authmux-dn", "floor"), floor="floor", extra=[slapd]) + [""]
+    if f.get("dn_config"):
+        out += para("*authmux, dn_cache on* is a second authmuxd with `dn_cache: { ttl: 10m, max_entries: 100000 }`:"
+                    " once a user's DN was found, a right password is one bind, no search; a wrong one binds, fails,"
+                    " and searches once more (the same entry: the answer is no, without a second bind).")
     out += para("CPU per check: each process's user + system time over the whole run, warm-up included, divided by"
                 " the checks that run's rate implies; the directory's share is what an LDAP check costs most."
                 " saslauthd binds as its search identity again before every search (its connection was last bound as"

@@ -17,6 +17,11 @@ final class FileChangeWatch: Sendable {
     private let fileName: [UInt8]
     /// Changes seen so far; written only under `drainLock`.
     private let changes = Atomic<Int>(0)
+    /// Whether the last write event for the file was a write not yet followed by its close: a
+    /// writer (saslpasswd2 flushing Berkeley DB pages, an editor writing in place) is between
+    /// its first and last `write`, so the file may be half old and half new. Written only under
+    /// `drainLock`.
+    private let writing = Atomic<Bool>(false)
     /// Drains begun and ended: equal when no drain is between taking events off the queue and
     /// counting them (see `poll`).
     private let drainsStarted = Atomic<Int>(0)
@@ -87,6 +92,13 @@ final class FileChangeWatch: Sendable {
         }
     }
 
+    /// The change count (as `poll`) and whether a writer is in the middle of writing the file
+    /// (as of that count): what a point look-up must know before it trusts what it reads.
+    func observe() -> (count: Int, writing: Bool) {
+        let count = poll()
+        return (count, writing.load(ordering: .sequentiallyConsistent))
+    }
+
     /// Whether events wait in the queue, without taking any (or when the kernel cannot say).
     private func hasQueuedEvents() -> Bool {
         var probe = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -109,7 +121,20 @@ final class FileChangeWatch: Sendable {
                     } else if event.len > 0 {
                         let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<min(count, nameStart + Int(event.len))])
                         let end = name.firstIndex(of: 0) ?? name.count
-                        if name[..<end].elementsEqual(fileName) { relevant = true }
+                        if name[..<end].elementsEqual(fileName) {
+                            relevant = true
+                            // Only the directory's events, which name the file now at the path,
+                            // move the writer state: the file watch may still be on an inode a
+                            // rename replaced, whose last close (IN_DELETE_SELF, long after)
+                            // says nothing about a writer of the current file. Events come in
+                            // the order they happened: a write opens the window; the writer's
+                            // close, or a complete file renamed into place, shuts it.
+                            if event.mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) != 0 {
+                                writing.store(false, ordering: .sequentiallyConsistent)
+                            } else if event.mask & UInt32(IN_MODIFY) != 0 {
+                                writing.store(true, ordering: .sequentiallyConsistent)
+                            }
+                        }
                     }
                     offset = nameStart + Int(event.len)
                 }

@@ -61,6 +61,35 @@ struct FileChangeWatchTests {
         #expect(second.withLockedValue { $0 } == 1, "a poll during another's drain missed the change")
     }
 
+    /// A writer is "writing" from its first write (a truncation counts) to its close, as the
+    /// directory reports them by name; a complete file renamed into place is never half-written,
+    /// whatever the file watch on the inode it replaced reports later.
+    @Test func aWriterIsSeenBetweenItsFirstWriteAndItsClose() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "\(directory)/passwd"
+        try "alice:x\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let watch = try #require(FileChangeWatch(path: file))
+        #expect(watch.observe().writing == false)
+
+        let fd = open(file, O_WRONLY | O_TRUNC)
+        #expect(fd >= 0)
+        let truncated = watch.observe()
+        #expect(truncated.writing, "truncated, not closed: half-written")
+        _ = "alice:y\n".withCString { Glibc.write(fd, $0, 8) }
+        #expect(watch.observe().writing)
+        close(fd)
+        let closed = watch.observe()
+        #expect(!closed.writing && closed.count > truncated.count)
+
+        // An editor's write-and-rename: the new file is complete when it appears.
+        let reader = open(file, O_RDONLY)
+        try "alice:z\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(!watch.observe().writing)
+        close(reader)  // the replaced inode's last close: nothing about the file now at the path
+        #expect(!watch.observe().writing)
+    }
+
     static func temporaryDirectory() throws -> String {
         var template = Array("/tmp/amx-watch-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {

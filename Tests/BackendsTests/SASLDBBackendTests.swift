@@ -107,6 +107,12 @@ struct SASLDBBackendTests {
         #expect(settings.path == "/etc/sasldb2")
         #expect(settings.threads == 3)
         #expect(kind.type == "sasldb")
+        #expect(settings.rereadAfter == .seconds(2))
+        let quick = try ConfigLoader.parse(yaml: "backends:\n  m: { type: sasldb, reread_after: 500ms }\n", file: "t.yaml", catalog: BuiltinBackends.catalog)
+        #expect((quick.backends.first?.settings as? SASLDBSettings)?.rereadAfter == .milliseconds(500))
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: "backends:\n  m: { type: sasldb, reread_after: 0s }\n", file: "t.yaml", catalog: BuiltinBackends.catalog)
+        }
         #expect(throws: ConfigError.self) {
             try ConfigLoader.parse(yaml: "backends:\n  m: { type: sasldb, file: /etc/sasldb2 }\n", file: "t.yaml", catalog: BuiltinBackends.catalog)
         }

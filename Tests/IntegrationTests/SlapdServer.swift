@@ -16,13 +16,20 @@ final class SlapdServer {
     let certificates: TestCertificates?
     /// `TLSVerifyClient demand`: TLS clients without a certificate from the CA are refused.
     let requireClientCertificate: Bool
+    /// Log every operation (`-d 256`, slapd's "stats" level) to slapd.log, so a test can count
+    /// the searches and binds a check cost.
+    let logOperations: Bool
     private var process: Process?
 
     var url: String { "ldap://127.0.0.1:\(port)/" }
     var ldapsURL: String { "ldaps://127.0.0.1:\(tlsPort)/" }
     func adminDN(_ suffix: String) -> String { "cn=admin,\(suffix)" }
 
-    private init(directory: String, suffixes: [String], port: Int, tlsPort: Int, certificates: TestCertificates?, requireClientCertificate: Bool) {
+    private init(
+        directory: String, suffixes: [String], port: Int, tlsPort: Int, certificates: TestCertificates?, requireClientCertificate: Bool,
+        logOperations: Bool
+    ) {
+        self.logOperations = logOperations
         self.directory = directory
         self.suffixes = suffixes
         self.port = port
@@ -38,10 +45,11 @@ final class SlapdServer {
     /// Starts a slapd holding `ldif[suffix]` under each suffix, runs `body`, stops it.
     static func with<T>(
         _ sandbox: Sandbox, name: String = "slapd", ldif: [String: String], certificates: TestCertificates? = nil,
-        requireClientCertificate: Bool = false, _ body: (SlapdServer) async throws -> T
+        requireClientCertificate: Bool = false, logOperations: Bool = false, _ body: (SlapdServer) async throws -> T
     ) async throws -> T {
         let server = try await start(
-            sandbox, name: name, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate)
+            sandbox, name: name, ldif: ldif, certificates: certificates, requireClientCertificate: requireClientCertificate,
+            logOperations: logOperations)
         do {
             let result = try await body(server)
             await server.stop()
@@ -54,13 +62,14 @@ final class SlapdServer {
     }
 
     static func start(
-        _ sandbox: Sandbox, name: String, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool
+        _ sandbox: Sandbox, name: String, ldif: [String: String], certificates: TestCertificates?, requireClientCertificate: Bool,
+        logOperations: Bool = false
     ) async throws -> SlapdServer {
         let directory = try sandbox.makeDirectory(name)
         let suffixes = ldif.keys.sorted()
         let server = SlapdServer(
             directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
-            certificates: certificates, requireClientCertificate: requireClientCertificate)
+            certificates: certificates, requireClientCertificate: requireClientCertificate, logOperations: logOperations)
         try server.writeConfig()
         let slapadd = try IntegrationEnvironment.systemTool("slapadd")
         // slapadd reads the whole slapd.conf, which needs every database's directory.
@@ -108,7 +117,7 @@ final class SlapdServer {
         process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.systemTool("slapd"))
         var urls = url
         if certificates != nil { urls += " " + ldapsURL }
-        process.arguments = ["-f", configPath, "-h", urls, "-d", "0"]
+        process.arguments = ["-f", configPath, "-h", urls, "-d", logOperations ? "256" : "0"]
         process.standardInput = FileHandle.nullDevice
         let logPath = "\(directory)/slapd.log"
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
@@ -169,9 +178,20 @@ final class SlapdServer {
 
     /// Runs ldapmodify as the suffix's rootdn.
     func modify(_ ldif: String, suffix: String) async throws {
+        try await administer("ldapmodify", [], stdin: ldif, suffix: suffix)
+    }
+
+    /// Runs an ldap-utils tool (ldapmodify, ldapmodrdn, ldapdelete) as the suffix's rootdn.
+    func administer(_ tool: String, _ arguments: [String], stdin: String = "", suffix: String) async throws {
         let result = try await ProcessRunner.run(
-            try IntegrationEnvironment.systemTool("ldapmodify"),
-            ["-x", "-H", url, "-D", adminDN(suffix), "-w", Self.adminPassword], stdin: ldif)
-        guard result.termination == .exited(0) else { throw IntegrationError("ldapmodify failed: \(result)") }
+            try IntegrationEnvironment.systemTool(tool),
+            ["-x", "-H", url, "-D", adminDN(suffix), "-w", Self.adminPassword] + arguments, stdin: stdin)
+        guard result.termination == .exited(0) else { throw IntegrationError("\(tool) failed: \(result)") }
+    }
+
+    /// Operation lines of slapd's log (with `logOperations`) that contain every one of `parts`:
+    /// `count("SRCH base=", "(uid=alice)")` is how many searches for alice slapd answered.
+    func count(_ parts: String...) -> Int {
+        log.split(separator: "\n").filter { line in parts.allSatisfy { line.contains($0) } }.count
     }
 }

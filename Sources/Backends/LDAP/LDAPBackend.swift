@@ -19,6 +19,8 @@ public final class LDAPBackend: AuthBackend {
     private let threadPool: NIOThreadPool
     private let connections: LDAPConnectionPool
     private let logger: Logger
+    /// DNs found by searches (`dn_cache:`), nil when every check searches.
+    let dnCache: LDAPDNCache?
 
     /// libldap sets up its global state (defaults, ldap.conf) on first use; doing that once,
     /// here, keeps the first checks on several pool threads from racing through it.
@@ -33,6 +35,7 @@ public final class LDAPBackend: AuthBackend {
         self.settings = settings
         self.logger = logger
         self.connections = LDAPConnectionPool(settings: settings, backendName: name, logger: logger)
+        self.dnCache = settings.authMethod == .bind ? settings.dnCache.map(LDAPDNCache.init) : nil
         self.threadPool = NIOThreadPool(numberOfThreads: settings.threads)
         threadPool.start()
     }
@@ -49,53 +52,108 @@ public final class LDAPBackend: AuthBackend {
     }
 
     /// The whole check, on one of the backend's threads.
+    ///
+    /// With a `dn_cache`, a DN the search found before for the same question is bound as
+    /// directly: one directory operation for a right password. A bind with a remembered DN that
+    /// fails (a wrong password, or an entry moved, renamed or deleted since) forgets it and
+    /// searches once more: the same entry means the password was wrong (answered without a
+    /// second bind, so a lockout policy counts one failure), another entry is bound as, none
+    /// is an unknown user, two are ambiguous as always. The bind always goes to the directory,
+    /// so a changed password counts at once; group membership is always asked, never
+    /// remembered, so a removed member is refused at once.
     private func verify(_ lookup: LDAPLookup, password: Secret) -> BackendVerdict {
         let dn: String
         // What a memberUid group must list: the found entry's uid, fetched by the search itself.
         // The login is not it whenever the filter matches another attribute (mail, cn…).
-        var uid: [UInt8]?
+        let uid: [UInt8]?
         let uidAttribute = lookup.groupDN != nil && ldap.groupHoldsUserNames ? "uid" : nil
+        let cacheKey = dnCache.map { _ in LDAPDNCache.key(for: lookup) }
         switch ldap.authMethod {
         case .fastbind:
             // The configuration refuses memberUid with fastbind: no search reads the uid.
             dn = lookup.userDN
+            uid = nil
         case .bind:
-            let found = connections.run(.search) { connection in
-                connection.searchDNs(
-                    base: lookup.searchBase, scope: self.ldap.scope, filter: lookup.filter, attribute: uidAttribute, limit: 2,
-                    timeout: self.ldap.searchTimeout)
-            }
-            switch found {
-            case .failure(let failure):
-                return .unavailable(reason: "search: \(failure)")
-            case .success(let entries) where entries.isEmpty:
-                return .unknownUser
-            case .success(let entries) where entries.count > 1:
-                logger.warning("LDAP filter is ambiguous: more than one entry matches; check refused", metadata: [
-                    "backend": "\(name)", "filter": "\(lookup.filter)", "base": "\(lookup.searchBase)",
-                    "entries": "\(entries.prefix(2).map(\.dn).joined(separator: " | "))",
-                ])
-                return .rejected(reason: "ambiguous: more than one entry matches \(lookup.filter)")
-            case .success(let entries):
-                dn = entries[0].dn
-                if uidAttribute != nil {
-                    guard entries[0].values.count == 1 else {
-                        let count = entries[0].values.count
-                        return .rejected(reason: "entry \(dn) has \(count == 0 ? "no uid" : "\(count) uid values"): \(ldap.groupAttribute) membership cannot be decided")
+            if let dnCache, let cacheKey, let remembered = dnCache.remembered(cacheKey) {
+                switch bindUser(dn: remembered.dn, password: password) {
+                case .failure(let failure):
+                    return .unavailable(reason: "bind: \(failure)")
+                case .success(let code) where code == LDAP_SUCCESS:
+                    return groupVerdict(lookup, dn: remembered.dn, uid: remembered.uid)
+                case .success(let code):
+                    dnCache.forget(cacheKey)
+                    switch search(lookup, uidAttribute: uidAttribute) {
+                    case .answered(let verdict):
+                        return verdict
+                    case .found(let foundDN, _) where foundDN == remembered.dn:
+                        return Self.verdict(forUserBind: code, method: .bind)
+                    case .found(let foundDN, let foundUID):
+                        dn = foundDN
+                        uid = foundUID
                     }
-                    uid = entries[0].values[0]
+                }
+            } else {
+                switch search(lookup, uidAttribute: uidAttribute) {
+                case .answered(let verdict):
+                    return verdict
+                case .found(let foundDN, let foundUID):
+                    dn = foundDN
+                    uid = foundUID
                 }
             }
         }
-        let bound = connections.run(.userBind) { connection in connection.bind(dn: dn, password: password) }
-        switch bound {
+        switch bindUser(dn: dn, password: password) {
         case .failure(let failure):
             return .unavailable(reason: "bind: \(failure)")
         case .success(let code) where code == LDAP_SUCCESS:
-            break
+            if let dnCache, let cacheKey { dnCache.remember(cacheKey, dn: dn, uid: uid) }
         case .success(let code):
             return Self.verdict(forUserBind: code, method: ldap.authMethod)
         }
+        return groupVerdict(lookup, dn: dn, uid: uid)
+    }
+
+    /// What the search for a check's entry decided: the one entry (and its uid when a memberUid
+    /// group needs it), or the answer already (no entry, two entries, a server failure).
+    private enum SearchOutcome {
+        case found(dn: String, uid: [UInt8]?)
+        case answered(BackendVerdict)
+    }
+
+    private func search(_ lookup: LDAPLookup, uidAttribute: String?) -> SearchOutcome {
+        let found = connections.run(.search) { connection in
+            connection.searchDNs(
+                base: lookup.searchBase, scope: self.ldap.scope, filter: lookup.filter, attribute: uidAttribute, limit: 2,
+                timeout: self.ldap.searchTimeout)
+        }
+        switch found {
+        case .failure(let failure):
+            return .answered(.unavailable(reason: "search: \(failure)"))
+        case .success(let entries) where entries.isEmpty:
+            return .answered(.unknownUser)
+        case .success(let entries) where entries.count > 1:
+            logger.warning("LDAP filter is ambiguous: more than one entry matches; check refused", metadata: [
+                "backend": "\(name)", "filter": "\(lookup.filter)", "base": "\(lookup.searchBase)",
+                "entries": "\(entries.prefix(2).map(\.dn).joined(separator: " | "))",
+            ])
+            return .answered(.rejected(reason: "ambiguous: more than one entry matches \(lookup.filter)"))
+        case .success(let entries):
+            let dn = entries[0].dn
+            guard uidAttribute != nil else { return .found(dn: dn, uid: nil) }
+            guard entries[0].values.count == 1 else {
+                let count = entries[0].values.count
+                return .answered(.rejected(reason: "entry \(dn) has \(count == 0 ? "no uid" : "\(count) uid values"): \(ldap.groupAttribute) membership cannot be decided"))
+            }
+            return .found(dn: dn, uid: entries[0].values[0])
+        }
+    }
+
+    private func bindUser(dn: String, password: Secret) -> Result<Int32, LDAPFailure> {
+        connections.run(.userBind) { connection in connection.bind(dn: dn, password: password) }
+    }
+
+    /// After a successful bind: accepted, unless a group is required and does not list the user.
+    private func groupVerdict(_ lookup: LDAPLookup, dn: String, uid: [UInt8]?) -> BackendVerdict {
         guard let group = lookup.groupDN else { return .accepted }
         let value = uid ?? Array(dn.utf8)
         let member = connections.run(.search) { connection in

@@ -11,7 +11,7 @@ public struct LDAPBackendKind: BackendKind {
     static let keys: Set<String> = [
         "type", "servers", "auth_method", "search_base", "scope", "filter", "bind_dn", "bind_password", "timeout",
         "search_timeout", "start_tls", "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_verify", "threads",
-        "group_dn", "group_attribute", "default_realm", "saslauthd_conf",
+        "group_dn", "group_attribute", "default_realm", "saslauthd_conf", "dn_cache",
     ]
 
     public func decode(_ node: ConfigNode) throws(ConfigError) -> LDAPSettings {
@@ -78,6 +78,8 @@ public struct LDAPBackendKind: BackendKind {
                     throw value.error("\"\(text)\" is not an attribute name")
                 }
                 settings.groupAttribute = text
+            case "dn_cache":
+                settings.dnCache = try Self.dnCache(value)
             case "default_realm":
                 settings.defaultRealm = IdentityNormalizer.canonicalRealmSpelling(ByteString(try value.nonEmptyString()))
             default:
@@ -92,7 +94,25 @@ public struct LDAPBackendKind: BackendKind {
                 .compactMap { key in entries.first { $0.key == key }?.value }.first ?? node
             throw located.error("memberUid needs auth_method: bind (its groups list uids, and fastbind makes no search that could read the entry's uid); use uniqueMember or member, which hold the DN fastbind binds as")
         }
+        if settings.authMethod == .fastbind, settings.dnCache != nil, let located = entries.first(where: { $0.key == "dn_cache" })?.value {
+            throw located.error("dn_cache needs auth_method: bind (fastbind makes no search, so there is no DN to remember)")
+        }
         return settings
+    }
+
+    /// `dn_cache: { enabled, ttl, max_entries }`; nil when disabled.
+    static func dnCache(_ node: ConfigNode) throws(ConfigError) -> LDAPDNCacheSettings? {
+        var cache = LDAPDNCacheSettings()
+        var enabled = true
+        for (key, value) in try node.mapping(allowed: LDAPDNCacheSettings.keys) {
+            switch key {
+            case "enabled": enabled = try value.bool()
+            case "ttl": cache.ttl = try value.duration(in: .seconds(1) ... .hours(24))
+            case "max_entries": cache.maxEntries = try value.int(in: 1...10_000_000)
+            default: break
+            }
+        }
+        return enabled ? cache : nil
     }
 
     /// Rules that involve more than one key (some possibly from an imported file).

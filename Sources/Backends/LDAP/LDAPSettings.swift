@@ -42,6 +42,9 @@ public struct LDAPSettings: BackendSettings {
     /// The group attribute compared: `uniqueMember`/`member` hold DNs, `memberUid` holds uids
     /// (compared with the `uid` of the entry the search found; needs `auth_method: bind`).
     public var groupAttribute = "uniqueMember"
+    /// Remember the DN each search found (`dn_cache:`), so a check is one bind; nil: every
+    /// check searches.
+    public var dnCache: LDAPDNCacheSettings?
     /// `%r` (and `%d`, `%1`-`%9`) for checks that carry no realm; saslauthd's
     /// `ldap_default_realm`.
     public var defaultRealm: ByteString?
@@ -105,6 +108,7 @@ public struct LDAPSettings: BackendSettings {
             parts.append("DN \(filter.text)")
         }
         if let groupDN { parts.append("group \(groupDN.text) (\(groupAttribute))") }
+        if let dnCache { parts.append("DN cache \(ConfigNode.format(dnCache.ttl)), \(dnCache.maxEntries) entries") }
         parts.append("timeout \(ConfigNode.format(timeout)), search_timeout \(ConfigNode.format(searchTimeout))")
         let usesTLS = startTLS || servers.contains { $0.lowercased().hasPrefix("ldaps://") }
         if usesTLS {

@@ -11,7 +11,8 @@ import Glibc
 /// Checks passwords against a Dovecot-style passwd-file of hashes (one file, or one per realm).
 ///
 /// Files are read and parsed on the backend's own pool and kept as immutable snapshots, watched
-/// through inotify as the sasldb backend does, so an edit is seen by the very next request.
+/// through inotify as the sasldb backend does (`WatchedFile`), so an edit is seen by the very
+/// next request, which reads only its own entry until the file is parsed again.
 /// Hash verification is CPU-heavy by design and runs only on the pool; the accept thread
 /// answers at once only what needs no hashing: an unknown user, or a password that already
 /// verified against the same unchanged entry (`VerifiedPasswords`).
@@ -66,6 +67,11 @@ public final class PasswdFileBackend: AuthBackend {
         return nil
     }
 
+    /// Whole parses of every file so far, for tests.
+    var wholeReads: Int {
+        sources.withLockedValue { Array($0.values) }.reduce(0) { $0 + $1.wholeReads }
+    }
+
     /// The sum of every watched file's change count: any write to any of them moves it. nil
     /// when a file is not watched (no inotify), so answers are then not cached at all.
     public func storeGeneration() -> UInt64? {
@@ -86,15 +92,16 @@ public final class PasswdFileBackend: AuthBackend {
         case .success(let found): source = found
         case .failure(let error): return (settings.perDomain && error.missing ? .unknownUser : .unavailable(reason: error.description), nil)
         }
-        let snapshot: PasswdFileSnapshot
-        switch source.fresh() {
-        case .success(let fresh): snapshot = fresh
+        let entry: PasswdFileEntry
+        switch source.find(lookup.user) {
         case .failure(let error):
             return (settings.perDomain && error.missing ? .unknownUser : .unavailable(reason: error.description), nil)
-        }
-        guard let entry = snapshot.contents.entries[lookup.user] else { return (.unknownUser, nil) }
-        if let lines = snapshot.contents.duplicates[lookup.user] {
+        case .success(.none):
+            return (.unknownUser, nil)
+        case .success(.duplicated(let lines)):
             return (.unavailable(reason: "user written on lines \(lines.map(String.init).joined(separator: " and ")) of \(path)"), nil)
+        case .success(.entry(let found)):
+            entry = found
         }
         if settings.rememberVerified, verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
             return (.accepted, nil)
@@ -130,7 +137,7 @@ public final class PasswdFileBackend: AuthBackend {
             guard sources.count < Self.maximumSources else {
                 return .failure(PasswdFileError(description: "more than \(Self.maximumSources) per-domain files in use; \(path) not read"))
             }
-            let made = PasswdFileSource(path: path, backend: name, logger: logger)
+            let made = PasswdFileSource(path: path, backend: name, rereadAfter: settings.rereadAfter, pool: pool, logger: logger)
             if !made.isWatched {
                 logger.notice("inotify unavailable for a passwd-file; every check will stat it on the pool", metadata: ["path": "\(path)"])
             }
@@ -219,6 +226,7 @@ public final class PasswdFileBackend: AuthBackend {
     }
 
     public func shutdown() async {
+        for source in sources.withLockedValue({ Array($0.values) }) { source.stop() }
         try? await pool.shutdownGracefully()
         sources.withLockedValue { $0.removeAll() }
         verified.removeAll()

@@ -11,7 +11,7 @@ public struct PasswdFileBackendKind: BackendKind {
     public func decode(_ node: ConfigNode) throws(ConfigError) -> PasswdFileSettings {
         var settings = PasswdFileSettings()
         var sawPath = false
-        for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "identity", "allow_weak_schemes", "rehash", "remember_verified"]) {
+        for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "identity", "allow_weak_schemes", "rehash", "remember_verified", "reread_after"]) {
             switch key {
             case "path":
                 let path = try value.nonEmptyString()
@@ -33,6 +33,8 @@ public struct PasswdFileBackendKind: BackendKind {
                 settings.allowWeakSchemes = try value.bool()
             case "rehash":
                 settings.rehash = try value.bool()
+            case "reread_after":
+                settings.rereadAfter = try value.duration(in: .milliseconds(10) ... .hours(1))
             case "remember_verified":
                 settings.rememberVerified = try value.bool()
             default:

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import AuthWire
 
 /// A passwd-file parsed: its users keyed by the exact bytes of the user field, and everything
@@ -47,5 +50,45 @@ public struct PasswdFileContents: Sendable {
             start = end + 1
         }
         return contents
+    }
+
+    /// What the file holds for `user`, the same answer `parse` would give, found by one pass
+    /// over the bytes that looks only at lines starting with the user and a colon: no entry is
+    /// built for anyone else (a changed file is answered without parsing it whole).
+    static func find(_ user: ByteString, in bytes: [UInt8]) -> PasswdFileFound {
+        let wanted = user.bytes
+        var found: [PasswdFileEntry] = []
+        var lineNumber = 0
+        var start = 0
+        bytes.withUnsafeBytes { all in
+            guard let base = all.baseAddress else { return }
+            while start < all.count {
+                // memchr: a changed file is scanned once per check until it is parsed again.
+                let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), all.count - start)
+                let end = newline.map { UnsafeRawPointer($0) - base } ?? all.count
+                lineNumber += 1
+                defer { start = end + 1 }
+                guard end - start > wanted.count, all[start + wanted.count] == UInt8(ascii: ":"),
+                      memcmp(base + start, wanted, wanted.count) == 0
+                else { continue }
+                var lineEnd = end
+                if lineEnd > start && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                let line = bytes[start..<lineEnd]
+                guard case .entry(let userRange, let passwordRange) = PasswdFileLine.classify(line), userRange.count == wanted.count else { continue }
+                let password = Array(line.dropFirst(passwordRange.lowerBound).prefix(passwordRange.count))
+                found.append(PasswdFileEntry(user: user, password: password, line: lineNumber))
+            }
+        }
+        switch found.count {
+        case 0: return .none
+        case 1: return .entry(found[0])
+        default: return .duplicated(lines: found.map(\.line))
+        }
+    }
+
+    /// The same question, answered from a parsed file.
+    func find(_ user: ByteString) -> PasswdFileFound {
+        if let lines = duplicates[user] { return .duplicated(lines: lines) }
+        return entries[user].map { .entry($0) } ?? .none
     }
 }

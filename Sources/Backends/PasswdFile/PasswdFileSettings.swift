@@ -1,5 +1,6 @@
 public import AuthWire
 public import AuthCore
+public import NIOCore
 
 /// `type: passwd-file`: a Dovecot-style passwd-file of hashed passwords, one file or one per
 /// domain (`%d` in `path`).
@@ -18,11 +19,15 @@ public struct PasswdFileSettings: BackendSettings, Equatable {
     /// entry, so repeats are answered without hashing (see `VerifiedPasswords`). Off: every
     /// check not answered by the credential cache hashes (a benchmark of the hash itself).
     public var rememberVerified: Bool
+    /// How long a file must stay unchanged before it is parsed whole again after a change; until
+    /// then each check finds its own entry by one pass over the file's bytes (see `WatchedFile`).
+    public var rereadAfter: TimeAmount
 
     public init(
         path: String = "/etc/authmux/passwd", threads: Int = 2, identity: IdentityStyle? = nil, allowWeakSchemes: Bool = false,
-        rehash: Bool = false, rememberVerified: Bool = true
+        rehash: Bool = false, rememberVerified: Bool = true, rereadAfter: TimeAmount = .seconds(2)
     ) {
+        self.rereadAfter = rereadAfter
         self.path = path
         self.threads = threads
         self.identity = identity

@@ -1,108 +1,80 @@
 import AuthWire
 import Logging
-import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One passwd-file the backend reads: its inotify watch and its current snapshot.
+/// One passwd-file the backend reads: its copy in memory, kept exact by a `WatchedFile` (the
+/// same machinery as the sasldb backend's).
 ///
-/// A change (an edit in place, or an editor's or `authmuxd user`'s write-and-rename) moves the
-/// watch's count; the next check then takes the pool path, which re-reads and re-parses the
-/// file once. Parsing is linear and cheap next to one password hash, and what is expensive —
-/// verifying passwords — is not redone for users whose entry did not change (see
-/// `VerifiedPasswords`).
+/// While the watch proves the file unchanged, checks find their entry in the parsed copy. After
+/// a change (an edit in place, or an editor's or `authmuxd user`'s write-and-rename), checks
+/// find their one entry by a pass over the file's bytes that builds nothing for anyone else
+/// (`PasswdFileContents.find`), and the file is parsed whole again in the background once it
+/// has been quiet for `reread_after`. What is expensive — verifying passwords — is not redone
+/// for users whose entry did not change (see `VerifiedPasswords`).
 final class PasswdFileSource: Sendable {
     let path: String
     private let backend: String
     private let logger: Logger
-    private let watch: FileChangeWatch?
-    private let current = NIOLockedValueBox<PasswdFileSnapshot?>(nil)
-    /// Serializes re-reads so a burst of checks after a change reads the file once.
-    private let reloadLock = NIOLock()
+    private let file: WatchedFile<PasswdFileSnapshot, PasswdFileError>
 
-    init(path: String, backend: String, logger: Logger) {
+    init(path: String, backend: String, rereadAfter: TimeAmount, pool: NIOThreadPool, logger: Logger) {
         self.path = path
         self.backend = backend
         self.logger = logger
-        self.watch = FileChangeWatch(path: path)
+        self.file = WatchedFile(path: path, rereadAfter: rereadAfter, pool: pool) { version in
+            switch Self.readFile(path) {
+            case .failure(let error):
+                return .failure(error)
+            case .success(let bytes):
+                let contents = PasswdFileContents.parse(bytes)
+                Self.report(contents, path: path, backend: backend, logger: logger)
+                return .success(PasswdFileSnapshot(contents: contents, version: version))
+            }
+        }
     }
 
-    var isWatched: Bool { watch != nil }
+    var isWatched: Bool { file.isWatched }
+
+    var wholeReads: Int { file.wholeReads }
 
     /// The snapshot while the watch proves the file unchanged; never blocks.
     func unchangedSnapshot() -> PasswdFileSnapshot? {
-        guard let watch, let snapshot = current.withLockedValue({ $0 }), snapshot.watchCount == watch.poll() else { return nil }
-        return snapshot
+        file.unchangedCopy()
     }
 
     /// The watch's change count (nil without inotify): moves with every write to the file.
     func generation() -> Int? {
-        watch?.poll()
+        file.generation()
     }
 
-    /// The snapshot matching the file as it is now, re-reading it if needed. Blocking: pool only.
-    func fresh() -> Result<PasswdFileSnapshot, PasswdFileError> {
-        guard let stamp = FileStamp.of(path: path) else {
-            let missing = errno == ENOENT
-            current.withLockedValue { $0 = nil }
-            return .failure(PasswdFileError(description: "\(path): \(String(cString: strerror(errno)))", missing: missing))
+    /// What the file holds for `user` now: from the copy if it is current, else from one pass
+    /// over the file as it is. Blocking: pool only.
+    func find(_ user: ByteString) -> Result<PasswdFileFound, PasswdFileError> {
+        if let snapshot = file.currentCopy() { return .success(snapshot.contents.find(user)) }
+        // Every result settles: whether a found entry verifies is decided only later, by hashing.
+        let found = file.consistently { _ in Self.readFile(path).map { PasswdFileContents.find(user, in: $0) } }
+        if case .failure(let error) = found, !error.missing {
+            logger.warning("passwd-file unreadable", metadata: ["backend": "\(backend)", "error": "\(error)"])
         }
-        if let snapshot = current.withLockedValue({ $0 }), isCurrent(snapshot, stamp: stamp) {
-            return .success(snapshot)
-        }
-        return reloadLock.withLock {
-            if let snapshot = current.withLockedValue({ $0 }), isCurrent(snapshot, stamp: stamp) {
-                return .success(snapshot)
-            }
-            return reload()
-        }
+        return found
     }
 
-    private func isCurrent(_ snapshot: PasswdFileSnapshot, stamp: FileStamp) -> Bool {
-        guard snapshot.stamp == stamp else { return false }
-        if let watch { return snapshot.watchCount == watch.poll() }
-        return snapshot.isSettled
+    /// Reads the file whole now unless the copy is current (start-up). Blocking: pool only.
+    func load() -> Result<PasswdFileSnapshot, PasswdFileError> {
+        file.load()
     }
 
-    /// Reads and parses the file; if it changed while being read, reads it again, so a
-    /// half-written state is never served.
-    private func reload() -> Result<PasswdFileSnapshot, PasswdFileError> {
-        var lastError = PasswdFileError(description: "\(path): changed on every read")
-        for _ in 0..<5 {
-            let watchCount = watch?.poll() ?? 0
-            watch?.watchFile()
-            let started = SASLDBBackend.now()
-            guard let before = FileStamp.of(path: path) else {
-                current.withLockedValue { $0 = nil }
-                return .failure(PasswdFileError(description: "\(path): \(String(cString: strerror(errno)))", missing: errno == ENOENT))
-            }
-            switch Self.readFile(path) {
-            case .failure(let error):
-                lastError = error
-                continue
-            case .success(let bytes):
-                guard FileStamp.of(path: path) == before else { continue }
-                let contents = PasswdFileContents.parse(bytes)
-                let snapshot = PasswdFileSnapshot(contents: contents, stamp: before, readStarted: started, watchCount: watchCount)
-                let previous = current.withLockedValue { old in
-                    let previous = old
-                    old = snapshot
-                    return previous
-                }
-                if previous?.stamp != before { report(contents) }
-                return .success(snapshot)
-            }
-        }
-        // Never answer from an old copy once the file is known to have changed.
-        current.withLockedValue { $0 = nil }
-        logger.warning("passwd-file unreadable", metadata: ["backend": "\(backend)", "error": "\(lastError)"])
-        return .failure(lastError)
+    func stop() {
+        file.stop()
     }
 
     /// One line per read for what is wrong with the file: its malformed lines are skipped and
     /// its duplicated users refused until it is fixed. Line numbers only, never a field.
-    private func report(_ contents: PasswdFileContents) {
+    private static func report(_ contents: PasswdFileContents, path: String, backend: String, logger: Logger) {
         logger.info("passwd-file read", metadata: ["backend": "\(backend)", "path": "\(path)", "users": "\(contents.entries.count)"])
         if !contents.malformed.isEmpty {
             let lines = contents.malformed.map { "\($0.line) (\($0.reason))" }.joined(separator: ", ")

@@ -11,6 +11,23 @@ enum BerkeleyDBReader {
     static let propertyName = Array("userPassword".utf8)
 
     static func readPasswords(path: String) throws(SASLDBError) -> [SASLDBKey: Secret] {
+        var entries: [SASLDBKey: Secret] = [:]
+        try forEachPassword(path: path) { key, password in
+            entries[SASLDBKey(raw: ByteString(bytes: key))] = Secret(copying: password)
+        }
+        return entries
+    }
+
+    /// The whole file packed into one table (the backend's in-memory copy).
+    static func readTable(path: String, fileSize: Int64) throws(SASLDBError) -> SASLDBTable {
+        let builder = SASLDBTable.Builder(capacity: Int(clamping: fileSize))
+        try forEachPassword(path: path) { key, password in builder.append(key: key, password: password) }
+        return builder.finish()
+    }
+
+    /// Walks the file with a cursor and hands `body` each `userPassword` entry: the key's
+    /// `user NUL realm` and the value, both valid only during the call (libdb's own memory).
+    static func forEachPassword(path: String, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) throws(SASLDBError) {
         var handle: UnsafeMutablePointer<DB>?
         var status = db_create(&handle, nil, 0)
         guard status == 0, let db = handle else { throw SASLDBError(description: "libdb: \(message(status))") }
@@ -23,7 +40,6 @@ enum BerkeleyDBReader {
         guard status == 0, let cursor = cursorHandle else { throw SASLDBError(description: "cannot read \(path): \(message(status))") }
         defer { _ = authmux_dbc_close(cursor) }
 
-        var entries: [SASLDBKey: Secret] = [:]
         while true {
             var key = DBT()
             var data = DBT()
@@ -31,18 +47,20 @@ enum BerkeleyDBReader {
             if status == DB_NOTFOUND { break }
             guard status == 0 else { throw SASLDBError(description: "cannot read \(path): \(message(status))") }
             let keyBytes = UnsafeRawBufferPointer(start: key.data, count: Int(key.size))
-            guard let parsed = parseKey(keyBytes) else { continue }
-            entries[parsed] = Secret(copying: UnsafeRawBufferPointer(start: data.data, count: Int(data.size)))
+            guard let userAndRealm = userAndRealm(keyBytes) else { continue }
+            body(userAndRealm, UnsafeRawBufferPointer(start: data.data, count: Int(data.size)))
         }
-        return entries
     }
 
-    /// `user NUL realm NUL property`; nil for other properties. Names are kept as the bytes
-    /// saslpasswd2 wrote: a request matches an entry only when its bytes are the same.
-    static func parseKey(_ bytes: UnsafeRawBufferPointer) -> SASLDBKey? {
-        let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2].elementsEqual(propertyName) else { return nil }
-        return SASLDBKey(user: ByteString(bytes: parts[0]), realm: ByteString(bytes: parts[1]))
+    /// `user NUL realm NUL property`: the `user NUL realm` part, nil for other properties.
+    /// Names are kept as the bytes saslpasswd2 wrote: a request matches an entry only when its
+    /// bytes are the same.
+    static func userAndRealm(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let first = bytes.firstIndex(of: 0),
+              let second = bytes[(first + 1)...].firstIndex(of: 0),
+              bytes[(second + 1)...].elementsEqual(propertyName)
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[..<second])
     }
 
     static func message(_ status: Int32) -> String {

@@ -10,7 +10,7 @@ public struct SASLDBBackendKind: BackendKind {
 
     public func decode(_ node: ConfigNode) throws(ConfigError) -> SASLDBSettings {
         var settings = SASLDBSettings()
-        for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "empty_realm"]) {
+        for (key, value) in try node.mapping(allowed: ["type", "path", "threads", "empty_realm", "reread_after"]) {
             switch key {
             case "path":
                 let path = try value.nonEmptyString()
@@ -18,6 +18,8 @@ public struct SASLDBBackendKind: BackendKind {
                 settings.path = path
             case "threads":
                 settings.threads = try value.int(in: 1...64)
+            case "reread_after":
+                settings.rereadAfter = try value.duration(in: .milliseconds(10) ... .hours(1))
             case "empty_realm":
                 settings.emptyRealm = IdentityNormalizer.canonicalRealmSpelling(ByteString(try value.nonEmptyString()))
             default:

@@ -1,5 +1,6 @@
 public import AuthWire
 public import AuthCore
+public import NIOCore
 
 /// `type: sasldb`: a Berkeley DB file written by Cyrus `saslpasswd2`.
 public struct SASLDBSettings: BackendSettings, Equatable {
@@ -11,11 +12,17 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     /// until the backend starts, because finding that name asks the resolver, which may block,
     /// and decoding a configuration (at every reload, in check-config) must not.
     public var emptyRealm: ByteString?
+    /// How long the file must stay unchanged before it is read whole again after a change;
+    /// until then checks look their one entry up in the file (`WatchedFile`). Shorter: back to
+    /// the accept-thread path sooner, at the price of a whole read (CPU, and about a second per
+    /// million users) for every burst of changes that pauses this long.
+    public var rereadAfter: TimeAmount
 
-    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: ByteString? = nil) {
+    public init(path: String = "/etc/sasldb2", threads: Int = 2, emptyRealm: ByteString? = nil, rereadAfter: TimeAmount = .seconds(2)) {
         self.path = path
         self.threads = threads
         self.emptyRealm = emptyRealm
+        self.rereadAfter = rereadAfter
     }
 
     public var type: String { "sasldb" }
@@ -26,7 +33,7 @@ public struct SASLDBSettings: BackendSettings, Equatable {
 
     public var summary: String {
         "sasldb file \(path), \(threads) thread\(threads == 1 ? "" : "s"), empty realm looked up as "
-            + (emptyRealm.map { "\"\($0.text)\"" } ?? "the host's name")
+            + (emptyRealm.map { "\"\($0.text)\"" } ?? "the host's name") + ", read whole again \(ConfigNode.format(rereadAfter)) after the last change"
     }
 
     /// The entry `user NUL realm`: the canonical user and realm, or `empty_realm` for a check

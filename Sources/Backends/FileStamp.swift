@@ -4,7 +4,7 @@ import Glibc
 
 /// Identity and modification state of a file, from one `stat` call. Two equal stamps mean the
 /// file was not replaced, grown or written in between — except within the kernel's timestamp
-/// granularity, which `SASLDBSnapshot.isSettled` accounts for.
+/// granularity, which `FileVersion.isSettled` accounts for.
 struct FileStamp: Equatable, Sendable {
     var device: UInt64
     var inode: UInt64

@@ -1,12 +1,13 @@
-/// The cache's entries in least-recently-used order, with a fixed bound.
+/// Entries in least-recently-used order, with a fixed bound: the credential cache's table
+/// (`CacheTable`) and the LDAP backend's DN cache.
 ///
 /// A doubly linked list threaded through an array by index (no per-entry allocation beyond the
 /// entry's own strings), plus a dictionary from key to slot. Every operation except the
 /// filtered removal is O(1), so it can run under a lock on the event loop.
-package struct CacheTable: Sendable {
+package struct LRUTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Slot: Sendable {
-        var key: CacheKey
-        var entry: CacheEntry
+        var key: Key
+        var entry: Value
         var newer: Int
         var older: Int
     }
@@ -14,7 +15,7 @@ package struct CacheTable: Sendable {
     package let capacity: Int
     private var slots: [Slot?] = []
     private var vacant: [Int] = []
-    private var index: [CacheKey: Int] = [:]
+    private var index: [Key: Int] = [:]
     private var newest = -1
     private var oldest = -1
 
@@ -26,7 +27,7 @@ package struct CacheTable: Sendable {
     package var count: Int { index.count }
 
     /// The entry under `key`, which becomes the most recently used.
-    package mutating func touch(_ key: CacheKey) -> CacheEntry? {
+    package mutating func touch(_ key: Key) -> Value? {
         guard let slot = index[key] else { return nil }
         unlink(slot)
         linkAsNewest(slot)
@@ -34,14 +35,14 @@ package struct CacheTable: Sendable {
     }
 
     /// The entry under `key`, leaving the order alone.
-    package func peek(_ key: CacheKey) -> CacheEntry? {
+    package func peek(_ key: Key) -> Value? {
         index[key].map { slots[$0]!.entry }
     }
 
     /// Stores `entry` as the most recently used; returns how many entries were evicted to make
     /// room (0 or 1).
     @discardableResult
-    package mutating func set(_ entry: CacheEntry, for key: CacheKey) -> Int {
+    package mutating func set(_ entry: Value, for key: Key) -> Int {
         if let slot = index[key] {
             slots[slot]!.entry = entry
             unlink(slot)
@@ -66,14 +67,14 @@ package struct CacheTable: Sendable {
         return evicted
     }
 
-    package mutating func remove(_ key: CacheKey) {
+    package mutating func remove(_ key: Key) {
         if let slot = index[key] { remove(slot: slot) }
     }
 
     /// Removes every entry `shouldRemove` picks; returns how many. O(n): for invalidations,
     /// which are rare (a store changed), never per check.
     @discardableResult
-    package mutating func removeAll(where shouldRemove: (CacheEntry) -> Bool) -> Int {
+    package mutating func removeAll(where shouldRemove: (Value) -> Bool) -> Int {
         var removed = 0
         for slot in slots.indices {
             if let occupant = slots[slot], shouldRemove(occupant.entry) {
@@ -94,8 +95,8 @@ package struct CacheTable: Sendable {
     }
 
     /// Keys from most to least recently used, for tests and diagnostics.
-    package var keysByRecency: [CacheKey] {
-        var keys: [CacheKey] = []
+    package var keysByRecency: [Key] {
+        var keys: [Key] = []
         var slot = newest
         while slot >= 0 {
             keys.append(slots[slot]!.key)
@@ -105,7 +106,7 @@ package struct CacheTable: Sendable {
     }
 
     /// Every entry, for tests that inspect what the cache holds.
-    package var entries: [(key: CacheKey, entry: CacheEntry)] {
+    package var entries: [(key: Key, entry: Value)] {
         slots.compactMap { $0.map { ($0.key, $0.entry) } }
     }
 
@@ -134,3 +135,6 @@ package struct CacheTable: Sendable {
         if oldest < 0 { oldest = slot }
     }
 }
+
+/// The credential cache's table.
+package typealias CacheTable = LRUTable<CacheKey, CacheEntry>

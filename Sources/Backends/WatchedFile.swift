@@ -1,0 +1,214 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file a backend answers from (a sasldb, a passwd-file), kept in memory whole and kept
+/// exact at a cost per entry, not per file.
+///
+/// While the inotify watch proves the file unchanged, checks are answered from the copy in
+/// memory (`unchangedCopy`, on the caller's thread). Once a change is pending, the copy is
+/// dropped at once (it can no longer answer, and keeping it would hold two copies while the
+/// next is read) and checks read their one entry from the file as it is now (`consistently`,
+/// on the backend's pool); the file is read whole again in the background only once it has been
+/// quiet for `rereadAfter`, so a writer changing one user every 100 ms never makes a check pay
+/// for every user. A point read is never made while a writer is half-way through the file, and
+/// is made again if the file changed while it read: never a half-written state, never
+/// "unavailable" because another user's entry changed.
+final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
+    let path: String
+    /// nil when inotify cannot be used: every check then `stat`s the file on the pool.
+    let watch: FileChangeWatch?
+    /// Nanoseconds the file must stay unchanged before it is read whole again.
+    private let rereadAfter: Int64
+    private let pool: NIOThreadPool
+    private let readWhole: @Sendable (FileVersion) -> Result<Copy, Failure>
+    private let current = NIOLockedValueBox<Copy?>(nil)
+    /// Serializes whole reads: one at a time, so at most one copy is ever being built.
+    private let loadLock = NIOLock()
+    private let reread = NIOLockedValueBox(RereadState())
+    /// Whole reads made so far: what a test counts to prove a change cost no whole read.
+    private let wholeReadCount = NIOLockedValueBox(0)
+
+    /// The background re-read: whether one is scheduled, and what the file looked like at the
+    /// last look, so the next look can tell whether it stayed quiet.
+    private struct RereadState {
+        var scheduled = false
+        var stopped = false
+        /// Whether a whole read has been tried: the first check reads the file whole (unless
+        /// start-up did), as there is no copy yet to keep exact.
+        var tried = false
+        var lastMark: Mark?
+    }
+
+    /// What "unchanged" compares: the watch's count and the file's stamp.
+    private struct Mark: Equatable {
+        var count: Int
+        var writing: Bool
+        var stamp: FileStamp?
+    }
+
+    /// How long a point read waits for a writer that is half-way through the file (saslpasswd2
+    /// flushes its pages in well under a millisecond) before reading anyway and trusting only
+    /// the stamp and count checks around the read.
+    static var writerWait: Int64 { 2_000_000_000 }
+
+    /// Microseconds a settled result waits for the events of a write it may have overlapped.
+    static var settleTime: UInt32 { 2_000 }
+
+    init(path: String, rereadAfter: TimeAmount, pool: NIOThreadPool, readWhole: @escaping @Sendable (FileVersion) -> Result<Copy, Failure>) {
+        self.path = path
+        self.watch = FileChangeWatch(path: path)
+        self.rereadAfter = rereadAfter.nanoseconds
+        self.pool = pool
+        self.readWhole = readWhole
+    }
+
+    var isWatched: Bool { watch != nil }
+
+    var wholeReads: Int { wholeReadCount.withLockedValue { $0 } }
+
+    /// The copy while the watch proves the file unchanged; never blocks.
+    func unchangedCopy() -> Copy? {
+        guard let watch, let copy = current.withLockedValue({ $0 }), copy.version.watchCount == watch.poll() else { return nil }
+        return copy
+    }
+
+    /// The watch's change count (nil without inotify): moves with every write to the file.
+    func generation() -> Int? {
+        watch?.poll()
+    }
+
+    /// The copy if it matches the file as it is now. Otherwise nil, after noting the change:
+    /// the stale copy goes, and a re-read is scheduled for when the file is quiet. Pool only.
+    func currentCopy() -> Copy? {
+        let copy = current.withLockedValue { $0 }
+        if let copy, isCurrent(copy) { return copy }
+        if !reread.withLockedValue({ $0.tried }), case .success(let loaded) = load() { return loaded }
+        changed(stale: copy)
+        return nil
+    }
+
+    /// Reads the whole file now unless the copy is current (start-up, check-config, the
+    /// background re-read). Blocking: pool only.
+    @discardableResult
+    func load() -> Result<Copy, Failure> {
+        loadLock.withLock {
+            reread.withLockedValue { $0.tried = true }
+            if let copy = current.withLockedValue({ $0 }), isCurrent(copy) { return .success(copy) }
+            current.withLockedValue { $0 = nil }
+            wholeReadCount.withLockedValue { $0 += 1 }
+            let result = consistently(readWhole)
+            if case .success(let copy) = result { current.withLockedValue { $0 = copy } }
+            return result
+        }
+    }
+
+    /// Runs `read` against the file as it is now: never while a writer is between its first and
+    /// last write (it waits, up to `writerWait`), and again whenever the file changed while it
+    /// read (the stamp or the watch's count moved), so what it returns comes from one complete
+    /// state of the file. Blocking: pool only.
+    ///
+    /// The kernel queues a write's inotify event at the end of the system call, after the data
+    /// (or a truncation) is already visible: a read that falls entirely in that gap sees a
+    /// changed file and no event. So a result `settle` picks — one a half-written file could
+    /// have produced, such as "no such user" — is trusted only if the count still has not moved
+    /// `settleTime` after the read, when any write it overlapped has long queued its event. A
+    /// right password found is never such a result: a torn file cannot make one up.
+    func consistently<T>(settle: (Result<T, Failure>) -> Bool = { _ in true }, _ read: (FileVersion) -> Result<T, Failure>) -> Result<T, Failure> {
+        let deadline = FileVersion.now() + Self.writerWait
+        var pause: UInt32 = 50
+        func backOff() {
+            usleep(pause)
+            pause = min(pause * 2, 5_000)
+        }
+        while true {
+            let pastDeadline = FileVersion.now() >= deadline
+            let seen = watch?.observe()
+            if let seen, seen.writing, !pastDeadline {
+                backOff()
+                continue
+            }
+            let started = FileVersion.now()
+            guard let before = FileStamp.of(path: path) else { return .failure(.unreachable(path: path, code: errno)) }
+            let result = read(FileVersion(stamp: before, readStarted: started, watchCount: seen?.count ?? 0))
+            if settle(result) { usleep(Self.settleTime) }
+            let unchanged = watch.map { $0.observe().count == seen?.count } ?? true
+            if unchanged, FileStamp.of(path: path) == before { return result }
+            guard !pastDeadline else { return .failure(.busy(path: path)) }
+            // A replaced file: the watch follows the new one from here on.
+            watch?.watchFile()
+            backOff()
+        }
+    }
+
+    /// With inotify, an unchanged count is exact; without it, the stamp must match and be old
+    /// enough that a same-tick write cannot hide behind it.
+    private func isCurrent(_ copy: Copy) -> Bool {
+        guard FileStamp.of(path: path) == copy.version.stamp else { return false }
+        if let watch { return copy.version.watchCount == watch.poll() }
+        return copy.version.isSettled
+    }
+
+    /// Drops `stale` (only it: a re-read may have put a current copy in its place meanwhile)
+    /// and schedules a re-read.
+    private func changed(stale: Copy?) {
+        current.withLockedValue { if $0 === stale { $0 = nil } }
+        // Every check makes this call while a change is pending: the mark (a stat) only when a
+        // re-read is not scheduled yet.
+        guard reread.withLockedValue({ !$0.scheduled && !$0.stopped }) else { return }
+        let first = mark()
+        let schedule = reread.withLockedValue { state in
+            guard !state.scheduled, !state.stopped else { return false }
+            state.scheduled = true
+            state.lastMark = first
+            return true
+        }
+        if schedule { lookAgainLater() }
+    }
+
+    private func mark() -> Mark {
+        let seen = watch?.observe()
+        return Mark(count: seen?.count ?? 0, writing: seen?.writing ?? false, stamp: FileStamp.of(path: path))
+    }
+
+    private func lookAgainLater() {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(rereadAfter))) { [self] in lookAgain() }
+    }
+
+    /// The re-read timer: reads the file whole on the pool once it looked the same twice,
+    /// `rereadAfter` apart; otherwise waits another period.
+    private func lookAgain() {
+        let now = mark()
+        let quiet: Bool? = reread.withLockedValue { state in
+            guard !state.stopped else {
+                state.scheduled = false
+                return nil
+            }
+            if state.lastMark == now, !now.writing { return true }
+            state.lastMark = now
+            return false
+        }
+        switch quiet {
+        case nil: return
+        case false?: lookAgainLater()
+        case true?:
+            pool.submit { state in
+                defer { self.reread.withLockedValue { $0.scheduled = false } }
+                guard case .active = state else { return }
+                // A failure (the file went, or is not a database) is answered by the checks'
+                // own point reads; the next change noticed schedules another try.
+                self.load()
+            }
+        }
+    }
+
+    /// Stops re-reading and drops the copy (backend shutdown).
+    func stop() {
+        reread.withLockedValue { $0.stopped = true }
+        current.withLockedValue { $0 = nil }
+    }
+}
