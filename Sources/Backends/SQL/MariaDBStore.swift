@@ -37,22 +37,12 @@ final class MariaDBStore: SQLStore {
     private func fetchBlocking(_ parameters: [String]) -> Result<SQLRows, SQLFailure> {
         var last: SQLFailure?
         if let pooled = take() {
-            let host = settings.hosts[pooled.hostIndex]
-            let started = NIODeadline.now()
-            switch pooled.run(parameters, host: host) {
-            case .success(let rows):
-                giveBack(pooled)
-                return .success(rows)
-            case .failure(let failure) where !failure.dropsConnection:
-                giveBack(pooled)
-                return .failure(failure)
-            case .failure(let failure):
-                pooled.close()
-                // A failure that took the whole read timeout is a stalled server; anything
-                // quicker (gone away) a restart that a fresh connection settles.
-                if NIODeadline.now() - started >= .seconds(Int64(MariaDBConnection.seconds(settings.queryTimeout))) {
-                    note(failure, hostIndex: pooled.hostIndex)
-                }
+            switch attempt(parameters, on: pooled) {
+            case .answered(let result): return result
+            case .broken(let failure):
+                // Gone away since its last use (a restart): a fresh connection settles it. A
+                // stalled host is marked failed at once: a new connection would wait as long.
+                if failure.stalled { note(failure, hostIndex: pooled.hostIndex) }
                 last = failure
             }
         }
@@ -60,31 +50,44 @@ final class MariaDBStore: SQLStore {
             return .failure(SQLFailure("password_file \(settings.passwordFile ?? "") could not be read"))
         }
         for index in failover.order() {
-            let host = settings.hosts[index]
-            let connection: MariaDBConnection
-            switch MariaDBConnection.open(host: host, hostIndex: index, settings: settings) {
-            case .success(let opened): connection = opened
+            switch MariaDBConnection.open(host: settings.hosts[index], hostIndex: index, settings: settings) {
             case .failure(let failure):
                 guard failure.triesNextHost else { return .failure(failure) }
                 note(failure, hostIndex: index)
                 last = failure
-                continue
-            }
-            switch connection.run(parameters, host: host) {
-            case .success(let rows):
-                failover.markWorking(index)
-                giveBack(connection)
-                return .success(rows)
-            case .failure(let failure) where !failure.dropsConnection:
-                giveBack(connection)
-                return .failure(failure)
-            case .failure(let failure):
-                connection.close()
-                note(failure, hostIndex: index)
-                last = failure
+            case .success(let connection):
+                switch attempt(parameters, on: connection) {
+                case .answered(let result): return result
+                case .broken(let failure):
+                    note(failure, hostIndex: index)
+                    last = failure
+                }
             }
         }
         return .failure(last ?? SQLFailure("no host to try"))
+    }
+
+    /// What one try on a connection came to.
+    private enum Attempt {
+        /// Rows, or an SQL error the server gave: the connection went back to the pool.
+        case answered(Result<SQLRows, SQLFailure>)
+        /// The connection broke and was closed.
+        case broken(SQLFailure)
+    }
+
+    private func attempt(_ parameters: [String], on connection: MariaDBConnection) -> Attempt {
+        let started = NIODeadline.now()
+        let result = connection.run(parameters, host: settings.hosts[connection.hostIndex])
+        guard case .failure(var failure) = result, failure.dropsConnection else {
+            if case .success = result { failover.markWorking(connection.hostIndex) }
+            giveBack(connection)
+            return .answered(result)
+        }
+        connection.close()
+        // libmariadb says "lost connection" for a read timeout and for a server that went away
+        // alike; only the first takes the whole timeout.
+        failure.stalled = NIODeadline.now() - started >= .seconds(Int64(MariaDBConnection.seconds(settings.queryTimeout)))
+        return .broken(failure)
     }
 
     private func note(_ failure: SQLFailure, hostIndex: Int) {

@@ -65,21 +65,12 @@ final class PostgresStore: SQLStore {
         let query = PostgresQuery(unsafeSQL: settings.query.sql, binds: binds)
         acquire { pooled in
             guard let pooled else { return self.tryHosts(self.failover.order()[...], query: query, last: nil, then: then) }
-            self.run(query, on: pooled) { result in
-                switch result {
-                case .success(let rows):
-                    self.release(pooled)
-                    then(.success(rows))
-                case .failure(let failure) where !failure.dropsConnection:
-                    self.release(pooled)
-                    then(.failure(failure))
-                case .failure(let failure):
-                    // Broken since its last use (server restarted, connection cut) or stalled:
-                    // a fresh connection within the same check tells which.
-                    Self.discard(pooled.connection)
-                    if failure.triesNextHost && failure.message.contains("timed out") { self.note(failure, hostIndex: pooled.hostIndex) }
-                    self.tryHosts(self.failover.order()[...], query: query, last: failure, then: then)
-                }
+            self.attempt(query, on: pooled, then: then) { failure in
+                // Broken since its last use (server restarted, connection cut): a fresh
+                // connection within the same check tells whether the host is down. A stalled
+                // one is marked failed at once: a new connection to it would wait as long.
+                if failure.stalled { self.note(failure, hostIndex: pooled.hostIndex) }
+                self.tryHosts(self.failover.order()[...], query: query, last: failure, then: then)
             }
         }
     }
@@ -99,21 +90,33 @@ final class PostgresStore: SQLStore {
                 self.note(failure, hostIndex: index)
                 self.tryHosts(order.dropFirst(), query: query, last: failure, then: then)
             case .success(let pooled):
-                self.run(query, on: pooled) { result in
-                    switch result {
-                    case .success(let rows):
-                        self.failover.markWorking(index)
-                        self.release(pooled)
-                        then(.success(rows))
-                    case .failure(let failure) where !failure.dropsConnection:
-                        self.release(pooled)
-                        then(.failure(failure))
-                    case .failure(let failure):
-                        Self.discard(pooled.connection)
-                        self.note(failure, hostIndex: index)
-                        self.tryHosts(order.dropFirst(), query: query, last: failure, then: then)
-                    }
+                self.attempt(query, on: pooled, then: then) { failure in
+                    self.note(failure, hostIndex: index)
+                    self.tryHosts(order.dropFirst(), query: query, last: failure, then: then)
                 }
+            }
+        }
+    }
+
+    /// Runs the query on `pooled` and settles the slot: answered (rows, or an SQL error the
+    /// server gave), the connection goes back to the pool; broken, it is closed and `broken`
+    /// decides what next, the slot still held.
+    private func attempt(
+        _ query: PostgresQuery, on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void,
+        broken: @escaping @Sendable (SQLFailure) -> Void
+    ) {
+        run(query, on: pooled) { result in
+            switch result {
+            case .failure(let failure) where failure.dropsConnection:
+                Self.discard(pooled.connection)
+                broken(failure)
+            case .success:
+                self.failover.markWorking(pooled.hostIndex)
+                self.release(pooled)
+                then(result)
+            case .failure:
+                self.release(pooled)
+                then(result)
             }
         }
     }
@@ -193,7 +196,9 @@ final class PostgresStore: SQLStore {
                 then(.success(rows))
             case .failure(let error):
                 if timedOut.withLockedValue({ $0 }) {
-                    then(.failure(SQLFailure("\(host): query timed out after \(ConfigNode.format(self.settings.queryTimeout))", dropsConnection: true, triesNextHost: true)))
+                    then(.failure(SQLFailure(
+                        "\(host): query timed out after \(ConfigNode.format(self.settings.queryTimeout))", dropsConnection: true, triesNextHost: true,
+                        stalled: true)))
                 } else {
                     then(.failure(Self.failure(error, host: host, connecting: false)))
                 }

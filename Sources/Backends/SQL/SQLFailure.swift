@@ -7,11 +7,15 @@ struct SQLFailure: Error, CustomStringConvertible {
     /// Another host may answer: this one refused, timed out or went away. An SQL error the
     /// server answered (a typo in the query, a missing table) would be the same on every host.
     var triesNextHost: Bool
+    /// An established connection stopped answering within query_timeout: the host is hung,
+    /// not restarted, and a new connection to it would wait just as long.
+    var stalled: Bool
 
-    init(_ message: String, dropsConnection: Bool = false, triesNextHost: Bool = false) {
+    init(_ message: String, dropsConnection: Bool = false, triesNextHost: Bool = false, stalled: Bool = false) {
         self.message = message
         self.dropsConnection = dropsConnection
         self.triesNextHost = triesNextHost
+        self.stalled = stalled
     }
 
     var description: String { message }
