@@ -1,3 +1,4 @@
+import CMariaDB
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -18,7 +19,12 @@ final class MariaDBStore: SQLStore {
     private let failover: ServerFailover
     private let idle = NIOLockedValueBox<[MariaDBConnection]>([])
 
+    /// libmariadb sets up its global state on first use, which is not safe from several threads
+    /// at once: done here, once, before any pool thread connects.
+    private static let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
+
     init(settings: SQLSettings, backendName: String, pool: NIOThreadPool, logger: Logger) {
+        _ = Self.libraryReady
         self.settings = settings
         self.backendName = backendName
         self.pool = pool
