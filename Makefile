@@ -12,7 +12,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot soak deps-run deps-test deps-bench clean
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot bench-sql soak deps-run deps-test deps-bench clean
 
 all: build
 
@@ -52,7 +52,7 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; bench/sql.sh || rc=$$?; exit $$rc
 
 bench-pam: deps-bench
 	bench/pam.sh
@@ -65,6 +65,9 @@ bench-dovecot: deps-bench
 
 bench-passwd-file: deps-bench
 	bench/passwd-file.sh
+
+bench-sql: deps-bench
+	bench/sql.sh
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real
 # user against authmuxd, then saslauthd; writes the soak section of BENCHMARKS.md.

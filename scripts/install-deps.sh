@@ -8,7 +8,7 @@ case "${1:-test}" in
   # prometheus: promtool, which validates the metrics exposition; systemd: systemd-socket-activate
   # and systemd-analyze (socket activation and the shipped units), both in Debian 12's packages.
   test)  packages="libdb-dev sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules libpam-runtime libpam-wrapper login util-linux passwd libldap2-dev slapd ldap-utils openssl gcc libc6-dev libcrypt-dev libargon2-dev whois dovecot-core apache2-utils python3 postfix prometheus systemd postgresql mariadb-server libmariadb-dev sqlite3" ;;
-  bench) packages="libdb-dev sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules passwd libldap2-dev slapd ldap-utils gcc libc6-dev procps libcrypt-dev libargon2-dev dovecot-core" ;;
+  bench) packages="libdb-dev sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules passwd libldap2-dev slapd ldap-utils gcc libc6-dev procps libcrypt-dev libargon2-dev dovecot-core libmariadb-dev postgresql libpq-dev dovecot-pgsql" ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
