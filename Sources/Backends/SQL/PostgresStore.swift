@@ -60,9 +60,7 @@ final class PostgresStore: SQLStore {
     }
 
     func fetch(_ parameters: [String], then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void) {
-        var binds = PostgresBindings(capacity: parameters.count)
-        for value in parameters { binds.append(value) }
-        let query = PostgresQuery(unsafeSQL: settings.query.sql, binds: binds)
+        let query = parameters.map { PostgresData(string: $0) }
         acquire { pooled in
             guard let pooled else { return self.tryHosts(self.failover.order()[...], query: query, last: nil, then: then) }
             self.attempt(query, on: pooled, then: then) { failure in
@@ -77,7 +75,7 @@ final class PostgresStore: SQLStore {
 
     /// Opens a connection to each host in turn until one answers the query; holds one slot.
     private func tryHosts(
-        _ order: ArraySlice<Int>, query: PostgresQuery, last: SQLFailure?, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void
+        _ order: ArraySlice<Int>, query: [PostgresData], last: SQLFailure?, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void
     ) {
         guard let index = order.first else {
             release(nil)
@@ -87,6 +85,11 @@ final class PostgresStore: SQLStore {
             switch opened {
             case .failure(let error):
                 let failure = Self.failure(error, host: self.settings.hosts[index], connecting: true)
+                guard failure.triesNextHost else {
+                    // The server refused to prepare the query: every host would.
+                    self.release(nil)
+                    return then(.failure(failure))
+                }
                 self.note(failure, hostIndex: index)
                 self.tryHosts(order.dropFirst(), query: query, last: failure, then: then)
             case .success(let pooled):
@@ -102,7 +105,7 @@ final class PostgresStore: SQLStore {
     /// server gave), the connection goes back to the pool; broken, it is closed and `broken`
     /// decides what next, the slot still held.
     private func attempt(
-        _ query: PostgresQuery, on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void,
+        _ query: [PostgresData], on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void,
         broken: @escaping @Sendable (SQLFailure) -> Void
     ) {
         run(query, on: pooled) { result in
@@ -167,13 +170,36 @@ final class PostgresStore: SQLStore {
                     guard timedOut.withLockedValue({ $0 }) else { throw error }
                     throw SQLFailure("\(host): no answer within connect_timeout \(ConfigNode.format(deadline))", dropsConnection: true, triesNextHost: true)
                 }
-                .map { PostgresPooled(connection: $0, hostIndex: hostIndex, opened: .now()) }
+                .flatMap { connection in self.prepare(on: connection, hostIndex: hostIndex) }
         }
         return connected
     }
 
+    /// The password query prepared on a new connection, under `query_timeout`. A server that
+    /// refuses it (a typo, a missing table) fails as an SQL error, not as the host's failure.
+    private func prepare(on connection: PostgresConnection, hostIndex: Int) -> EventLoopFuture<PostgresPooled> {
+        let host = settings.hosts[hostIndex]
+        let timedOut = NIOLockedValueBox(false)
+        let timer = eventLoop.scheduleTask(in: settings.queryTimeout) {
+            timedOut.withLockedValue { $0 = true }
+            Self.discard(connection)
+        }
+        return connection.prepare(query: settings.query.sql)
+            .always { _ in timer.cancel() }
+            .map { PostgresPooled(connection: connection, query: $0, hostIndex: hostIndex, opened: .now()) }
+            .flatMapErrorThrowing { error in
+                Self.discard(connection)
+                if timedOut.withLockedValue({ $0 }) {
+                    throw SQLFailure(
+                        "\(host): query timed out after \(ConfigNode.format(self.settings.queryTimeout))", dropsConnection: true, triesNextHost: true,
+                        stalled: true)
+                }
+                throw Self.failure(error, host: host, connecting: false)
+            }
+    }
+
     /// Runs the query on `pooled` under `query_timeout`.
-    private func run(_ query: PostgresQuery, on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void) {
+    private func run(_ query: [PostgresData], on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void) {
         let connection = pooled.connection
         let host = settings.hosts[pooled.hostIndex]
         let timedOut = NIOLockedValueBox(false)
@@ -181,12 +207,12 @@ final class PostgresStore: SQLStore {
             timedOut.withLockedValue { $0 = true }
             Self.discard(connection)
         }
-        connection.query(query, logger: logger).whenComplete { result in
+        pooled.query.execute(query).whenComplete { result in
             timer.cancel()
             switch result {
             case .success(let answer):
                 var rows = SQLRows(values: [], count: 0)
-                for row in answer.rows {
+                for row in answer {
                     rows.count += 1
                     guard rows.values.count < 2 else { continue }
                     let cell = row.makeRandomAccess()
@@ -211,6 +237,11 @@ final class PostgresStore: SQLStore {
     /// taken here are the server's message and SQLSTATE, and the network error.
     static func failure(_ error: any Error, host: SQLHost, connecting: Bool) -> SQLFailure {
         if let failure = error as? SQLFailure { return failure }
+        // The prepared-query API still answers with the older error type.
+        if case .server(let info)? = error as? PostgresError {
+            let text = "\(host): \(info.fields[.severity] ?? "ERROR") \(info.fields[.sqlState] ?? "?????"): \(info.fields[.message] ?? "(no message)")"
+            return SQLFailure(text, dropsConnection: connecting, triesNextHost: connecting)
+        }
         guard let error = error as? PSQLError else {
             return SQLFailure("\(host): \(error)", dropsConnection: true, triesNextHost: true)
         }
