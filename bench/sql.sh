@@ -76,31 +76,10 @@ default_pass_scheme = PLAIN
 password_query = SELECT password FROM mailbox WHERE username = '%u' AND active = true
 CONF
 chmod 0644 "$TMP/dovecot-sql.conf.ext"
-cat >"$TMP/dovecot.conf" <<CONF
-# Dovecot with nothing but its auth service, its passdb the same table through dovecot-pgsql.
-base_dir = $TMP/dovecot-run
-state_dir = $TMP/dovecot-run
-log_path = $TMP/dovecot.log
-protocols =
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_cache_size = 0
-auth_failure_delay = 0
-passdb {
+dovecot_conf "passdb {
   driver = sql
   args = $TMP/dovecot-sql.conf.ext
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=/nonexistent
-}
-service auth {
-  unix_listener $TMP/dovecot/auth-client {
-    mode = 0666
-  }
-}
-CONF
+}" >"$TMP/dovecot.conf"
 start_daemon dovecot "$TMP/dovecot/auth-client" "$TMP/dovecot.stderr" dovecot -F -c "$TMP/dovecot.conf"
 
 cat >"$TMP/authmux.yaml" <<CONF
@@ -129,11 +108,6 @@ cc -O2 -o "$TMP/sql-floor" bench/sql-floor.c -I/usr/include/postgresql -lpq -lpt
 FLOOR_QUERY="SELECT password FROM mailbox WHERE username = \$1 AND active = true"
 FLOOR_CONN="host=127.0.0.1 port=$PGPORT dbname=authmux user=authmux password=$DBPASS"
 
-expect_dovecot() {  # expect_dovecot NAME OK|NO USER PASSWORD
-  local rc=0
-  timeout 30 "$BIN/authtest" --protocol dovecot -f "${DAEMON_SOCK[$1]}" -s smtp -u "$3" -p "$4" >/dev/null 2>&1 || rc=$?
-  case "$2:$rc" in OK:0 | NO:1) ;; *) die "$1 answered exit $rc to $3; expected $2";; esac
-}
 for name in dovecot authmux; do
   expect_dovecot "$name" OK "bench0@$REALM" pw-bench0
   expect_dovecot "$name" NO "bench0@$REALM" pw-bench1
