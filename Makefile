@@ -14,7 +14,7 @@ SWIFT_BUILD_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 
-.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot bench-instructions bench-sasldb-scale soak deps-run deps-test deps-bench deps-deb clean deb man static-bins charts
+.PHONY: all build run test fuzz bench bench-pam bench-ldap bench-passwd-file bench-dovecot bench-instructions bench-sasldb-scale bench-sql soak deps-run deps-test deps-bench deps-deb clean deb man static-bins charts
 
 all: build
 
@@ -96,7 +96,7 @@ fuzz: deps-test
 
 # Every script runs even if an earlier one reports a problem; the target fails if any did.
 bench: deps-bench
-	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; bench/sasldb-scale.sh || rc=$$?; bench/instructions.sh || rc=$$?; bench/charts.py BENCHMARKS.md || rc=$$?; exit $$rc
+	@rc=0; bench/run.sh || rc=$$?; bench/pam.sh || rc=$$?; bench/passwd-file.sh || rc=$$?; bench/ldap.sh || rc=$$?; bench/dovecot.sh || rc=$$?; bench/sasldb-scale.sh || rc=$$?; bench/sql.sh || rc=$$?; bench/instructions.sh || rc=$$?; bench/charts.py BENCHMARKS.md || rc=$$?; exit $$rc
 
 # BENCHMARKS.md's charts (bench/charts/*.svg) from its tables, after a section was rewritten.
 charts: deps-bench
@@ -123,6 +123,10 @@ bench-passwd-file: deps-bench
 
 bench-sasldb-scale: deps-bench
 	bench/sasldb-scale.sh
+	bench/charts.py BENCHMARKS.md
+
+bench-sql: deps-bench
+	bench/sql.sh
 	bench/charts.py BENCHMARKS.md
 
 # Not part of test or bench: SOAK_SECONDS (60) of idle connections, a password spray and one real

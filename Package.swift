@@ -34,6 +34,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // The sql backend's drivers (Backends only: nothing else links them).
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CBerkeleyDB", path: "Sources/CBerkeleyDB"),
@@ -42,6 +46,7 @@ let package = Package(
         .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .systemLibrary(name: "CArgon2", path: "Sources/CArgon2"),
+        .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
         // The front doors' codecs and state machines, and the request model they produce: no
         // engine, no YAML, no crypto, no metrics, so authtest and the fuzz targets link only this.
         .target(
@@ -74,11 +79,15 @@ let package = Package(
                 "CLDAP",
                 "CCrypt",
                 "CArgon2",
+                "CMariaDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

@@ -46,31 +46,10 @@ done >"$TMP/dovecot-users"
 chmod 0644 "$TMP/sasldb2" "$TMP/dovecot-users"
 
 mkdir -p "$TMP/dovecot-run" "$TMP/dovecot" "$TMP/authmux" "$TMP/floor"
-cat >"$TMP/dovecot.conf" <<CONF
-# Dovecot with nothing but its auth service, as Postfix and Exim use it.
-base_dir = $TMP/dovecot-run
-state_dir = $TMP/dovecot-run
-log_path = $TMP/dovecot.log
-protocols =
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_cache_size = 0
-auth_failure_delay = 0
-passdb {
+dovecot_conf "passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $TMP/dovecot-users
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=/nonexistent
-}
-service auth {
-  unix_listener $TMP/dovecot/auth-client {
-    mode = 0666
-  }
-}
-CONF
+}" >"$TMP/dovecot.conf"
 start_daemon dovecot "$TMP/dovecot/auth-client" "$TMP/dovecot.stderr" dovecot -F -c "$TMP/dovecot.conf"
 
 cat >"$TMP/authmux.yaml" <<CONF
@@ -91,12 +70,6 @@ cc -O2 -o "$TMP/dovecot-floor" bench/dovecot-floor.c -lpthread || die "could not
 start_daemon floor "$TMP/floor/auth-client" "$TMP/dovecot-floor.log" "$TMP/dovecot-floor" "$TMP/floor/auth-client" 64
 ANSWERS_OK=floor
 
-# expect_dovecot NAME OK|NO USER PASSWORD: one check through authtest's Dovecot client.
-expect_dovecot() {
-  local rc=0
-  timeout 30 "$BIN/authtest" --protocol dovecot -f "${DAEMON_SOCK[$1]}" -s smtp -u "$3" -p "$4" >/dev/null 2>&1 || rc=$?
-  case "$2:$rc" in OK:0 | NO:1) ;; *) die "$1 answered exit $rc to $3; expected $2";; esac
-}
 for name in dovecot authmux; do
   expect_dovecot "$name" OK "bench0@$REALM" pw-bench0
   expect_dovecot "$name" NO "bench0@$REALM" pw-bench1

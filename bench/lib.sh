@@ -260,6 +260,41 @@ expect() {
   case "$out" in *"0: $2"*) ;; *) die "$1 answered '$out' to testsaslauthd ${*:3}; expected $2";; esac
 }
 
+# dovecot_conf PASSDB: a Dovecot with nothing but its auth service, as Postfix and Exim use it,
+# its auth cache off and no failure delay, PASSDB (a `passdb { … }` block) its one store; run
+# state under $TMP/dovecot-run, its client socket $TMP/dovecot/auth-client.
+dovecot_conf() {
+  cat <<CONF
+# Dovecot with nothing but its auth service, as Postfix and Exim use it.
+base_dir = $TMP/dovecot-run
+state_dir = $TMP/dovecot-run
+log_path = $TMP/dovecot.log
+protocols =
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_cache_size = 0
+auth_failure_delay = 0
+$1
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener $TMP/dovecot/auth-client {
+    mode = 0666
+  }
+}
+CONF
+}
+
+# expect_dovecot NAME OK|NO USER PASSWORD: one check through authtest's Dovecot client.
+expect_dovecot() {
+  local rc=0
+  timeout 30 "$BIN/authtest" --protocol dovecot -f "${DAEMON_SOCK[$1]}" -s smtp -u "$3" -p "$4" >/dev/null 2>&1 || rc=$?
+  case "$2:$rc" in OK:0 | NO:1) ;; *) die "$1 answered exit $rc to $3; expected $2";; esac
+}
+
 # ---------------------------------------------------------------------------------------------
 # Sampling and recording.
 cpu_ticks() {  # cpu_ticks PID...: user + system clock ticks of the processes, all their threads

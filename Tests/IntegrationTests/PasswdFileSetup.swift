@@ -1,41 +1,23 @@
 import SocketTestSupport
 
-/// A daemon whose one route is a passwd-file backend: `backend` is the inside of its
-/// `{ type: passwd-file, … }` mapping. No failure delay and no throttle, so the many wrong
-/// passwords these tests send answer at once; the default realm is example.com.
+/// A daemon whose one route is a passwd-file backend (`OneBackendSetup`): `backend` is the
+/// inside of its `{ type: passwd-file, … }` mapping.
 enum PasswdFileSetup {
     static func configuration(socketPath: String, backend: String) -> String {
-        """
-        listen:
-          - protocol: saslauthd
-            path: \(socketPath)
-        realms:
-          default: example.com
-        failure_delay: { floor: 0s }
-        throttle: { enabled: false }
-        backends:
-          hashed: { type: passwd-file, \(backend) }
-        routes:
-          - use: [ hashed ]
-
-        """
+        OneBackendSetup.configuration(socketPath: socketPath, name: "hashed", backend: "{ type: passwd-file, \(backend) }")
     }
 
-    /// Writes the configuration into the sandbox and runs `body` with a daemon on it.
     static func run<T>(_ sandbox: Sandbox, backend: String, _ body: (TestDaemon) async throws -> T) async throws -> T {
-        let configPath = try sandbox.write(configuration(socketPath: sandbox.socketPath, backend: backend), to: "authmux.yaml")
-        return try await TestDaemon.with(configPath: configPath, socketPath: sandbox.socketPath, body)
+        try await OneBackendSetup.run(sandbox, name: "hashed", backend: "{ type: passwd-file, \(backend) }", body)
     }
 
-    /// One check over a raw saslauthd connection (login, password, service, realm).
     static func check(_ daemon: TestDaemon, _ user: String, _ password: String, realm: String = "example.com") async throws -> SaslauthdReply {
-        try await check(socketPath: daemon.socketPath, user, password, realm: realm)
+        try await OneBackendSetup.check(socketPath: daemon.socketPath, user, password, realm: realm)
     }
 
     /// The same, from a task that cannot hold the (non-Sendable) `TestDaemon`.
     static func check(socketPath: String, _ user: String, _ password: String, realm: String = "example.com") async throws -> SaslauthdReply {
-        TestSecrets.register(password)
-        return try await RawSaslauthdClient.exchange(socketPath: socketPath, fields: [user, password, "imap", realm])
+        try await OneBackendSetup.check(socketPath: socketPath, user, password, realm: realm)
     }
 
     /// `authmuxd ARGUMENTS`, with `stdin` as standard input.

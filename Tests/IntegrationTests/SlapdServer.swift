@@ -19,7 +19,7 @@ final class SlapdServer {
     /// Log every operation (`-d 256`, slapd's "stats" level) to slapd.log, so a test can count
     /// the searches and binds a check cost.
     let logOperations: Bool
-    private var process: Process?
+    private let server: ServerProcess
 
     var url: String { "ldap://127.0.0.1:\(port)/" }
     var ldapsURL: String { "ldaps://127.0.0.1:\(tlsPort)/" }
@@ -36,10 +36,7 @@ final class SlapdServer {
         self.tlsPort = tlsPort
         self.certificates = certificates
         self.requireClientCertificate = requireClientCertificate
-    }
-
-    deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        self.server = ServerProcess(logPath: "\(directory)/slapd.log")
     }
 
     /// Starts a slapd holding `ldif[suffix]` under each suffix, runs `body`, stops it.
@@ -87,7 +84,7 @@ final class SlapdServer {
     }
 
     var configPath: String { "\(directory)/slapd.conf" }
-    var log: String { ProcessRunner.readText("\(directory)/slapd.log") }
+    var log: String { server.log }
 
     private func writeConfig() throws {
         var lines = ["core", "cosine", "nis", "inetorgperson"].map { "include /etc/ldap/schema/\($0).schema" }
@@ -113,24 +110,13 @@ final class SlapdServer {
     /// Starts slapd (again, after `stop`, on the same ports and database) and waits until it
     /// answers an anonymous whoami.
     func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try IntegrationEnvironment.systemTool("slapd"))
         var urls = url
         if certificates != nil { urls += " " + ldapsURL }
-        process.arguments = ["-f", configPath, "-h", urls, "-d", logOperations ? "256" : "0"]
-        process.standardInput = FileHandle.nullDevice
-        let logPath = "\(directory)/slapd.log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try ProcessRunner.launch(process)
-        self.process = process
+        try server.launch([try IntegrationEnvironment.systemTool("slapd"), "-f", configPath, "-h", urls, "-d", logOperations ? "256" : "0"])
         let whoami = try IntegrationEnvironment.systemTool("ldapwhoami")
         let deadline = ContinuousClock.now + .seconds(40)
         while true {
-            guard process.isRunning else { throw IntegrationError("slapd exited at start:\n\(log)") }
+            guard server.isRunning else { throw IntegrationError("slapd exited at start:\n\(log)") }
             // A probe that hangs on a loaded machine is killed and tried again, not fatal.
             let result = try? await ProcessRunner.run(whoami, ["-x", "-H", url], timeout: .seconds(10))
             if result?.termination == .exited(0) { return }
@@ -142,39 +128,15 @@ final class SlapdServer {
     /// SIGSTOP or SIGCONT to the slapd this object started: a stopped slapd keeps its
     /// connections and its listening socket (the kernel still completes handshakes) but
     /// answers nothing, like a hung server.
-    func send(_ signal: Int32) {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-    }
+    func send(_ signal: Int32) { server.send(signal) }
 
     /// SIGSTOP, then waits until the kernel reports slapd stopped: the signal is delivered
     /// asynchronously, and a check sent before it takes effect would still be answered.
-    func hang() async throws {
-        guard let process, process.isRunning else { throw IntegrationError("slapd is not running:\n\(log)") }
-        let pid = process.processIdentifier
-        kill(pid, SIGSTOP)
-        for _ in 0..<500 {
-            // /proc/<pid>/stat: the state letter follows the command name in parentheses.
-            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-               let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" T") {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw IntegrationError("slapd (pid \(pid)) never stopped after SIGSTOP")
-    }
+    func hang() async throws { try await server.hang() }
 
     /// `signal` (SIGTERM: an orderly stop; SIGKILL: a crash) to the slapd this object started,
     /// by its PID, then SIGKILL if it lingers. A stopped slapd is continued first.
-    func stop(signal: Int32 = SIGTERM) async {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGCONT)
-        kill(process.processIdentifier, signal)
-        if !(await ProcessRunner.waitForExit(process, until: .now + .seconds(10))) {
-            kill(process.processIdentifier, SIGKILL)
-            _ = await ProcessRunner.waitForExit(process, until: .now + .seconds(10))
-        }
-    }
+    func stop(signal: Int32 = SIGTERM) async { await server.stop(signal: signal) }
 
     /// Runs ldapmodify as the suffix's rootdn.
     func modify(_ ldif: String, suffix: String) async throws {

@@ -44,6 +44,16 @@ struct TestCertificates {
         return ("\(base)-client.pem", "\(base)-client.key")
     }
 
+    /// Copies the server's certificate, key and the CA into `directory` as `server.pem`,
+    /// `server.key` (mode 0600: servers refuse a key others may read) and `ca.pem`, for a server
+    /// that must own its files (PostgreSQL, MariaDB, run as their own accounts).
+    func copyForServer(into directory: String) throws {
+        try FileManager.default.copyItem(atPath: certFile, toPath: "\(directory)/server.pem")
+        try FileManager.default.copyItem(atPath: keyFile, toPath: "\(directory)/server.key")
+        try FileManager.default.copyItem(atPath: caFile, toPath: "\(directory)/ca.pem")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(directory)/server.key")
+    }
+
     private static func run(_ tool: String, _ arguments: [String]) async throws {
         let result = try await ProcessRunner.run(tool, arguments)
         guard result.termination == .exited(0) else { throw IntegrationError("openssl failed: \(result)") }

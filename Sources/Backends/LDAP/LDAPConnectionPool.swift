@@ -12,14 +12,14 @@ import NIOCore
 /// restarted since it was last used) is replaced by a fresh one within the same check.
 final class LDAPConnectionPool: Sendable {
     let settings: LDAPSettings
-    let servers: LDAPServerList
+    let servers: ServerFailover
     private let idle: NIOLockedValueBox<[[LDAPConnection]]>
     private let logger: Logger
     private let backendName: String
 
     init(settings: LDAPSettings, backendName: String, logger: Logger) {
         self.settings = settings
-        self.servers = LDAPServerList(uris: settings.servers)
+        self.servers = ServerFailover(uris: settings.servers)
         self.idle = NIOLockedValueBox(Array(repeating: [], count: LDAPConnectionRole.allCases.count))
         self.logger = logger
         self.backendName = backendName

@@ -1,13 +1,14 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// The `servers` list and which of them failed recently, shared by the backend's threads.
+/// A backend's servers (LDAP `servers`, SQL `hosts`) and which of them failed recently, shared by
+/// the backend's threads.
 ///
 /// A server that failed (refused, timed out, stalled) is tried last for `holdDown`, so that one
 /// dead or firewalled server does not cost every new connection its timeout; it is never
 /// skipped altogether, so when every server has failed the first one to come back answers, and
 /// after the hold-down a server that came back is first in line again.
-final class LDAPServerList: Sendable {
+final class ServerFailover: Sendable {
     let uris: [String]
     let holdDown: TimeAmount
     private let failedUntil: NIOLockedValueBox<[NIODeadline?]>

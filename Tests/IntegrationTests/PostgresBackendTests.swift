@@ -1,0 +1,94 @@
+import Foundation
+import SocketTestSupport
+import Testing
+
+/// The sql backend on a real PostgreSQL: every behaviour check; failover past a closed port
+/// and past a hung server; an outage answered "temporarily unavailable" and served again once
+/// the server is back, without restarting authmuxd; the server's messages in the log; TLS with
+/// verify-full and a client certificate, and a server whose CA is not trusted refused.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct PostgresBackendTests {
+    static let query = "password_query: \"SELECT password FROM mailbox WHERE username = %{user} AND active = true\""
+
+    static func backend(_ hosts: [String], extra: String = "", password: String = PostgresServer.password) -> String {
+        "driver: postgresql, hosts: [\(hosts.joined(separator: ", "))], database: authmux, user: authmux, password: \"\(password)\", "
+            + "connect_timeout: 1s, query_timeout: 1s\(extra), \(query)"
+    }
+
+    @Test func postfixAdminTable() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                try await SQLSetup.behaviour(sandbox, SQLSetup.Target(
+                    backend: Self.backend([server.host]).replacing(", \(Self.query)", with: ""), execute: { try await server.psql($0) },
+                    trueValue: "true", falseValue: "false"))
+            }
+        }
+    }
+
+    @Test func failoverPastClosedPortAndHungServer() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox, name: "pg-a") { first in
+                try await PostgresServer.with(sandbox, name: "pg-b") { second in
+                    try await SQLSetup.failover(sandbox, first: first, second: second) { Self.backend($0) }
+                }
+            }
+        }
+    }
+
+    @Test func outageThenRecoveryWithoutRestart() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                try await SQLSetup.outage(sandbox, server, backend: Self.backend([server.host]))
+            }
+        }
+    }
+
+    /// A database error is unavailable with the server's message, never the user's password.
+    @Test func databaseErrorIsUnavailableWithServersMessage() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                let missingTable = Self.backend([server.host]).replacing("FROM mailbox", with: "FROM no_such_table")
+                try await SQLSetup.run(sandbox, backend: missingTable) { daemon in
+                    #expect(try await SQLSetup.check(daemon, "alice", SQLSetup.password) == .answer("NO temporarily unavailable"))
+                    try await daemon.waitForLog(containing: "ERROR 42P01: relation")
+                    #expect(daemon.log.contains(#"relation \"no_such_table\" does not exist"#), "\(daemon.logTail)")
+                }
+                TestSecrets.register("Not-the-db-pass 1")
+                try await SQLSetup.run(sandbox, backend: Self.backend([server.host], password: "Not-the-db-pass 1")) { daemon in
+                    #expect(try await SQLSetup.check(daemon, "alice", SQLSetup.password) == .answer("NO temporarily unavailable"))
+                    try await daemon.waitForLog(containing: "FATAL 28P01: password authentication failed for user")
+                }
+            }
+        }
+    }
+
+    @Test func tlsVerifyFullWithClientCertificate() async throws {
+        try await Sandbox.with { sandbox in
+            let certificates = try await TestCertificates.make(in: sandbox.path, name: "pg")
+            let client = try await certificates.makeClient(name: "authmux")
+            let other = try await TestCertificates.make(in: sandbox.path, name: "other")
+            try await PostgresServer.with(sandbox, certificates: certificates) { server in
+                try await server.addAlice()
+                let host = "localhost:\(server.port)"
+                func tls(_ ca: String) -> String {
+                    ", sslmode: verify-full, ssl_ca_file: \(ca), ssl_cert_file: \(client.certFile), ssl_key_file: \(client.keyFile)"
+                }
+                try await SQLSetup.run(sandbox, backend: Self.backend([host], extra: tls(certificates.caFile))) { daemon in
+                    let right = try await SQLSetup.check(daemon, "alice", SQLSetup.password)
+                    #expect(right.isOK, "\(right)")
+                    #expect(try await SQLSetup.check(daemon, "alice", "Wrong-horse 9") == .answer("NO authentication failed"))
+                }
+                // The server's certificate does not chain to this CA: refused.
+                try await SQLSetup.run(sandbox, backend: Self.backend([host], extra: tls(other.caFile))) { daemon in
+                    #expect(try await SQLSetup.check(daemon, "alice", SQLSetup.password) == .answer("NO temporarily unavailable"))
+                    try await daemon.waitForLog(containing: "db: unavailable (query: localhost:\(server.port)")
+                }
+                // Without TLS the server's hostssl-only rules refuse the login.
+                try await SQLSetup.run(sandbox, backend: Self.backend([host])) { daemon in
+                    #expect(try await SQLSetup.check(daemon, "alice", SQLSetup.password) == .answer("NO temporarily unavailable"))
+                    try await daemon.waitForLog(containing: "no pg_hba.conf entry")
+                }
+            }
+        }
+    }
+}
