@@ -1,6 +1,8 @@
 public import AuthCore
 
-/// The backend kinds compiled into this build.
+/// The backend kinds of this target. The daemon's catalog adds the sql backend, a target of
+/// its own (see Package.swift), so that what links only this target does not build its drivers.
 public enum BuiltinBackends {
-    public static let catalog = BackendCatalog([SASLDBBackendKind(), PasswdFileBackendKind(), PAMBackendKind(), LDAPBackendKind(), SQLBackendKind()])
+    public static let kinds: [any BackendKind] = [SASLDBBackendKind(), PasswdFileBackendKind(), PAMBackendKind(), LDAPBackendKind()]
+    public static let catalog = BackendCatalog(kinds)
 }

@@ -1,5 +1,5 @@
-import AuthCore
-import NIOPosix
+package import AuthCore
+package import NIOPosix
 
 extension NIOThreadPool {
     /// Runs `work` on one of the pool's threads and hands its answer to `then` from that thread,
@@ -7,7 +7,7 @@ extension NIOThreadPool {
     /// client from there, so a check that needs a backend's thread costs no event-loop wake-up. A pool that is shutting
     /// down answers "unavailable" (`worker` names it in the reason), as `runIfActive` fails.
     /// `activity` counts the work while it runs (metrics' in-flight checks), not while it waits.
-    func answer(
+    package func answer(
         worker: String, activity: BackendActivity, then: @escaping @Sendable (BackendAnswer) -> Void,
         _ work: @escaping @Sendable () -> BackendAnswer
     ) {

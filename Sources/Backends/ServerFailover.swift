@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-import NIOCore
+package import NIOCore
 
 /// A backend's servers (LDAP `servers`, SQL `hosts`) and which of them failed recently, shared by
 /// the backend's threads.
@@ -8,12 +8,12 @@ import NIOCore
 /// dead or firewalled server does not cost every new connection its timeout; it is never
 /// skipped altogether, so when every server has failed the first one to come back answers, and
 /// after the hold-down a server that came back is first in line again.
-final class ServerFailover: Sendable {
-    let uris: [String]
-    let holdDown: TimeAmount
+package final class ServerFailover: Sendable {
+    package let uris: [String]
+    package let holdDown: TimeAmount
     private let failedUntil: NIOLockedValueBox<[NIODeadline?]>
 
-    init(uris: [String], holdDown: TimeAmount = .seconds(30)) {
+    package init(uris: [String], holdDown: TimeAmount = .seconds(30)) {
         self.uris = uris
         self.holdDown = holdDown
         self.failedUntil = NIOLockedValueBox(Array(repeating: nil, count: uris.count))
@@ -21,7 +21,7 @@ final class ServerFailover: Sendable {
 
     /// Server indexes in the order to try now: the healthy ones in configured order, then the
     /// recently failed ones in configured order.
-    func order() -> [Int] {
+    package func order() -> [Int] {
         let now = NIODeadline.now()
         let until = failedUntil.withLockedValue { $0 }
         let healthy = uris.indices.filter { until[$0].map { $0 <= now } ?? true }
@@ -30,23 +30,23 @@ final class ServerFailover: Sendable {
     }
 
     /// Whether `index` failed within the hold-down period.
-    func isFailed(_ index: Int) -> Bool {
+    package func isFailed(_ index: Int) -> Bool {
         let now = NIODeadline.now()
         return failedUntil.withLockedValue { $0[index].map { $0 > now } ?? false }
     }
 
-    func markFailed(_ index: Int) {
+    package func markFailed(_ index: Int) {
         failedUntil.withLockedValue { $0[index] = .now() + holdDown }
     }
 
-    func markWorking(_ index: Int) {
+    package func markWorking(_ index: Int) {
         failedUntil.withLockedValue { if $0[index] != nil { $0[index] = nil } }
     }
 
     /// Whether a connection to `index` should be given up when it goes back to the pool: it
     /// is to a fallback server, has served for a hold-down period, and a server earlier in the
     /// list is no longer marked failed — so traffic returns to the preferred server.
-    func shouldRetire(serverIndex index: Int, opened: NIODeadline) -> Bool {
+    package func shouldRetire(serverIndex index: Int, opened: NIODeadline) -> Bool {
         guard index > 0, opened + holdDown <= .now() else { return false }
         let now = NIODeadline.now()
         let until = failedUntil.withLockedValue { $0 }

@@ -1,6 +1,6 @@
 import AuthCore
 import AuthWire
-@testable import Backends
+@testable import SQLBackend
 import Testing
 
 /// `password_query` is parsed once into SQL with the driver's placeholders and the ordered

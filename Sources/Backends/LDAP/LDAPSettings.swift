@@ -82,7 +82,7 @@ public struct LDAPSettings: BackendSettings {
         return String(hostPort.prefix { $0 != ":" })
     }
 
-    static func isLoopback(host: String) -> Bool {
+    package static func isLoopback(host: String) -> Bool {
         let name = host.lowercased()
         if name.isEmpty || name == "localhost" || name == "localhost." { return true }
         var v4 = in_addr()

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Backends
 
 /// `driver: mariadb` through Debian's MariaDB Connector/C (libmariadb), whose calls block: they
 /// run on the backend's own pool, so at most `threads` connections are in use at once, and at

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Backends
 
 /// `driver: postgresql` through postgres-nio's `PostgresConnection`, with a pool of its own.
 ///

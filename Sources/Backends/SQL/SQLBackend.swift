@@ -4,6 +4,7 @@ import Logging
 import Foundation
 import NIOCore
 import NIOPosix
+import Backends
 
 /// Checks passwords against a row of a database table: one prepared `password_query` whose
 /// tokens are bound parameters, its first column checked by the scheme module.
