@@ -85,7 +85,9 @@ public final class LDAPBackend: AuthBackend {
                     switch search(lookup, uidAttribute: uidAttribute) {
                     case .answered(let verdict):
                         return verdict
-                    case .found(let foundDN, _) where foundDN == remembered.dn:
+                    // Compared as bytes: String equality would call two canonically
+                    // equivalent DNs the same entry.
+                    case .found(let foundDN, _) where foundDN.utf8.elementsEqual(remembered.dn.utf8):
                         return Self.verdict(forUserBind: code, method: .bind)
                     case .found(let foundDN, let foundUID):
                         dn = foundDN
