@@ -56,8 +56,11 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// the stamp and count checks around the read.
     static var writerWait: Int64 { 2_000_000_000 }
 
-    /// Microseconds a settled result waits for the events of a write it may have overlapped.
-    static var settleTime: UInt32 { 2_000 }
+    /// How old the file's timestamps must be before a result `settle` picks is trusted: a
+    /// write in the same tick of the kernel's coarse clock as the change before it leaves the
+    /// timestamps as they were, so only a stamp older than a few ticks proves that any write
+    /// since has moved it.
+    static var settleAge: Int64 { 10_000_000 }
 
     init(path: String, rereadAfter: TimeAmount, pool: NIOThreadPool, readWhole: @escaping @Sendable (FileVersion) -> Result<Copy, Failure>) {
         self.path = path
@@ -114,10 +117,13 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     ///
     /// The kernel queues a write's inotify event at the end of the system call, after the data
     /// (or a truncation) is already visible: a read that falls entirely in that gap sees a
-    /// changed file and no event. So a result `settle` picks — one a half-written file could
-    /// have produced, such as "no such user" — is trusted only if the count still has not moved
-    /// `settleTime` after the read, when any write it overlapped has long queued its event. A
-    /// right password found is never such a result: a torn file cannot make one up.
+    /// changed file and no event. Truncating a large file keeps that gap open for as long as
+    /// freeing its blocks takes (over a millisecond for 5 MB on ext4, and the new size shows
+    /// before the new timestamps), and a writer whose CPU is taken away keeps it open longer.
+    /// So a result `settle` picks — one a half-written file could have produced, such as "no
+    /// such user" — is trusted only after `waitForWritesInFlight`, with the count and stamp
+    /// still unchanged. A right password found is never such a result: a torn file cannot make
+    /// one up, so a writer never keeps a valid user waiting.
     func consistently<T>(settle: (Result<T, Failure>) -> Bool = { _ in true }, _ read: (FileVersion) -> Result<T, Failure>) -> Result<T, Failure> {
         let deadline = FileVersion.now() + Self.writerWait
         var pause: UInt32 = 50
@@ -135,7 +141,7 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
             let started = FileVersion.now()
             guard let before = FileStamp.of(path: path) else { return .failure(.unreachable(path: path, code: errno)) }
             let result = read(FileVersion(stamp: before, readStarted: started, watchCount: seen?.count ?? 0))
-            if settle(result) { usleep(Self.settleTime) }
+            if settle(result) { waitForWritesInFlight(before) }
             let unchanged = watch.map { $0.observe().count == seen?.count } ?? true
             if unchanged, FileStamp.of(path: path) == before { return result }
             guard !pastDeadline else { return .failure(.busy(path: path)) }
@@ -143,6 +149,29 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
             watch?.watchFile()
             backOff()
         }
+    }
+
+    /// Returns once every write that was changing the file during a read has queued its
+    /// event or moved the file's stamp, so that the checks after the read see it.
+    ///
+    /// `lseek(SEEK_DATA)` takes the inode's lock shared on ext4, XFS, btrfs and tmpfs, and a
+    /// truncation holds that lock until its event is queued; a `write` holds it while it copies
+    /// data, after it moved the timestamps, which is what the stamp check sees — unless the
+    /// stamp is younger than a clock tick, so a young stamp is waited on until it is
+    /// `settleAge` old (never longer than that: a clock stepped back cannot make it wait).
+    /// Kernel facts, not a library's: no library offers this wait, hence the system calls here.
+    /// Linux's SEEK_DATA, which Glibc's Swift module leaves out (it is a _GNU_SOURCE name).
+    private static var seekData: Int32 { 3 }
+
+    private func waitForWritesInFlight(_ before: FileStamp) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd >= 0 {
+            _ = lseek(fd, 0, Self.seekData)
+            close(fd)
+        }
+        let age = FileVersion.now() - before.latest
+        guard age < Self.settleAge else { return }
+        usleep(UInt32((Self.settleAge - max(age, 0)) / 1_000))
     }
 
     /// With inotify, an unchanged count is exact; without it, the stamp must match and be old

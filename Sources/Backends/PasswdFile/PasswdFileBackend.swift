@@ -92,8 +92,23 @@ public final class PasswdFileBackend: AuthBackend {
         case .success(let found): source = found
         case .failure(let error): return (settings.perDomain && error.missing ? .unknownUser : .unavailable(reason: error.description), nil)
         }
+        // The password against an entry: remembered from an earlier check, or hashed now.
+        func verification(_ entry: PasswdFileEntry) -> (check: PasswordCheck, remembered: Bool) {
+            if settings.rememberVerified, verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
+                return (.match, true)
+            }
+            return (verifier.verify(password, against: StoredPassword(field: entry.password)), false)
+        }
+        // A point read asks whether the entry it found verifies before trusting it; that
+        // verification is kept, so a right password is hashed once, not twice.
+        var checked: (field: [UInt8], check: PasswordCheck, remembered: Bool)?
+        let found = source.find(lookup.user) { entry in
+            let result = verification(entry)
+            checked = (entry.password, result.check, result.remembered)
+            return result.check == .match
+        }
         let entry: PasswdFileEntry
-        switch source.find(lookup.user) {
+        switch found {
         case .failure(let error):
             return (settings.perDomain && error.missing ? .unknownUser : .unavailable(reason: error.description), nil)
         case .success(.none):
@@ -103,12 +118,11 @@ public final class PasswdFileBackend: AuthBackend {
         case .success(.entry(let found)):
             entry = found
         }
-        if settings.rememberVerified, verified.matches(path: path, user: lookup.user, field: entry.password, password: password) {
-            return (.accepted, nil)
-        }
+        let result = checked.flatMap { $0.field == entry.password ? (check: $0.check, remembered: $0.remembered) : nil } ?? verification(entry)
+        if result.remembered { return (.accepted, nil) }
         let stored = StoredPassword(field: entry.password)
         let place = "\(path):\(entry.line)"
-        switch verifier.verify(password, against: stored) {
+        switch result.check {
         case .match:
             if settings.rememberVerified { verified.remember(path: path, user: lookup.user, field: entry.password, password: password) }
             guard settings.rehash, !stored.scheme.isModern else { return (.accepted, nil) }

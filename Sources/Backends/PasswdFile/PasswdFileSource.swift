@@ -52,11 +52,16 @@ final class PasswdFileSource: Sendable {
     }
 
     /// What the file holds for `user` now: from the copy if it is current, else from one pass
-    /// over the file as it is. Blocking: pool only.
-    func find(_ user: ByteString) -> Result<PasswdFileFound, PasswdFileError> {
+    /// over the file as it is. A point read is trusted at once only if the entry it found
+    /// `provesItself` (verifies the password given: a half-written file cannot make that up);
+    /// anything else waits until the file has settled (see `WatchedFile.consistently`).
+    /// Blocking: pool only.
+    func find(_ user: ByteString, provesItself: (PasswdFileEntry) -> Bool) -> Result<PasswdFileFound, PasswdFileError> {
         if let snapshot = file.currentCopy() { return .success(snapshot.contents.find(user)) }
-        // Every result settles: whether a found entry verifies is decided only later, by hashing.
-        let found = file.consistently { _ in Self.readFile(path).map { PasswdFileContents.find(user, in: $0) } }
+        let found = file.consistently(settle: { found in
+            guard case .success(.entry(let entry)) = found else { return true }
+            return !provesItself(entry)
+        }) { _ in Self.readFile(path).map { PasswdFileContents.find(user, in: $0) } }
         if case .failure(let error) = found, !error.missing {
             logger.warning("passwd-file unreadable", metadata: ["backend": "\(backend)", "error": "\(error)"])
         }
