@@ -29,6 +29,13 @@ struct PasswdFileParsingTests {
         #expect(scheme("{CRAM-MD5}00").isWeak && scheme("{CRAM-MD5}00").method == .unsupported)
         #expect(scheme("{SSHA.rot13}00").method == .unsupported, "an unknown encoding is an unknown scheme, as in Dovecot")
         #expect(scheme("{PLAIN}x").isWeak && scheme("{PLAIN}x").method == .plain)
+        // Only what costs one digest or less may be checked off the pool (SQL rows).
+        for cheap in ["{PLAIN}x", "{SHA512}AA==", "{SSHA}AA==", "{PLAIN-MD5}00", "{CRAM-MD5}00"] {
+            #expect(scheme(cheap).isCheap, "\(cheap)")
+        }
+        for costly in ["$y$j9T$abc$def", "{CRYPT}$2y$05$abc", "$6$abc$def", "abcdefghijklm", "{PBKDF2}$1$aa$5000$00", "{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$aa$bb"] {
+            #expect(!scheme(costly).isCheap, "\(costly)")
+        }
     }
 
     @Test func plainAndDigestsVerifyInPureSwift() {

@@ -30,6 +30,17 @@ public struct PasswordScheme: Sendable, Equatable {
     /// A memory- or cost-hard scheme (yescrypt, scrypt, bcrypt, Argon2) that `rehash` leaves
     /// alone; every other scheme that verifies is rewritten when `rehash` is on.
     public var isModern: Bool
+    /// Whether checking a password against this scheme costs a single digest or less (clear
+    /// text, one MD5/SHA pass, salted or not, or a refusal), so a store may verify it where the
+    /// entry arrived instead of handing it to its thread pool. crypt(3), Argon2 and PBKDF2 are
+    /// never cheap: their cost is set by the entry, up to seconds.
+    public var isCheap: Bool {
+        switch method {
+        case .plain, .digest, .salted, .unsupported: return true
+        case .crypt, .argon2, .pbkdf2: return false
+        }
+    }
+
     /// How digest bytes are spelled when the name carries no `.b64` / `.hex` suffix.
     public var defaultEncoding: HashEncoding
 

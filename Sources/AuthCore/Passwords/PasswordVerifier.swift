@@ -5,7 +5,8 @@ public import AuthWire
 /// libraries behind crypt(3) and Argon2 compare their own way (see `PasswordHashLibrary`).
 ///
 /// CPU-heavy by design (yescrypt, bcrypt and Argon2 cost milliseconds and megabytes): call it
-/// only from a store's own bounded thread pool, never on an event loop or an accept thread.
+/// only from a store's own bounded thread pool, never on an event loop or an accept thread —
+/// unless the entry's scheme `isCheap` (clear text or one digest, microseconds at most).
 public struct PasswordVerifier: Sendable {
     public var library: any PasswordHashLibrary
     public var allowWeak: Bool

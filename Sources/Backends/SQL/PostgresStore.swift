@@ -199,8 +199,11 @@ final class PostgresStore: SQLStore {
             }
     }
 
-    /// Runs the query on `pooled` under `query_timeout`.
+    /// Runs the query on `pooled` under `query_timeout`, on the backend's loop: from another
+    /// thread, arming the timer and writing the query would each hand work to that loop (two
+    /// wake-ups per check); one hop does both.
     private func run(_ query: [PostgresData], on pooled: PostgresPooled, then: @escaping @Sendable (Result<SQLRows, SQLFailure>) -> Void) {
+        guard eventLoop.inEventLoop else { return eventLoop.execute { self.run(query, on: pooled, then: then) } }
         let connection = pooled.connection
         let host = settings.hosts[pooled.hostIndex]
         let timedOut = NIOLockedValueBox(false)

@@ -10,8 +10,9 @@ import Backends
 /// tokens are bound parameters, its first column checked by the scheme module.
 ///
 /// The query runs on the driver's own connections (an event loop for PostgreSQL and SQLite's
-/// futures, this backend's pool for SQLite's and MariaDB's blocking calls); the hash, which may be
-/// yescrypt or Argon2, is always verified on this backend's bounded pool.
+/// futures, this backend's pool for SQLite's and MariaDB's blocking calls); a hash with a work
+/// factor (yescrypt, bcrypt, Argon2, PBKDF2, any crypt) is verified on this backend's bounded
+/// pool, clear text or a single digest where the row arrived (`PasswordScheme.isCheap`).
 public final class SQLBackend: AuthBackend {
     public let name: String
     public let settings: SQLSettings
@@ -61,21 +62,26 @@ public final class SQLBackend: AuthBackend {
                 guard let field = rows.values[0] else {
                     return then(BackendAnswer(verdict: .rejected(reason: "password column is NULL")))
                 }
+                let stored = self.stored(field)
+                // A digest or clear text costs less than the hand-off to the pool and back:
+                // checked here, on the driver's thread. Hashes with a work factor go to the pool.
+                guard !stored.scheme.isCheap else { return then(BackendAnswer(verdict: self.verify(password, stored: stored))) }
                 self.pool.answer(worker: "sql worker", activity: self.activity, then: then) {
-                    BackendAnswer(verdict: self.verify(password, field: field))
+                    BackendAnswer(verdict: self.verify(password, stored: stored))
                 }
             }
         }
     }
 
-    /// Runs on a pool thread: the first column against the password, by its scheme.
-    private func verify(_ password: Secret, field: [UInt8]) -> BackendVerdict {
-        var stored = field
-        if let scheme = settings.defaultScheme, field.first != UInt8(ascii: "{") {
-            stored = Array("{\(scheme)}".utf8) + field
-        }
-        let parsed = StoredPassword(field: stored)
-        switch verifier.verify(password, against: parsed) {
+    /// The first column as an entry of its scheme (`default_scheme` for a bare value).
+    private func stored(_ field: [UInt8]) -> StoredPassword {
+        guard let scheme = settings.defaultScheme, field.first != UInt8(ascii: "{") else { return StoredPassword(field: field) }
+        return StoredPassword(field: Array("{\(scheme)}".utf8) + field)
+    }
+
+    /// The entry against the password: on a pool thread unless its scheme `isCheap`.
+    private func verify(_ password: Secret, stored: StoredPassword) -> BackendVerdict {
+        switch verifier.verify(password, against: stored) {
         case .match:
             return .accepted
         case .mismatch:
