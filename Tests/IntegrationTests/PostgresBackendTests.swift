@@ -25,6 +25,63 @@ struct PostgresBackendTests {
         }
     }
 
+    /// Dovecot-door checks start on two event loops at once and share a pool of two
+    /// connections with eight persistent clients: every answer still belongs to its own
+    /// request — salted digests verified where the row arrives, crypt rows on the pool — and
+    /// the server never sees more than the two connections allowed.
+    @Test func checksFromSeveralLoopsShareASmallPoolAndEachGetsItsOwnAnswer() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                let users = 24
+                var rows: [String] = []
+                for index in 0..<users {
+                    let password = "pw-bench\(index)"
+                    TestSecrets.register(password)
+                    let field = index % 3 == 0
+                        ? try await HashTools.mkpasswd("sha512crypt", password) : try await HashTools.doveadm("SSHA512", password)
+                    rows.append("('bench\(index)@example.com', '\(field)')")
+                }
+                try await server.psql("INSERT INTO mailbox (username, password) VALUES \(rows.joined(separator: ", "))")
+                let socket = sandbox.file("auth")
+                let configPath = try sandbox.write("""
+                    listen:
+                      - protocol: dovecot
+                        path: \(socket)
+                    realms:
+                      default: example.com
+                    limits:
+                      event_loops: 2
+                    failure_delay: { floor: 0s }
+                    throttle: { enabled: false }
+                    backends:
+                      db: { type: sql, cache: false, connections: 2, \(Self.backend([server.host])) }
+                    routes:
+                      - use: [ db ]
+
+                    """, to: "authmux.yaml")
+                try await TestDaemon.with(configPath: configPath, socketPath: socket) { daemon in
+                    let result = try await SaslClients.authtest([
+                        "bench", "-f", socket, "--protocol", "dovecot", "--persistent", "-c", "8", "-n", "1200", "--warmup", "0",
+                        "--generated-users", "\(users)", "--realm", "example.com", "--wrong-share", "0.3", "--json",
+                    ], timeout: .seconds(120))
+                    #expect(result.termination == .exited(0), "\(result)")
+                    let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+                    #expect(report["errors"] as? Int == 0)
+                    #expect(report["unexpected"] as? Int == 0, "an answer that was not its own request's: \(daemon.logTail)")
+                    let ok = try #require(report["ok"] as? Int)
+                    let no = try #require(report["no"] as? Int)
+                    #expect(ok + no == 1200 && ok > 0 && no > 0, "\(report)")
+                    let count = try await ProcessRunner.run(try PostgresServer.tool("psql"), [
+                        "-X", "-q", "-t", "-A", "-h", server.directory, "-p", "\(server.port)", "-U", "postgres", "-d", PostgresServer.database,
+                        "-c", "SELECT count(*) FROM pg_stat_activity WHERE usename = 'authmux'",
+                    ])
+                    let open = try #require(Int(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(count)")
+                    #expect((1...2).contains(open), "connections open: \(open)")
+                }
+            }
+        }
+    }
+
     @Test func failoverPastClosedPortAndHungServer() async throws {
         try await Sandbox.with { sandbox in
             try await PostgresServer.with(sandbox, name: "pg-a") { first in
