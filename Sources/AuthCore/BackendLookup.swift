@@ -16,10 +16,11 @@ public struct BackendLookup<Lookup: Sendable>: Sendable {
     /// stores that compare bytes, folded where the store folds (LDAP matches names
     /// case-insensitively), so that spelling variants of one account share one count.
     public var account: ByteString
-    /// What was asked, for the log line and `authmuxd explain`.
-    public var shown: String
+    /// What was asked, for the log line and `authmuxd explain`: text, kept as the bytes the
+    /// log writes (see `ShownText`).
+    public var shown: [UInt8]
 
-    public init(lookup: Lookup, asked: ByteString, account: ByteString? = nil, shown: String) {
+    public init(lookup: Lookup, asked: ByteString, account: ByteString? = nil, shown: [UInt8]) {
         self.lookup = lookup
         self.asked = asked
         self.account = account ?? asked

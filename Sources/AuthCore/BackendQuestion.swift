@@ -9,7 +9,7 @@ public struct BackendQuestion: Sendable {
     /// See `BackendLookup.account`: the throttle's key for this backend.
     public let account: ByteString
     /// See `BackendLookup.shown`: what the log line says was asked.
-    public let shown: String
+    public let shown: [UInt8]
     let call: any QuestionCall
 
     func evaluate(password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {

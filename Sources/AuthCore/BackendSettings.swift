@@ -36,6 +36,6 @@ extension BackendSettings {
 
     /// What this backend would be asked for `subject`, at length, for `authmuxd explain`.
     public func explain(_ subject: CheckSubject) -> String {
-        lookup(for: subject).shown
+        String(decoding: lookup(for: subject).shown, as: UTF8.self)
     }
 }

@@ -41,7 +41,7 @@ struct StubSettings: BackendSettings {
 
     func lookup(for subject: CheckSubject) -> BackendLookup<ByteString> {
         let user = identity.render(subject.identity)
-        return BackendLookup(lookup: user, asked: user, shown: user.text)
+        return BackendLookup(lookup: user, asked: user, shown: user.bytes)
     }
 }
 

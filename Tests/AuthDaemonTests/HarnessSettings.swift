@@ -11,6 +11,6 @@ struct HarnessSettings: BackendSettings {
 
     func lookup(for subject: CheckSubject) -> BackendLookup<CheckSubject> {
         let user = subject.identity.user
-        return BackendLookup(lookup: subject, asked: user, shown: user.text)
+        return BackendLookup(lookup: subject, asked: user, shown: user.bytes)
     }
 }

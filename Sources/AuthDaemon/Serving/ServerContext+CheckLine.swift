@@ -31,7 +31,7 @@ extension ServerContext {
                 LogLineBuilder.append(question.backend, to: &asked)
                 asked.append(UInt8(ascii: ":"))
                 asked.append(UInt8(ascii: " "))
-                LogLineBuilder.append(question.shown, to: &asked)
+                asked.append(contentsOf: question.shown)
             }
             line.quoted("asked", asked)
         }

@@ -123,7 +123,7 @@ public struct LDAPSettings: BackendSettings {
     /// The filter, base (or DN) and group expanded for this check; see `LDAPLookup`.
     public func lookup(for subject: CheckSubject) -> BackendLookup<LDAPLookup> {
         let lookup = LDAPLookup(settings: self, identity: subject.identity, service: subject.service)
-        return BackendLookup(lookup: lookup, asked: lookup.asked, account: lookup.account, shown: lookup.shown)
+        return BackendLookup(lookup: lookup, asked: lookup.asked, account: lookup.account, shown: Array(lookup.shown.utf8))
     }
 
     public func explain(_ subject: CheckSubject) -> String {

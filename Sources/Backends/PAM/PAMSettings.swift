@@ -77,8 +77,17 @@ public struct PAMSettings: BackendSettings, Equatable {
         let host = subject.clientHost
         var asked = Array((name ?? "").utf8) + [0] + user.bytes
         if let host { asked += [0] + host.bytes }
-        let shown = "\(user.text) (PAM \(name ?? "refused service \(subject.service.text)"))"
-        return BackendLookup(lookup: PAMLookup(service: name, user: user, remoteHost: host), asked: ByteString(asked), account: user, shown: shown)
+        var shown = ShownText()
+        shown.bytes(user.bytes)
+        shown.literal(" (PAM ")
+        if let name {
+            shown.text(name)
+        } else {
+            shown.literal("refused service ")
+            shown.bytes(subject.service.bytes)
+        }
+        shown.literal(")")
+        return BackendLookup(lookup: PAMLookup(service: name, user: user, remoteHost: host), asked: ByteString(asked), account: user, shown: shown.bytes)
     }
 
     public func explain(_ subject: CheckSubject) -> String {

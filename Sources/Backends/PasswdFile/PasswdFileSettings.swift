@@ -57,9 +57,17 @@ public struct PasswdFileSettings: BackendSettings, Equatable {
         let user = effectiveIdentity.render(subject.identity)
         let file = filePath(forRealm: subject.identity.realm)
         let asked = ByteString(Array((file ?? "").utf8) + [0] + user.bytes)
-        return BackendLookup(
-            lookup: PasswdFileLookup(path: file, user: user), asked: asked,
-            shown: "\(user.text) in \(file ?? "(no file for realm \"\(subject.identity.realm.text)\")")")
+        var shown = ShownText()
+        shown.bytes(user.bytes)
+        shown.literal(" in ")
+        if let file {
+            shown.text(file)
+        } else {
+            shown.literal("(no file for realm \"")
+            shown.bytes(subject.identity.realm.bytes)
+            shown.literal("\")")
+        }
+        return BackendLookup(lookup: PasswdFileLookup(path: file, user: user), asked: asked, shown: shown.bytes)
     }
 
     public func explain(_ subject: CheckSubject) -> String {

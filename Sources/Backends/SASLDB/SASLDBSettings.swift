@@ -41,7 +41,11 @@ public struct SASLDBSettings: BackendSettings, Equatable {
     public func lookup(for subject: CheckSubject) -> BackendLookup<SASLDBKey> {
         let realm = subject.identity.realm.isEmpty ? resolvedEmptyRealm : subject.identity.realm
         let key = SASLDBKey(user: subject.identity.user, realm: realm)
-        return BackendLookup(lookup: key, asked: key.bytes, shown: "\(subject.identity.user.text) realm \(realm.text)")
+        var shown = ShownText()
+        shown.bytes(subject.identity.user.bytes)
+        shown.literal(" realm ")
+        shown.bytes(realm.bytes)
+        return BackendLookup(lookup: key, asked: key.bytes, shown: shown.bytes)
     }
 
     public func explain(_ subject: CheckSubject) -> String {

@@ -90,8 +90,16 @@ public struct SQLSettings: BackendSettings {
             if index > 0 { asked.append(0) }
             asked += value.bytes
         }
-        let shown = zip(query.parameters, values).map { "%{\($0.rawValue)}=\"\($1.text)\"" }.joined(separator: " ")
-        return BackendLookup(lookup: SQLLookup(parameters: parameters, values: values), asked: ByteString(asked), shown: shown)
+        var shown = ShownText()
+        for (index, (token, value)) in zip(query.parameters, values).enumerated() {
+            if index > 0 { shown.literal(" ") }
+            shown.literal("%{")
+            shown.text(token.rawValue)
+            shown.literal("}=\"")
+            shown.bytes(value.bytes)
+            shown.literal("\"")
+        }
+        return BackendLookup(lookup: SQLLookup(parameters: parameters, values: values), asked: ByteString(asked), shown: shown.bytes)
     }
 
     public func explain(_ subject: CheckSubject) -> String {
