@@ -100,9 +100,11 @@ public final class PasswdFileBackend: AuthBackend {
             return (verifier.verify(password, against: StoredPassword(field: entry.password)), false)
         }
         // A point read asks whether the entry it found verifies before trusting it; that
-        // verification is kept, so a right password is hashed once, not twice.
+        // verification is kept, so a right password is hashed once, not twice, and a read made
+        // again because the file moved hashes again only if the entry itself changed.
         var checked: (field: [UInt8], check: PasswordCheck, remembered: Bool)?
         let found = source.find(lookup.user) { entry in
+            if let checked, checked.field == entry.password { return checked.check == .match }
             let result = verification(entry)
             checked = (entry.password, result.check, result.remembered)
             return result.check == .match
