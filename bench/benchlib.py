@@ -184,6 +184,12 @@ def problem_list(runs):
             for run in runs if run["problems"]]
 
 
+def problem_block(runs):
+    """A section's list of runs with problems under its heading, or nothing when every run went through."""
+    problems = problem_list(runs)
+    return ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""] if problems else []
+
+
 def rounds(count):
     return "%s round%s" % (count, "" if str(count) == "1" else "s")
 

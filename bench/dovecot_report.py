@@ -2,7 +2,7 @@
 """bench/dovecot.sh's report: `dovecot_report.py RESULTS BENCHMARKS.md` writes the Dovecot section."""
 import sys
 
-from benchlib import (comparison, fenced, median, ms, of_kind, opening, para, problem_list, ratio, report, result, rounds, scenarios,
+from benchlib import (comparison, fenced, median, ms, of_kind, opening, para, problem_block, ratio, report, result, rounds, scenarios,
                       table, times)
 
 BEGIN = "<!-- BEGIN section dovecot (bench/dovecot.sh) -->"
@@ -46,9 +46,7 @@ def section(lines, f):
     out += para("CPU per check: each server's user + system time over the whole run (Dovecot: all its processes), warm-up"
                 " included, divided by the checks that run's rate implies. † The floor answers OK to wrong passwords too;"
                 " the load client counts those as unexpected answers, which for the floor is expected.")
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["Dovecot's configuration:", ""] + fenced(f["dovecot_conf"]) + [""]
     out += ["authmux configuration (`%s`):" % f["authmuxd_cmd"], ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]

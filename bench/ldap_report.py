@@ -2,7 +2,7 @@
 """bench/ldap.sh's report: `ldap_report.py RESULTS BENCHMARKS.md` writes the LDAP section."""
 import sys
 
-from benchlib import comparison, fenced, median, of_kind, opening, para, problem_list, report, rounds, us, us_per_check
+from benchlib import comparison, fenced, median, of_kind, opening, para, problem_block, report, rounds, us, us_per_check
 
 BEGIN = "<!-- BEGIN section ldap (bench/ldap.sh) -->"
 END = "<!-- END section ldap -->"
@@ -33,9 +33,7 @@ def section(lines, f):
                 " connections that stay bound as the search identity and binds users on others: two operations. With"
                 " slapd on the same two cores, its share bounds every server, the floor included, which is why the"
                 " ratios here stay well below the sasldb ones.")
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["saslauthd.conf (both daemons):", ""] + fenced(f["saslauthd_conf"]) + [""]
     out += ["authmux configuration (`%s`):" % f["authmuxd_cmd"], ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]

@@ -2,7 +2,7 @@
 """bench/pam.sh's report: `pam_report.py RESULTS BENCHMARKS.md` writes the PAM section."""
 import sys
 
-from benchlib import BEFORE, comparison, fenced, label, median, ms, num, of_kind, opening, para, problem_list, report, result, rounds, table, times, total
+from benchlib import BEFORE, comparison, fenced, label, median, ms, num, of_kind, opening, para, problem_block, report, result, rounds, table, times, total
 
 BEGIN = "<!-- BEGIN section pam (bench/pam.sh) -->"
 END = "<!-- END section pam -->"
@@ -60,9 +60,7 @@ def section(lines, f):
                 " this scenario say `cached=yes`." % (
                     f["cached_saslauthd_cmd"], num(int(f["cached_hits"])), num(int(f["cached_lines"]))))
     out += comparison(of_kind(lines, "run", scenario="cached"), ("saslauthd-c", "authmux-c"), base="saslauthd-c") + [""]
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["authmux configuration:", ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]
 

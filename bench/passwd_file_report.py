@@ -2,7 +2,7 @@
 """bench/passwd-file.sh's report: `passwd_file_report.py RESULTS BENCHMARKS.md` writes its section."""
 import sys
 
-from benchlib import BEFORE, comparison, fenced, label, median, ms, num, of_kind, opening, para, problem_list, report, result, rounds, table, times, total
+from benchlib import BEFORE, comparison, fenced, label, median, ms, num, of_kind, opening, para, problem_block, report, result, rounds, table, times, total
 
 BEGIN = "<!-- BEGIN section passwd-file (bench/passwd-file.sh) -->"
 END = "<!-- END section passwd-file -->"
@@ -48,9 +48,7 @@ def section(lines, f):
                 " sends the answer after its failure delay (2 s by default) on a timer that holds no thread." % (
                     f["headstart"], f["real_requests"]))
     out += spray_table(of_kind(lines, "run", scenario="spray"))
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["authmux configuration:", ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]
 

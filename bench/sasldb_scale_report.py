@@ -3,7 +3,7 @@
 import json
 import sys
 
-from benchlib import comparison, fenced, label, mb, median, ms, num, of_kind, opening, para, problem_list, report, result, table, times
+from benchlib import comparison, fenced, label, mb, median, ms, num, of_kind, opening, para, problem_block, report, result, table, times
 
 BEGIN = "<!-- BEGIN section sasldb-scale (bench/sasldb-scale.sh) -->"
 END = "<!-- END section sasldb-scale -->"
@@ -57,9 +57,7 @@ def section(lines, f):
          mb(int(memory.get("saslauthd", {}).get("peak_rss_kb", 0)))],
         ["whole reads of the file over the run", f.get("reads", "–"), "–"],
     ], "lrr") + [""]
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["authmux configuration:", ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]
 

@@ -2,7 +2,7 @@
 """bench/sql.sh's report: `sql_report.py RESULTS BENCHMARKS.md` writes the SQL section."""
 import sys
 
-from benchlib import comparison, fenced, median, of_kind, opening, para, problem_list, ratio, report, result, rounds, table, times, us, \
+from benchlib import comparison, fenced, median, of_kind, opening, para, problem_block, ratio, report, result, rounds, table, times, us, \
     us_per_check
 
 BEGIN = "<!-- BEGIN section sql (bench/sql.sh) -->"
@@ -45,9 +45,7 @@ def section(lines, f):
     out += para("CPU per check: the server's user + system time (Dovecot: all its processes) over the whole run, warm-up included,"
                 " divided by the checks that run's rate implies; the database's is the same for the postgres processes serving the"
                 " run. The floor's latency is not measured (it has no client to wait), and its own CPU is not a server's.")
-    problems = problem_list(runs)
-    if problems:
-        out += ["**Problems** (runs with errors, unexpected answers or a failed exit):", ""] + problems + [""]
+    out += problem_block(runs)
     out += ["Dovecot's configuration, and its SQL file:", ""] + fenced(f["dovecot_conf"]) + [""] + fenced(f["dovecot_sql_conf"]) + [""]
     out += ["authmux configuration (`%s`):" % f["authmuxd_cmd"], ""] + fenced(f["config"], "yaml") + [END]
     return [(BEGIN, out, END)], [run for run in runs if run["problems"]]
