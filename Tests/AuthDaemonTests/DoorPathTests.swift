@@ -115,6 +115,31 @@ struct DoorPathTests {
     /// On the Dovecot door a failure is sent within 9 s of its request however long the delay
     /// it earned: Postfix stops waiting for an answer after 10 s. (The receive timeout, 15 s, is
     /// shorter than the 20 s delay: without the limit the read fails.)
+    /// The check's log line is written after its answer has gone out, whichever thread answers:
+    /// the client does not wait for the line. Here every line is held until the client has read
+    /// its answer.
+    @Test(arguments: [HarnessBackend.Path.answersNow, .ownThread])
+    func theAnswerGoesOutBeforeItsLogLine(path: HarnessBackend.Path) async throws {
+        let lines = HeldCheckLines()
+        var options = Server.Options()
+        options.logger = lines.logger
+        defer { lines.release() }
+        try await Server.with(options, backend: HarnessBackend(path: path)) { server in
+            let reply: SaslauthdReply
+            do {
+                reply = try await Self.exchange(server, Self.request("alice", "right"))
+            } catch {
+                // The line held the answer back: let it go so that the server can stop.
+                lines.release()
+                throw error
+            }
+            #expect(reply == .answer("OK"))
+            #expect(lines.written == 0)
+            lines.release()
+            try await server.waitUntil("the check line written") { lines.written == 1 }
+        }
+    }
+
     @Test func aDovecotFailureIsSentBeforePostfixStopsWaiting() async throws {
         var options = Server.Options()
         options.protocolName = .dovecot

@@ -22,6 +22,8 @@ final class InProcessServer: Sendable {
         /// must not turn "answered on the accept thread" into "handed to an event loop". Tests
         /// with clients that stay silent shorten it, so the silent one reaches an event loop.
         var acceptPatience: Int32 = 10_000
+        /// Where check lines and the daemon's other lines go: nowhere, unless a test looks.
+        var logger = Logger(label: "door-test", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
     let path: String
@@ -45,7 +47,7 @@ final class InProcessServer: Sendable {
         let engine = AuthEngine(
             rules: RealmRules(defaultRealm: "example.com"), router: Router(routes: [route]), backends: [backend], failureDelay: options.failureDelay)
         context = ServerContext(
-            active: ActiveEngine(engine: engine, limits: options.limits), logger: Logger(label: "door-test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            active: ActiveEngine(engine: engine, limits: options.limits), logger: options.logger,
             traceNormalization: false, group: group, budget: ConnectionBudget(limit: options.limits.maxConnections), tracker: ConnectionTracker(),
             counters: ServingCounters(), acceptPatience: options.acceptPatience)
         let config = ListenerConfig(protocolName: options.protocolName, path: path)

@@ -12,10 +12,9 @@ extension ServerContext {
     /// as metadata: building, merging and sorting a metadata dictionary per check cost about a
     /// tenth of a cache hit's CPU. The output is the same line either way.
     func logCheck(
-        check: Check, outcome: CheckOutcome, started: NIODeadline, protocolName: ListenerProtocol? = nil
+        check: Check, outcome: CheckOutcome, took elapsed: TimeAmount, protocolName: ListenerProtocol? = nil
     ) {
         guard logger.logLevel <= .info else { return }
-        let elapsed = NIODeadline.now() - started
         // Built as bytes: identities are bytes already, and appending them quoted costs no
         // String per field (see CompactLogHandler.appendQuoted).
         var line = LogLineBuilder(message: "check")
