@@ -3,7 +3,11 @@ public import AuthWire
 /// asked, derived once (`AuthEngine.check(_:)`). The backends, the credential cache, the
 /// throttle and the log line all take the questions from here, so none of them can stand for
 /// an identity the others did not see.
-public struct Check: Sendable {
+///
+/// A class, though immutable: a check is handed from the door to the engine, a backend's
+/// thread, a timer and the log line, and as a struct each of those copies retained its score
+/// of references one by one.
+public final class Check: Sendable {
     public let prepared: PreparedCheck
     /// One per backend of the route's chain, in chain order; empty when no route matched.
     public let questions: [BackendQuestion]
