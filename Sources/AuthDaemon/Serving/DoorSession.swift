@@ -73,18 +73,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// meanwhile (its place in the tracker is then given back after the line).
     @exclusivity(unchecked) private var completing = 0
     @exclusivity(unchecked) private var trackerClosePending = false
-    /// Checks this thread answered while it held the pump, whose log lines wait until the pump
-    /// has sent their answers (see `complete`).
-    @exclusivity(unchecked) private var answeredInPump: [AnsweredCheck] = []
-
-    /// A check whose answer is queued and whose log line is still to be written.
-    private struct AnsweredCheck {
-        var check: Check
-        var decision: CheckDecision
-        var started: NIODeadline
-        /// When it was answered: the line's `time_ms` ends there, not when the line is written.
-        var answered: NIODeadline
-    }
+    /// A check the pump's holder took from the machine and left for the pump's loop (see
+    /// `performUpToNextCheck`): the next action, before the machine's own.
+    @exclusivity(unchecked) private var heldBack: DoorAction?
 
     init(
         machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol,
@@ -118,19 +109,36 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// the same critical section that found the queue empty.
     private func runPump() {
         while let action = lock.withLock({ () -> DoorAction? in
-            if let action = machine.nextAction() { return action }
+            if let action = takeAction() { return action }
             pumping = false
             return nil
         }) {
             perform(action)
         }
-        // Answers settled while this thread held the pump have gone out above; their lines now.
-        let answered = lock.withLock { () -> [AnsweredCheck] in
-            guard !answeredInPump.isEmpty else { return [] }
-            defer { answeredInPump.removeAll() }
-            return answeredInPump
+    }
+
+    /// The next action to carry out. Called with the lock held, by the pump's holder.
+    private func takeAction() -> DoorAction? {
+        guard let action = heldBack else { return machine.nextAction() }
+        heldBack = nil
+        return action
+    }
+
+    /// Called by the pump's holder while it carries out a check it settled at once: carries out
+    /// what the machine queued before its next check (the answer just queued, a close), so that
+    /// the answer is out before the check's line is written. The next check stays for the
+    /// pump's loop rather than run inside this one.
+    private func performUpToNextCheck() {
+        while let action = lock.withLock({ () -> DoorAction? in
+            guard let action = takeAction() else { return nil }
+            if case .check = action {
+                heldBack = action
+                return nil
+            }
+            return action
+        }) {
+            perform(action)
         }
-        for entry in answered { logAndRelease(entry.check, entry.decision, started: entry.started, answered: entry.answered) }
     }
 
     /// Registers the connection with the tracker, before it leaves the thread serving it (to a
@@ -458,9 +466,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// The answer-and-log step, the same for every door and every path.
     /// `releaseAt`: when the throttle's hold on the account ends, if later than now (an answer
     /// sent early for a client that would not wait for it). `inPump`: this thread holds the pump,
-    /// so the answer is only queued here; the pump sends it and then writes the line
-    /// (`runPump`): the client need not wait for the line, which is about a fifth of a cache
-    /// hit's instructions.
+    /// so the answer would only be queued behind it; it is sent here first, as on every other
+    /// path: the client need not wait for the line, about a fifth of a cache hit's instructions.
     private func complete(
         _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?,
         took: Int64, releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil, inPump: Bool = false
@@ -478,21 +485,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             if let path { self.context.counters.add(path) }
             machine.finished(id, verdict)
         }
-        if inPump {
-            lock.withLock { answeredInPump.append(AnsweredCheck(check: check, decision: decision, started: started, answered: .now())) }
-            return
-        }
-        logAndRelease(check, decision, started: started, releaseAt: releaseAt, on: loop)
-    }
-
-    /// The rest of `complete` once the answer is out: the log line, the connection's place in
-    /// the tracker, the hand-off of a socket that waits for more, and the throttle's hold.
-    private func logAndRelease(
-        _ check: Check, _ decision: CheckDecision, started: NIODeadline, answered: NIODeadline = .now(),
-        releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil
-    ) {
+        if inPump { performUpToNextCheck() }
         context.logCheck(
-            check: check, outcome: decision.outcome, took: answered - started, protocolName: protocolName == .saslauthd ? nil : protocolName)
+            check: check, outcome: outcome, took: .now() - started, protocolName: protocolName == .saslauthd ? nil : protocolName)
         let untracked = lock.withLock { () -> UInt64? in
             completing -= 1
             guard completing == 0, trackerClosePending else { return nil }
