@@ -148,11 +148,17 @@ public struct DovecotDoor: DoorMachine {
         requests[id.value] = nil
         // `user=` on a failure too, as Dovecot sends it: Postfix logs it as sasl_username, which
         // is what fail2ban and an administrator look for.
-        var line = Array("\(verdict.result == .ok ? "OK" : "FAIL")\t\(id.value)\tuser=".utf8)
-        DovecotEscaping.escape(verdict.qualified.bytes, into: &line)
-        if verdict.result == .unavailable { line += Array("\tcode=temp_fail\treason=temporarily unavailable".utf8) }
-        line.append(UInt8(ascii: "\n"))
-        actions.append(.send(allocator.buffer(bytes: line)))
+        // Written straight into the buffer that is sent: one answer per request, where an
+        // interpolated line, an array and a copy into the buffer cost a fifteenth of a check.
+        let user = verdict.qualified.bytes
+        var line = allocator.buffer(capacity: 64 + user.count)
+        line.writeStaticString(verdict.result == .ok ? "OK\t" : "FAIL\t")
+        line.writeString(String(id.value))
+        line.writeStaticString("\tuser=")
+        DovecotEscaping.escape(user, into: &line)
+        if verdict.result == .unavailable { line.writeStaticString("\tcode=temp_fail\treason=temporarily unavailable") }
+        line.writeInteger(UInt8(ascii: "\n"))
+        actions.append(.send(line))
         closeWhenDone()
     }
 

@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// The escaping of Dovecot's auth protocol: a field may not hold TAB, LF or CR (they frame the
 /// protocol) nor NUL, so each is written as `\001` and a letter, and `\001` itself as `\001 1`.
 public enum DovecotEscaping {
@@ -15,6 +17,22 @@ public enum DovecotEscaping {
             default: output.append(byte)
             }
         }
+    }
+
+    /// Appends `bytes` escaped to the buffer that is sent: a field with nothing to escape (every
+    /// user name an answer carries, nearly) is copied whole.
+    public static func escape(_ bytes: [UInt8], into output: inout ByteBuffer) {
+        guard bytes.contains(where: needsEscape) else {
+            output.writeBytes(bytes)
+            return
+        }
+        var escaped: [UInt8] = []
+        escape(bytes, into: &escaped)
+        output.writeBytes(escaped)
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte <= UInt8(ascii: "\r") && (byte <= escape || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n"))
     }
 
     /// The bytes a field stands for. An escape before any other character stands for that

@@ -152,6 +152,16 @@ struct DovecotDoorTests {
         odd = []
         DovecotEscaping.escape([9, 10, 13, 0, 1, 65], into: &odd)
         #expect(odd == Array("\u{1}t\u{1}n\u{1}r\u{1}0\u{1}1A".utf8))
+        // Into the buffer that is sent, every byte as into an array (the whole-field copy is
+        // taken only when nothing needs escaping).
+        for byte in UInt8.min...UInt8.max {
+            let field = [UInt8(ascii: "a"), byte, UInt8(ascii: "b")]
+            var viaArray: [UInt8] = []
+            DovecotEscaping.escape(field, into: &viaArray)
+            var viaBuffer = ByteBuffer()
+            DovecotEscaping.escape(field, into: &viaBuffer)
+            #expect(Array(viaBuffer.readableBytesView) == viaArray, "byte \(byte)")
+        }
         // The user in OK is escaped.
         door.finished(RequestID(1), DoorVerdict(result: .ok, user: "a\tb", qualified: "a\tb"))
         #expect(door.steps() == [.send("OK\t1\tuser=a\u{1}tb\n")])
