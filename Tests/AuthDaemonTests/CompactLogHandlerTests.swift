@@ -1,4 +1,5 @@
 @testable import AuthDaemon
+import Logging
 import Testing
 
 /// Log values as CompactLogHandler writes them: the check line builds them from bytes, other
@@ -42,5 +43,51 @@ struct CompactLogHandlerTests {
                 }
             }
         }
+    }
+}
+
+/// The check line is built by `LogLineBuilder` in CompactLogHandler's form without going
+/// through it: both must write the same bytes for the same fields.
+@Suite("Check line form")
+struct LogLineBuilderTests {
+    @Test func theBuilderWritesWhatTheHandlerWritesForTheSameFields() {
+        let odd = "bob \"the\"\\ \n\u{07}josé"
+        var line = LogLineBuilder(level: .info, message: "check", timestamped: false)
+        line.openQuoted("asked")
+        var backend = "mailusers"
+        backend.withUTF8 { line.quotedPart($0) }
+        line.quotedPart(": ")
+        Array(odd.utf8).withUnsafeBufferPointer { line.quotedPart($0) }
+        line.quotedPart("; ")
+        Array("plain".utf8).withUnsafeBufferPointer { line.quotedPart($0) }
+        line.closeQuote()
+        line.quoted("backend", "mailusers")
+        line.bare("cached", "yes")
+        line.quoted("client", Array("192.0.2.1;25".utf8))
+        line.number("delay_ms", 2000)
+        line.bare("result", "NO")
+        line.number("route", 12)
+        line.quoted("service", Array("".utf8))
+        line.milliseconds("time_ms", microseconds: 64)
+        line.milliseconds("time_ms2", microseconds: 12_000)
+        line.quoted("trail", "mailusers: wrong password; system: unknown user")
+        line.quoted("user", Array(odd.utf8))
+
+        let handler = CompactLogHandler(label: "test", level: .info)
+        let metadata: Logger.Metadata = [
+            "asked": "mailusers: \(odd); plain", "backend": "mailusers", "cached": "yes", "client": "192.0.2.1;25",
+            "delay_ms": "2000", "result": "NO", "route": "12", "service": "", "time_ms": "0.064", "time_ms2": "12.0",
+            "trail": "mailusers: wrong password; system: unknown user", "user": "\(odd)",
+        ]
+        var expected: [UInt8] = []
+        handler.appendMessage(
+            of: LogEvent(level: .info, message: "check", metadata: metadata, source: "", file: "", function: "", line: 0), to: &expected)
+        #expect(line.message == String(decoding: expected, as: UTF8.self))
+        // Timestamped, the line ends with the same message after the time and level.
+        var timestamped = LogLineBuilder(level: .info, message: "check", timestamped: true)
+        timestamped.quoted("user", Array(odd.utf8))
+        let whole = timestamped.withLine { String(decoding: $0, as: UTF8.self) }
+        #expect(whole.hasSuffix(" info " + timestamped.message), "\(whole)")
+        #expect(whole.hasPrefix("20"), "\(whole)")
     }
 }

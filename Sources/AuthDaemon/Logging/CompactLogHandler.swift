@@ -37,6 +37,12 @@ struct CompactLogHandler: LogHandler {
         line.append(UInt8(ascii: " "))
         line.append(contentsOf: event.level.rawValue.utf8)
         line.append(UInt8(ascii: " "))
+        appendMessage(of: event, to: &line)
+        sink.append(line, urgent: event.level >= .warning)
+    }
+
+    /// The message and its fields (all but the time and level at the start of a line).
+    func appendMessage(of event: LogEvent, to line: inout [UInt8]) {
         Self.appendEscaped(event.message.description, to: &line)
         let provided = metadataProvider?.get() ?? [:]
         if !metadata.isEmpty || !provided.isEmpty || event.metadata?.isEmpty == false {
@@ -50,27 +56,19 @@ struct CompactLogHandler: LogHandler {
                 Self.appendQuoted("\(merged[key]!)".utf8, to: &line)
             }
         }
-        sink.append(line, urgent: event.level >= .warning)
     }
 
-    /// A line with no metadata whose message is bytes already (the check line): the same
-    /// output as `log(event:)` would make of it.
-    func write(level: Logger.Level, message: [UInt8]) {
-        var line: [UInt8] = []
-        line.reserveCapacity(message.count + 40)
-        Self.appendTimestamp(to: &line)
-        line.append(UInt8(ascii: " "))
-        line.append(contentsOf: level.rawValue.utf8)
-        line.append(UInt8(ascii: " "))
-        message.withUnsafeBufferPointer { Self.appendEscaped($0, to: &line) }
-        sink.append(line, urgent: level >= .warning)
+    /// A line built whole, time and level included (the check line): the same output as
+    /// `log(event:)` would make of its message and fields.
+    func write(_ line: borrowing LogLineBuilder, level: Logger.Level) {
+        line.withLine { sink.append($0, urgent: level >= .warning) }
     }
 
     /// The date and time to the second, as bytes, remade once a second.
     private static let secondCache = NIOLockedValueBox<(second: Int, text: [UInt8])>((-1, []))
 
     /// `2026-11-24T16:45:01.123Z`, UTC.
-    static func appendTimestamp(to line: inout [UInt8]) {
+    static func appendTimestamp<Out: LogBytes & ~Copyable>(to line: inout Out) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let second = now.tv_sec
@@ -93,16 +91,16 @@ struct CompactLogHandler: LogHandler {
                 appendDigits(Int(parts.tm_sec), count: 2, to: &text)
                 cache = (second, text)
             }
-            line.append(contentsOf: cache.text)
+            cache.text.withUnsafeBufferPointer { line.appendBytes($0) }
         }
-        line.append(UInt8(ascii: "."))
+        line.appendByte(UInt8(ascii: "."))
         appendDigits(now.tv_nsec / 1_000_000, count: 3, to: &line)
-        line.append(UInt8(ascii: "Z"))
+        line.appendByte(UInt8(ascii: "Z"))
     }
 
     /// `value` (negative counts as 0) in decimal, zero-padded to `count` digits, or more if it
     /// needs them. Written out by hand because String(value) costs an allocation per number.
-    static func appendDigits(_ value: Int, count: Int = 1, to line: inout [UInt8]) {
+    static func appendDigits<Out: LogBytes & ~Copyable>(_ value: Int, count: Int = 1, to line: inout Out) {
         var rest = max(value, 0)
         var scale = 1
         var width = 1
@@ -110,9 +108,9 @@ struct CompactLogHandler: LogHandler {
             scale *= 10
             width += 1
         }
-        if width < count { line.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count - width)) }
+        for _ in width..<max(count, width) { line.appendByte(UInt8(ascii: "0")) }
         while scale > 0 {
-            line.append(UInt8(ascii: "0") + UInt8(rest / scale))
+            line.appendByte(UInt8(ascii: "0") + UInt8(rest / scale))
             rest %= scale
             scale /= 10
         }
@@ -182,31 +180,38 @@ struct CompactLogHandler: LogHandler {
     /// (see `ServerContext.logCheck`) and walking `Character`s costs a grapheme break per
     /// character; bytes from 0x80 up (the rest of any UTF-8 sequence) pass unchanged.
     static func appendQuoted<Bytes: Collection>(_ value: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
-        if let done: Void = value.withContiguousStorageIfAvailable({ appendQuoted($0, to: &out) }) { return done }
-        Array(value).withUnsafeBufferPointer { appendQuoted($0, to: &out) }
+        if let done: Void = value.withContiguousStorageIfAvailable({ appendQuotedBytes($0, to: &out) }) { return done }
+        Array(value).withUnsafeBufferPointer { appendQuotedBytes($0, to: &out) }
     }
 
     /// The same on contiguous bytes: runs of plain bytes are copied whole, since a check line
     /// appended byte by byte cost a uniqueness check per byte.
-    static func appendQuoted(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        guard needsQuotes(value) else { return out.append(contentsOf: value) }
+    static func appendQuotedBytes<Out: LogBytes & ~Copyable>(_ value: UnsafeBufferPointer<UInt8>, to out: inout Out) {
+        guard needsQuotes(value) else { return out.appendBytes(value) }
+        out.appendByte(UInt8(ascii: "\""))
+        appendEscapedInQuotes(value, to: &out)
+        out.appendByte(UInt8(ascii: "\""))
+    }
+
+    /// What goes between a quoted value's quotes: `\\`, `\"`, `\n`, `\r`, `\t` and `\x..`
+    /// escapes, every other byte as it is.
+    static func appendEscapedInQuotes<Out: LogBytes & ~Copyable>(_ value: UnsafeBufferPointer<UInt8>, to out: inout Out) {
         let backslash = UInt8(ascii: "\\")
-        out.append(UInt8(ascii: "\""))
         var plainFrom = 0
         for index in value.indices {
             let byte = value[index]
             guard byte < 0x20 || byte == 0x7F || byte == backslash || byte == UInt8(ascii: "\"") else { continue }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: value[plainFrom..<index]))
+            out.appendBytes(UnsafeBufferPointer(rebasing: value[plainFrom..<index]))
             plainFrom = index + 1
+            out.appendByte(backslash)
             switch byte {
-            case backslash, UInt8(ascii: "\""): out.append(contentsOf: [backslash, byte])
-            case UInt8(ascii: "\n"): out.append(contentsOf: [backslash, UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [backslash, UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [backslash, UInt8(ascii: "t")])
-            default: out.append(contentsOf: "\\x\(String(byte, radix: 16))".utf8)
+            case backslash, UInt8(ascii: "\""): out.appendByte(byte)
+            case UInt8(ascii: "\n"): out.appendByte(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): out.appendByte(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): out.appendByte(UInt8(ascii: "t"))
+            default: out.appendText("x\(String(byte, radix: 16))")
             }
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[plainFrom...]))
-        out.append(UInt8(ascii: "\""))
+        out.appendBytes(UnsafeBufferPointer(rebasing: value[plainFrom...]))
     }
 }

@@ -31,6 +31,10 @@ final class LogSink: Sendable {
 
     /// Appends one line (without its newline); `urgent` writes it out immediately.
     func append(_ line: [UInt8], urgent: Bool) {
+        line.withUnsafeBufferPointer { append($0, urgent: urgent) }
+    }
+
+    func append(_ line: UnsafeBufferPointer<UInt8>, urgent: Bool) {
         let batch: [UInt8]? = pending.withLockedValue { buffer in
             buffer.append(contentsOf: line)
             buffer.append(UInt8(ascii: "\n"))
