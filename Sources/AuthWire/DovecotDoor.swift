@@ -105,24 +105,46 @@ public struct DovecotDoor: DoorMachine {
 
     public mutating func receive(_ bytes: ByteBuffer) {
         guard !closed else { return }
-        var chunk = bytes
-        if buffer.writerIndex == 0 { buffer = allocator.buffer(capacity: max(512, chunk.readableBytes)) }
-        buffer.writeBuffer(&chunk)
-        while !closed, let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - buffer.readerIndex
+        if buffer.readableBytes == 0 {
+            // No line begun earlier: the lines are read from the caller's bytes, which the
+            // caller wipes, and only an unfinished one is copied into a buffer of our own (a
+            // copy per request cost an allocation and a wipe, for Postfix's one line at a time).
+            var input = bytes
+            actOnLines(in: &input)
+            guard !closed else { return }
+            if input.readableBytes > 0 {
+                buffer = allocator.buffer(capacity: max(512, input.readableBytes))
+                buffer.writeBuffer(&input)
+            }
+        } else {
+            // The line begun earlier and what follows it, out of `buffer` while lines are acted
+            // on (which may wipe the door), and back after.
+            var chunk = bytes
+            var pending = buffer
+            buffer = ByteBuffer()
+            pending.writeBuffer(&chunk)
+            actOnLines(in: &pending)
+            buffer = pending
+            guard !closed else { return buffer.wipe() }
+            keepOnlyTheUnfinishedLine()
+        }
+        if buffer.readableBytes >= Self.maxLineBytes { return violation("a line longer than \(Self.maxLineBytes) bytes") }
+        armTimer(restart: true)
+    }
+
+    /// Acts on every whole line in `input`, moving past each; stops at a violation.
+    private mutating func actOnLines(in input: inout ByteBuffer) {
+        while !closed, let newline = input.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - input.readerIndex
             guard length < Self.maxLineBytes else { return violation("a line longer than \(Self.maxLineBytes) bytes") }
-            var line = buffer.readableBytesView[buffer.readerIndex..<newline]
+            var line = input.readableBytesView[input.readerIndex..<newline]
             // A CR before the LF is tolerated: a CR inside a field is always escaped.
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             act(on: DovecotLine.parse(line))
-            // A violation has wiped the buffer: nothing of it is left to step over.
+            // A violation has wiped what the door held: nothing is left to step over.
             guard !closed else { return }
-            buffer.moveReaderIndex(forwardBy: length + 1)
+            input.moveReaderIndex(forwardBy: length + 1)
         }
-        guard !closed else { return }
-        if buffer.readableBytes >= Self.maxLineBytes { return violation("a line longer than \(Self.maxLineBytes) bytes") }
-        keepOnlyTheUnfinishedLine()
-        armTimer(restart: true)
     }
 
     public mutating func inputEnded() {
