@@ -66,6 +66,11 @@ static-bins:
 	swift build --product authtest $(STATIC_LINK)
 	@mkdir -p $(VAR)/deb-bin
 	cp $$(swift build --show-bin-path)/authmuxd $$(swift build --show-bin-path)/authtest $(VAR)/deb-bin/
+	@# The executables' own modules were compiled for the static runtime: their objects name its
+	@# libraries (autolink entries), and SwiftPM does not always rebuild them when the flags
+	@# change back, so the next ordinary link would look for libraries only the static runtime
+	@# has. They are removed here and rebuilt by the next build.
+	rm -f $$(swift build --show-bin-path)/AuthDaemon.build/*.o $$(swift build --show-bin-path)/authtest.build/*.o
 
 run: deps-run build
 	@mkdir -p $(VAR)/run
@@ -83,10 +88,8 @@ run: deps-run build
 test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(MAKE) man static-bins
-	@# Links the executables back against the shared runtime. Once, here, SwiftPM's first build
-	@# after the static links reused their -Xlinker flags without the static library path; the
-	@# second attempt regenerates its build description.
-	swift build --build-tests $(SWIFT_BUILD_FLAGS) || swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	@# Links the executables back against the shared runtime (see static-bins).
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	AUTHMUX_BIN_DIR=$$(swift build --show-bin-path) AUTHMUX_DEB_BIN_DIR=$(VAR)/deb-bin swift test --skip-build --disable-xctest
 	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) Fuzz/run.sh
 
