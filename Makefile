@@ -60,17 +60,18 @@ deb: deps-deb man
 	lintian --fail-on error --tag-display-limit 0 $(DEB_DIR)/authmux_*.deb
 
 # For the package tests: the debug binaries linked with their runtime into var/deb-bin, then
-# linked back as the other tests expect them (two links, no compiling).
+# linked back as the other tests expect them. --static-swift-stdlib makes SwiftPM recompile a
+# few modules (Hummingbird's, here) whose objects then name the static runtime's libraries
+# (autolink entries), and it does not always recompile them when the flags change back: the next
+# ordinary link then looked for libraries only the static runtime has. So every object this
+# step compiled is removed at its end, and the next build compiles those modules again.
 static-bins:
+	@mkdir -p $(VAR)/deb-bin .build
+	@touch .build/static-bins.stamp
 	swift build --product authmuxd $(STATIC_LINK)
 	swift build --product authtest $(STATIC_LINK)
-	@mkdir -p $(VAR)/deb-bin
 	cp $$(swift build --show-bin-path)/authmuxd $$(swift build --show-bin-path)/authtest $(VAR)/deb-bin/
-	@# The executables' own modules were compiled for the static runtime: their objects name its
-	@# libraries (autolink entries), and SwiftPM does not always rebuild them when the flags
-	@# change back, so the next ordinary link would look for libraries only the static runtime
-	@# has. They are removed here and rebuilt by the next build.
-	rm -f $$(swift build --show-bin-path)/AuthDaemon.build/*.o $$(swift build --show-bin-path)/authtest.build/*.o
+	find $$(swift build --show-bin-path)/ -name '*.o' -newer .build/static-bins.stamp -delete
 
 run: deps-run build
 	@mkdir -p $(VAR)/run

@@ -16,7 +16,7 @@ extension ServerContext {
     ) {
         guard logger.logLevel <= .info else { return }
         // Built as bytes: identities are bytes already, and appending them quoted costs no
-        // String per field (see CompactLogHandler.appendQuoted). Straight to the daemon's
+        // String per field (see CompactLogHandler.appendQuotedBytes). Straight to the daemon's
         // handler, time and level included: through swift-log the line became a String, a
         // LogEvent and then bytes again, about a third of the line's cost on a cache hit.
         var line = LogLineBuilder(level: .info, message: "check", timestamped: checkLineHandler != nil)
