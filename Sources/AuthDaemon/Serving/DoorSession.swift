@@ -424,22 +424,20 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         let started = oneShot ? accepted : .now()
         lock.withLock { inFlight.insert(check, for: id) }
         if let decision = engine.settleNow(check) {
-            return deliver(id, check, decision, started: started, onThisThread: .answeredOnAcceptThread, inPump: true)
+            return deliver(id, check, decision, started: started, settledAtOnce: true)
         }
         track()
         engine.run(check) { decision in
-            self.deliver(id, check, decision, started: started, onThisThread: .answeredFromBackendThread, inPump: false)
+            self.deliver(id, check, decision, started: started, settledAtOnce: false)
         }
     }
 
     /// Sends the answer now, or at its `holdUntil` from an event loop's timer. On a channel it
     /// is sent from the channel's own event loop; on a bare socket from the thread that has the
-    /// decision (`onThisThread` says which kind, for the counters). `inPump`: called by the
-    /// thread holding the pump (a check settled at once), which sends the answer once this returns.
-    private func deliver(
-        _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, onThisThread: ServingCounters.Counter,
-        inPump: Bool
-    ) {
+    /// decision. `settledAtOnce`: the engine decided while the thread that read the request
+    /// held the pump (counted as answered on the accept thread when on a bare socket); otherwise
+    /// a backend's thread has the decision.
+    private func deliver(_ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, settledAtOnce: Bool) {
         // The check's duration for metrics: up to its decision, not its failure delay.
         let took = current.meter == nil ? 0 : (NIODeadline.now() - started).nanoseconds
         let channel: (any Channel)? = lock.withLock {
@@ -459,7 +457,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             // On a bare socket, or already on the channel's loop (a check settled at once while
             // its line was read): answered here. A task on the loop for it cost an allocation
             // and a queue round trip per request on a connection that carries many.
-            complete(id, check, decision, started: started, path: channel == nil ? onThisThread : nil, took: took, inPump: inPump)
+            let onThisThread: ServingCounters.Counter = settledAtOnce ? .answeredOnAcceptThread : .answeredFromBackendThread
+            complete(id, check, decision, started: started, path: channel == nil ? onThisThread : nil, took: took, inPump: settledAtOnce)
         }
     }
 
