@@ -151,6 +151,9 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
         }
     }
 
+    /// Linux's SEEK_DATA, which Glibc's Swift module leaves out (it is a _GNU_SOURCE name).
+    private static var seekData: Int32 { 3 }
+
     /// Returns once every write that was changing the file during a read has queued its
     /// event or moved the file's stamp, so that the checks after the read see it.
     ///
@@ -160,9 +163,6 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// stamp is younger than a clock tick, so a young stamp is waited on until it is
     /// `settleAge` old (never longer than that: a clock stepped back cannot make it wait).
     /// Kernel facts, not a library's: no library offers this wait, hence the system calls here.
-    /// Linux's SEEK_DATA, which Glibc's Swift module leaves out (it is a _GNU_SOURCE name).
-    private static var seekData: Int32 { 3 }
-
     private func waitForWritesInFlight(_ before: FileStamp) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd >= 0 {
