@@ -71,11 +71,8 @@ struct PostgresBackendTests {
                     let ok = try #require(report["ok"] as? Int)
                     let no = try #require(report["no"] as? Int)
                     #expect(ok + no == 1200 && ok > 0 && no > 0, "\(report)")
-                    let count = try await ProcessRunner.run(try PostgresServer.tool("psql"), [
-                        "-X", "-q", "-t", "-A", "-h", server.directory, "-p", "\(server.port)", "-U", "postgres", "-d", PostgresServer.database,
-                        "-c", "SELECT count(*) FROM pg_stat_activity WHERE usename = 'authmux'",
-                    ])
-                    let open = try #require(Int(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(count)")
+                    let count = try await server.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'authmux'")
+                    let open = try #require(Int(count), "\(count)")
                     #expect((1...2).contains(open), "connections open: \(open)")
                 }
             }

@@ -97,10 +97,15 @@ final class PostgresServer: DatabaseServer {
     }
 
     /// Runs `sql` as the superuser over the server's Unix socket.
-    func psql(_ sql: String, database: String = PostgresServer.database) async throws {
+    /// Runs SQL as the administrator; returns what it printed, unaligned and without headers
+    /// (a query's values, one row per line).
+    @discardableResult
+    func psql(_ sql: String, database: String = PostgresServer.database) async throws -> String {
         let result = try await ProcessRunner.run(
-            try Self.tool("psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-c", sql])
+            try Self.tool("psql"),
+            ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-c", sql])
         guard result.termination == .exited(0) else { throw IntegrationError("psql failed: \(result)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func execute(_ sql: String) async throws { try await psql(sql) }
