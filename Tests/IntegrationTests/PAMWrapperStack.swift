@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import SocketTestSupport
+import Synchronization
 
 /// PAM service files in a sandbox folder, run by cwrap's pam_wrapper instead of /etc/pam.d.
 ///
@@ -37,6 +39,31 @@ struct PAMWrapperStack {
 
     func addService(_ name: String, lines: [String]) throws {
         try sandbox.write(lines.joined(separator: "\n") + "\n", to: "pam.d/\(name)")
+    }
+
+    /// Starts a process that preloads pam_wrapper, alone.
+    ///
+    /// At start pam_wrapper picks its folder, `/tmp/pam.<letter>`, by looking for a letter not yet
+    /// taken and then creating it, and it ignores a failed `mkdir`: two daemons started together
+    /// can pick the same folder, and the first to exit deletes the other's service files (whose
+    /// checks then fail with "no default config other"; CI saw it). So starts take turns until
+    /// the child's pid is in its folder, after which the next start sees the letter taken.
+    static func startAlone(_ process: Process, spawn: (Process) throws -> Void) throws {
+        try starts.withLock { _ in
+            try spawn(process)
+            let pid = String(process.processIdentifier)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning, ContinuousClock.now < deadline, !hasRuntimeFolder(pid: pid) {
+                usleep(2_000)
+            }
+        }
+    }
+
+    private static let starts = Mutex(())
+
+    private static func hasRuntimeFolder(pid: String) -> Bool {
+        let letters = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        return letters.contains { ProcessRunner.readText("/tmp/pam.\($0)/pid") == pid }
     }
 
     /// Debian puts pam_matrix under the multiarch library folder.

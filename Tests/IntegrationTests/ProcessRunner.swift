@@ -66,6 +66,14 @@ enum ProcessRunner {
     /// so unblocking here for its duration gives the child the clean mask a service manager
     /// gives it; the previous mask is restored at once.
     static func launch(_ process: Process) throws {
+        if process.environment?["PAM_WRAPPER"] == "1" {
+            try PAMWrapperStack.startAlone(process, spawn: spawn)
+        } else {
+            try spawn(process)
+        }
+    }
+
+    private static func spawn(_ process: Process) throws {
         var none = sigset_t()
         sigemptyset(&none)
         var previous = sigset_t()
