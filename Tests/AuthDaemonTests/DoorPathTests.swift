@@ -265,8 +265,46 @@ struct DoorPathTests {
         #expect(server.context.tracker.count == 0)
     }
 
-    /// A door that keeps its connection is handed to an event loop at once, and its requests are
-    /// answered as their checks finish, not in the order they came.
+    /// On Dovecot's protocol, a client that asks once and hangs up (Exim's pattern) is greeted,
+    /// answered and closed by the thread that accepted it; one that keeps its connection and
+    /// goes quiet (Postfix's) is handed to an event loop after the patience and answered there.
+    @Test(arguments: [false, true])
+    func aDovecotClientThatAsksOnceNeverNeedsAnEventLoop(keepsConnection: Bool) async throws {
+        var options = Server.Options()
+        options.protocolName = .dovecot
+        // Long enough that scheduling cannot end the wait for the hang-up; short enough that a
+        // quiet kept connection reaches the event loop within the test.
+        options.acceptPatience = keepsConnection ? 1 : 10_000
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+            let path = server.path
+            let client = try RawSaslauthdClient(socketPath: path)
+            let first = try await OwnThread.run { () -> String in
+                // Exim reads the whole greeting before it writes.
+                while try client.blockingReadLines(1) != ["DONE"] {}
+                try client.send(Array("VERSION\t1\t2\nCPID\t7\nAUTH\t1\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHJpZ2h0\n".utf8))
+                return try client.blockingReadLines(1)[0]
+            }
+            #expect(first == "OK\t1\tuser=alice@example.com")
+            if keepsConnection {
+                try await server.waitUntil("the quiet connection handed to an event loop") { server.counters.value(.handedToEventLoop) == 1 }
+                let second = try await OwnThread.run { () -> String in
+                    try client.send(Array("AUTH\t2\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHJpZ2h0\n".utf8))
+                    return try client.blockingReadLines(1)[0]
+                }
+                #expect(second == "OK\t2\tuser=alice@example.com")
+            }
+            try client.shutdownWrite()
+            // The daemon closes its side once it has read the hang-up.
+            #expect(try await client.readToEnd().isEmpty)
+            #expect(server.counters.value(.answeredOnAcceptThread) == 1)
+            #expect(server.counters.value(.handedToEventLoop) == (keepsConnection ? 1 : 0))
+            #expect(server.backend.subjects.count == (keepsConnection ? 2 : 1))
+        }
+    }
+
+    /// A door that keeps its connection answers its requests as their checks finish, not in the
+    /// order they came; the connection goes to an event loop once the accept thread has no more
+    /// to do (here: one check in flight).
     @Test func aPersistentDoorAnswersInTheOrderChecksFinish() async throws {
         let backend = HarnessBackend(path: .ownThread, holding: ["slow"])
         try await Server.with(backend: backend, machine: { LineDoor() }) { server in

@@ -17,10 +17,11 @@ import Glibc
 /// what has arrived, and when the machine asks for a check that the engine can settle without
 /// blocking (a cache hit, an unchanged sasldb), writes the answer and closes right there; a
 /// refusal likewise. A check that needs a backend's threads (PAM, LDAP) is answered from the
-/// thread that finished it, on the same socket. Only a connection whose machine still waits for
-/// bytes (a request on its way, the drain after a pwcheck answer, any door that keeps its
-/// connection) is handed to SwiftNIO, and from then on the same session runs on that channel's
-/// event loop. A failure's answer waits its delay on an event loop's timer, never a thread.
+/// thread that finished it, on the same socket. A door that keeps its connection (Dovecot's) is
+/// served the same way while its client keeps writing without a pause, and closed there when
+/// the client hangs up. Only a connection whose machine still waits for bytes (a request on its
+/// way, the drain after a pwcheck answer, a kept connection gone quiet) is handed to SwiftNIO,
+/// and from then on the same session runs on that channel's event loop. A failure's answer waits its delay on an event loop's timer, never a thread.
 ///
 /// Events reach the machine from the accept thread, a backend's thread, a timer and an event
 /// loop. Whoever gives the machine an event also takes the *pump*, in the same critical section,
@@ -73,6 +74,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// meanwhile (its place in the tracker is then given back after the line).
     @exclusivity(unchecked) private var completing = 0
     @exclusivity(unchecked) private var trackerClosePending = false
+    /// The accept thread is reading the socket: nobody else hands it to SwiftNIO meanwhile (the
+    /// accept thread does when it stops, see `serveOnAcceptThread`).
+    @exclusivity(unchecked) private var servingOnAcceptThread = false
     /// A check the pump's holder took from the machine and left for the pump's loop (see
     /// `performUpToNextCheck`): the next action, before the machine's own.
     @exclusivity(unchecked) private var heldBack: DoorAction?
@@ -160,31 +164,50 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     // MARK: On the accept thread
 
-    /// Serves the connection on the calling accept thread for as long as that needs no waiting.
-    /// `scratch` is the thread's read buffer, wiped before this returns.
+    /// Serves the connection on the calling accept thread for as long as that needs no waiting
+    /// beyond `acceptPatience` per read. `scratch` is the thread's read buffer, wiped before this
+    /// returns.
+    ///
+    /// A one-shot door reads once. A door that keeps its connection reads on while each read
+    /// brings something and no check is in flight, up to `persistentReads`: a client that asks
+    /// once and hangs up (Exim on Dovecot's protocol) is then greeted, answered and closed here,
+    /// without the SwiftNIO channel that cost more than half of its check's instructions; one
+    /// that stays (Postfix) goes to SwiftNIO after at most one patience of silence.
     func serveOnAcceptThread(scratch: inout ByteBuffer) {
         feed { $0.start() }
-        guard oneShot else { return settle() }
-        guard case .socket(let fd) = lock.withLock({ transport }) else { return }
-        scratch.clear()
-        var outcome = read(fd, into: &scratch)
-        if outcome == .wouldBlock {
-            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
-        }
-        switch outcome {
-        case .received:
-            feed { $0.receive(scratch) }
-            scratch.wipe()
-        case .ended, .failed:
-            // A reset is as final as an orderly end.
-            feed { $0.inputEnded() }
-        case .wouldBlock:
-            // Nothing yet: the channel waits for the rest under the read deadline.
+        lock.withLock { servingOnAcceptThread = true }
+        var reads = 0
+        while reads < (oneShot ? 1 : Self.persistentReads), case .socket(let fd) = lock.withLock({ transport }),
+            lock.withLock({ inFlight.isEmpty })
+        {
+            reads += 1
+            scratch.clear()
+            var outcome = read(fd, into: &scratch)
+            if outcome == .wouldBlock {
+                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
+            }
+            switch outcome {
+            case .received:
+                feed { $0.receive(scratch) }
+                scratch.wipe()
+                continue
+            case .ended, .failed:
+                // A reset is as final as an orderly end.
+                feed { $0.inputEnded() }
+            case .wouldBlock:
+                // Nothing yet: the channel waits for the rest under the read deadline.
+                break
+            }
             break
         }
+        lock.withLock { servingOnAcceptThread = false }
         settle()
     }
+
+    /// Reads an accept thread makes on a connection that carries many requests: the client's
+    /// greeting and first request (in one write or two) and its hang-up.
+    private static var persistentReads: Int { 4 }
 
     private enum ReadOutcome { case received, ended, wouldBlock, failed }
 
@@ -209,7 +232,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// no check in flight and nobody carrying out actions, goes to SwiftNIO.
     private func settle() {
         let fd = lock.withLock { () -> CInt? in
-            guard case .socket(let fd) = transport, inFlight.isEmpty, !pumping else { return nil }
+            guard case .socket(let fd) = transport, inFlight.isEmpty, !pumping, !servingOnAcceptThread else { return nil }
             transport = .handingOff
             return fd
         }
