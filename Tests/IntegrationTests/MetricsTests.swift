@@ -63,6 +63,12 @@ struct MetricsTests {
                 #expect(checks(route: "none", backend: "none", result: "refused_input") == 1)
                 let total = metrics.samples.filter { $0.name == "authmux_checks_total" }.reduce(0) { $0 + $1.value }
                 #expect(total == 9, "every check counted once: \(response.body)")
+                // Every check that reached the engine was answered once, on one path; the refused
+                // input never reached it.
+                let answers = metrics.samples.filter { $0.name == "authmux_answers_total" }
+                #expect(Set(answers.compactMap { $0.labels["path"] }) == ["accept_thread", "backend_thread", "event_loop", "after_delay"])
+                #expect(answers.reduce(0) { $0 + $1.value } == 8, "\(response.body)")
+                #expect(metrics.value("authmux_connections_handed_to_event_loop_total") != nil)
                 #expect(metrics.value("authmux_check_duration_seconds_count", ["backend": "mailusers"]) == 7)
                 #expect(metrics.value("authmux_check_duration_seconds_count", ["backend": "missing"]) == 1)
                 #expect((metrics.value("authmux_cache_hits_total") ?? 0) >= 2, "the repeated good checks were cache hits")

@@ -1,8 +1,8 @@
 import AuthCore
 
 /// The running daemon's state at scrape time: each backend's held and running checks and
-/// servers, the throttle's keys, each listener's open connections, and the connection cap's
-/// and allow lists' counts.
+/// servers, the throttle's keys, each listener's open connections, the connection cap's and
+/// allow lists' counts, and the paths answers took.
 struct DaemonScrapeSource: ScrapeSource {
     let active: ActiveEngine
     let listeners: [ListenerConnections]
@@ -28,5 +28,13 @@ struct DaemonScrapeSource: ScrapeSource {
         exporter.mirror(MetricCatalog.capPauses, total: counters.value(.capPauses))
         exporter.mirror(MetricCatalog.capEvictions, total: counters.value(.idleEvicted))
         exporter.mirror(MetricCatalog.peersRefused, total: counters.value(.peersRefused))
+        let paths: [(String, ServingCounters.Counter)] = [
+            ("accept_thread", .answeredOnAcceptThread), ("backend_thread", .answeredFromBackendThread),
+            ("event_loop", .answeredOnEventLoop), ("after_delay", .answeredAfterDelay),
+        ]
+        for (path, counter) in paths {
+            exporter.mirror(MetricCatalog.answers, [("path", path)], total: counters.value(counter))
+        }
+        exporter.mirror(MetricCatalog.handedToEventLoop, total: counters.value(.handedToEventLoop))
     }
 }

@@ -45,6 +45,12 @@ enum MetricCatalog {
         help: "Idle connections closed to make room for a waiting client at limits.max_connections.")
     static let peersRefused = Entry(
         name: "authmux_peers_refused_total", help: "Connections closed by a listener's allow list before anything was read.")
+    static let answers = Entry(
+        name: "authmux_answers_total",
+        help: "Answers to checks, by the thread that sent them (path): accept_thread, backend_thread, event_loop, after_delay (a failure held for its delay).")
+    static let handedToEventLoop = Entry(
+        name: "authmux_connections_handed_to_event_loop_total",
+        help: "Connections an accept thread handed to SwiftNIO because they still waited for bytes.")
     static let reloads = Entry(name: "authmux_reloads_total", help: "SIGHUP reloads, by result (ok, failed).")
     static let configLoaded = Entry(
         name: "authmux_config_loaded_timestamp_seconds", help: "When the running configuration was loaded, in seconds since the Unix epoch.")
@@ -55,7 +61,7 @@ enum MetricCatalog {
     static let all: [Entry] = [
         checks, checkDuration, throttleDelays, throttleKeys, cacheHits, cacheMisses, cacheEvictions, cacheEntries,
         backendQueueDepth, backendInFlight, ldapServerUp, openConnections, capPauses, capEvictions, peersRefused,
-        reloads, configLoaded, configLoadDuration, buildInfo,
+        answers, handedToEventLoop, reloads, configLoaded, configLoadDuration, buildInfo,
     ]
 
     /// The help text for a name made through swift-metrics (the credential cache's counters).

@@ -475,13 +475,13 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
                 self.complete(id, check, decision, started: started, path: .answeredAfterDelay, took: took, releaseAt: holdUntil, on: loop)
             }
         } else if let channel, !channel.eventLoop.inEventLoop {
-            channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: nil, took: took) }
+            channel.eventLoop.execute { self.complete(id, check, decision, started: started, path: .answeredOnEventLoop, took: took) }
         } else {
             // On a bare socket, or already on the channel's loop (a check settled at once while
             // its line was read): answered here. A task on the loop for it cost an allocation
             // and a queue round trip per request on a connection that carries many.
             let onThisThread: ServingCounters.Counter = settledAtOnce ? .answeredOnAcceptThread : .answeredFromBackendThread
-            complete(id, check, decision, started: started, path: channel == nil ? onThisThread : nil, took: took, inPump: settledAtOnce)
+            complete(id, check, decision, started: started, path: channel == nil ? onThisThread : .answeredOnEventLoop, took: took, inPump: settledAtOnce)
         }
     }
 

@@ -11,6 +11,8 @@ final class ServingCounters: Sendable {
         case answeredFromBackendThread
         /// Answered after a delay, from the event loop that held the answer.
         case answeredAfterDelay
+        /// Answered on a connection handed to SwiftNIO, from its event loop.
+        case answeredOnEventLoop
         /// Refused by the accept thread (a malformed or refused request), without a channel.
         case refusedOnAcceptThread
         /// Handed to SwiftNIO because the machine still waited for bytes.
@@ -26,6 +28,7 @@ final class ServingCounters: Sendable {
     private let answeredOnAcceptThread = Synchronization.Atomic<Int>(0)
     private let answeredFromBackendThread = Synchronization.Atomic<Int>(0)
     private let answeredAfterDelay = Synchronization.Atomic<Int>(0)
+    private let answeredOnEventLoop = Synchronization.Atomic<Int>(0)
     private let refusedOnAcceptThread = Synchronization.Atomic<Int>(0)
     private let handedToEventLoop = Synchronization.Atomic<Int>(0)
     private let peersRefused = Synchronization.Atomic<Int>(0)
@@ -37,6 +40,7 @@ final class ServingCounters: Sendable {
         case .answeredOnAcceptThread: answeredOnAcceptThread.add(1, ordering: .relaxed)
         case .answeredFromBackendThread: answeredFromBackendThread.add(1, ordering: .relaxed)
         case .answeredAfterDelay: answeredAfterDelay.add(1, ordering: .relaxed)
+        case .answeredOnEventLoop: answeredOnEventLoop.add(1, ordering: .relaxed)
         case .refusedOnAcceptThread: refusedOnAcceptThread.add(1, ordering: .relaxed)
         case .handedToEventLoop: handedToEventLoop.add(1, ordering: .relaxed)
         case .peersRefused: peersRefused.add(1, ordering: .relaxed)
@@ -50,6 +54,7 @@ final class ServingCounters: Sendable {
         case .answeredOnAcceptThread: return answeredOnAcceptThread.load(ordering: .relaxed)
         case .answeredFromBackendThread: return answeredFromBackendThread.load(ordering: .relaxed)
         case .answeredAfterDelay: return answeredAfterDelay.load(ordering: .relaxed)
+        case .answeredOnEventLoop: return answeredOnEventLoop.load(ordering: .relaxed)
         case .refusedOnAcceptThread: return refusedOnAcceptThread.load(ordering: .relaxed)
         case .handedToEventLoop: return handedToEventLoop.load(ordering: .relaxed)
         case .peersRefused: return peersRefused.load(ordering: .relaxed)
