@@ -20,7 +20,8 @@ import Glibc
 /// protocol's own four (accept, read, write, close). Clients write their request right after
 /// connecting, so by the time a connection is accepted its request is usually there to read, and
 /// most connections never need a channel. An accept thread blocks only in `accept` and, for a
-/// client that has not written yet, in one short `poll` (`ServerContext.acceptPatience`).
+/// client that has not written yet, in one short `poll` (`ServerContext.acceptPatience`); on a
+/// Dovecot connection, in up to four, for the client's request and its hang-up.
 final class DoorListener: Sendable {
     /// Starts a session for an accepted socket and serves it as far as the accept thread can.
     /// The buffer is the thread's own, reused for every connection it reads (and wiped after

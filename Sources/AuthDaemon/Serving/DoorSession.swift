@@ -177,9 +177,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         feed { $0.start() }
         lock.withLock { servingOnAcceptThread = true }
         var reads = 0
-        while reads < (oneShot ? 1 : Self.persistentReads), case .socket(let fd) = lock.withLock({ transport }),
-            lock.withLock({ inFlight.isEmpty })
-        {
+        while reads < (oneShot ? 1 : Self.persistentReads), let fd = readableSocket() {
             reads += 1
             scratch.clear()
             var outcome = read(fd, into: &scratch)
@@ -187,22 +185,26 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
                 var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
             }
-            switch outcome {
-            case .received:
-                feed { $0.receive(scratch) }
-                scratch.wipe()
-                continue
-            case .ended, .failed:
-                // A reset is as final as an orderly end.
-                feed { $0.inputEnded() }
-            case .wouldBlock:
-                // Nothing yet: the channel waits for the rest under the read deadline.
+            guard outcome == .received else {
+                // A reset is as final as an orderly end. Nothing yet: the channel waits for the
+                // rest under the read deadline.
+                if outcome != .wouldBlock { feed { $0.inputEnded() } }
                 break
             }
-            break
+            feed { $0.receive(scratch) }
+            scratch.wipe()
         }
         lock.withLock { servingOnAcceptThread = false }
         settle()
+    }
+
+    /// The socket, while the accept thread may go on reading it: neither closed nor handed over,
+    /// and no check in flight (whose answer a backend's thread may be writing).
+    private func readableSocket() -> CInt? {
+        lock.withLock {
+            guard case .socket(let fd) = transport, inFlight.isEmpty else { return nil }
+            return fd
+        }
     }
 
     /// Reads an accept thread makes on a connection that carries many requests: the client's

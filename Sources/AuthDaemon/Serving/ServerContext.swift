@@ -17,7 +17,8 @@ struct ServerContext: Sendable {
     /// How long an accept thread waits, in milliseconds (poll(2)'s unit), for a client that
     /// connected but has not written yet before handing the connection to SwiftNIO. libsasl2
     /// writes right after connecting, so this covers only the client being scheduled; a silent
-    /// client costs an accept thread at most this, once. Tests that must know which path a
+    /// client costs an accept thread at most this, once (on a Dovecot connection, at most this
+    /// per read, for up to four reads: see `DoorSession.serveOnAcceptThread`). Tests that must know which path a
     /// request takes lengthen it, so a test machine's scheduling cannot change the path.
     var acceptPatience: Int32 = 1
 
