@@ -21,7 +21,8 @@ import Glibc
 /// served the same way while its client keeps writing without a pause, and closed there when
 /// the client hangs up. Only a connection whose machine still waits for bytes (a request on its
 /// way, the drain after a pwcheck answer, a kept connection gone quiet) is handed to SwiftNIO,
-/// and from then on the same session runs on that channel's event loop. A failure's answer waits its delay on an event loop's timer, never a thread.
+/// and from then on the same session runs on that channel's event loop. A failure's answer
+/// waits its delay on an event loop's timer, never a thread.
 ///
 /// Events reach the machine from the accept thread, a backend's thread, a timer and an event
 /// loop. Whoever gives the machine an event also takes the *pump*, in the same critical section,

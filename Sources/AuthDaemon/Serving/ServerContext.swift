@@ -18,8 +18,9 @@ struct ServerContext: Sendable {
     /// connected but has not written yet before handing the connection to SwiftNIO. libsasl2
     /// writes right after connecting, so this covers only the client being scheduled; a silent
     /// client costs an accept thread at most this, once (on a Dovecot connection, at most this
-    /// per read, for up to four reads: see `DoorSession.serveOnAcceptThread`). Tests that must know which path a
-    /// request takes lengthen it, so a test machine's scheduling cannot change the path.
+    /// per read, for up to four reads: see `DoorSession.serveOnAcceptThread`). Tests that must
+    /// know which path a request takes lengthen it, so a test machine's scheduling cannot
+    /// change the path.
     var acceptPatience: Int32 = 1
 
     /// The daemon's own handler when the logger has it, with no metadata to merge: the check
