@@ -173,7 +173,7 @@ let package = Package(
             name: "BackendsTests",
             dependencies: [
                 // CPAM: the stack analysis is checked against the real libpam's answers.
-                "AuthCore", "AuthWire", "Backends", "SQLBackend", "CPAM",
+                "AuthCore", "AuthWire", "Backends", "SQLBackend", "CPAM", "SocketTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -182,7 +182,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Raw socket clients and harness helpers shared by the tests that talk to a listener:
-        // the daemon under test (IntegrationTests) and the in-process server (AuthDaemonTests).
+        // the daemon under test (IntegrationTests) and the in-process server (AuthDaemonTests);
+        // and the one way every test target starts a child process (ChildProcess).
         .target(
             name: "SocketTestSupport",
             path: "Tests/SocketTestSupport",

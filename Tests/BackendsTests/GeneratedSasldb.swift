@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// A large sasldb written in one go with Berkeley DB's own `db5.3_load` (Debian's db5.3-util),
 /// from a dump in the `bytevalue` format (every key and value in hex, so the NULs of
@@ -22,7 +23,7 @@ enum GeneratedSasldb {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/db5.3_load")
         process.arguments = ["-f", dumpFile, file]
-        try process.run()
+        try ChildProcess.start { try process.run() }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw NSError(domain: "db5.3_load", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "db5.3_load -f \(dumpFile) \(file) failed"])

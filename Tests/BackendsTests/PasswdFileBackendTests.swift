@@ -3,6 +3,7 @@ import AuthWire
 import Backends
 import Foundation
 import Logging
+import SocketTestSupport
 import Testing
 
 /// The passwd-file backend on its own, with entries made by the real `mkpasswd`: an edit of one
@@ -12,14 +13,18 @@ struct PasswdFileBackendTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mkpasswd")
         process.arguments = ["--stdin", "-m", "yescrypt"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data((password + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        // Made while no other child starts, which could otherwise inherit their ends.
+        var output: Pipe?
+        try ChildProcess.start {
+            let input = Pipe()
+            output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            input.fileHandleForWriting.write(Data((password + "\n").utf8))
+            try input.fileHandleForWriting.close()
+        }
+        let data = output?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

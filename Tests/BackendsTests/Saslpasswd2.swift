@@ -1,4 +1,5 @@
 import Foundation
+import SocketTestSupport
 
 /// Runs the real Cyrus `saslpasswd2` (Debian's sasl2-bin) to write sasldb files for the tests.
 enum Saslpasswd2 {
@@ -19,10 +20,14 @@ enum Saslpasswd2 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/sasldblistusers2")
         process.arguments = ["-f", file]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        // Made while no other child starts, which could otherwise inherit its write end.
+        var output: Pipe?
+        try ChildProcess.start {
+            output = Pipe()
+            process.standardOutput = output
+            try process.run()
+        }
+        let data = output?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
@@ -31,11 +36,13 @@ enum Saslpasswd2 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/saslpasswd2")
         process.arguments = arguments
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
+        try ChildProcess.start {
+            let stdin = Pipe()
+            process.standardInput = stdin
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw NSError(domain: "saslpasswd2", code: Int(process.terminationStatus), userInfo: [NSLocalizedDescriptionKey: "saslpasswd2 \(arguments) failed"])

@@ -57,14 +57,8 @@ enum ProcessRunner {
         return result
     }
 
-    /// Starts `process` with an empty signal mask.
-    ///
-    /// Foundation's `Process` spawns the child from the calling thread without resetting the
-    /// signal mask, and the threads Swift concurrency runs tests on block nearly every signal:
-    /// a daemon started naively would inherit SIGTERM and SIGHUP blocked and never see them (as
-    /// if a service manager's stop request were lost). The spawn is synchronous on this thread,
-    /// so unblocking here for its duration gives the child the clean mask a service manager
-    /// gives it; the previous mask is restored at once.
+    /// Starts `process` through `ChildProcess` (one start at a time, an empty signal mask); a
+    /// process that preloads pam_wrapper also waits for its folder (`PAMWrapperStack.startAlone`).
     static func launch(_ process: Process) throws {
         if process.environment?["PAM_WRAPPER"] == "1" {
             try PAMWrapperStack.startAlone(process, spawn: spawn)
@@ -74,12 +68,7 @@ enum ProcessRunner {
     }
 
     private static func spawn(_ process: Process) throws {
-        var none = sigset_t()
-        sigemptyset(&none)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_SETMASK, &none, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        try process.run()
+        try ChildProcess.start { try process.run() }
     }
 
     /// Polls until `process` has exited or `deadline` passes; returns whether it exited.
