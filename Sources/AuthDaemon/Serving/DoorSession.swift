@@ -488,13 +488,13 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         }
     }
 
-    /// The answer-and-log step, the same for every door and every path.
-    /// `releaseAt`: when the throttle's hold on the account ends, if later than now (an answer
+    /// The answer-and-log step, the same for every door and every path. `path`: the thread
+    /// sending the answer, counted (`ServingCounters`). `releaseAt`: when the throttle's hold on the account ends, if later than now (an answer
     /// sent early for a client that would not wait for it). `inPump`: this thread holds the pump,
     /// so the answer would only be queued behind it; it is sent here first, as on every other
     /// path: the client need not wait for the line, about a fifth of a cache hit's instructions.
     private func complete(
-        _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter?,
+        _ id: RequestID, _ check: Check, _ decision: CheckDecision, started: NIODeadline, path: ServingCounters.Counter,
         took: Int64, releaseAt: NIODeadline? = nil, on loop: (any EventLoop)? = nil, inPump: Bool = false
     ) {
         let outcome = decision.outcome
@@ -507,7 +507,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         feed { machine in
             guard self.inFlight.remove(id) != nil else { return }
             // Counted before the answer can go out, so a client that has it sees it counted.
-            if let path { self.context.counters.add(path) }
+            self.context.counters.add(path)
             machine.finished(id, verdict)
         }
         if inPump { performUpToNextCheck() }
