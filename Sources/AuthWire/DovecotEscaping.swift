@@ -8,13 +8,10 @@ public enum DovecotEscaping {
     /// Appends `bytes` escaped to `output`.
     public static func escape<Bytes: Sequence>(_ bytes: Bytes, into output: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
-            switch byte {
-            case 0x00: output += [escape, UInt8(ascii: "0")]
-            case escape: output += [escape, UInt8(ascii: "1")]
-            case UInt8(ascii: "\t"): output += [escape, UInt8(ascii: "t")]
-            case UInt8(ascii: "\r"): output += [escape, UInt8(ascii: "r")]
-            case UInt8(ascii: "\n"): output += [escape, UInt8(ascii: "n")]
-            default: output.append(byte)
+            if let letter = letter(for: byte) {
+                output += [escape, letter]
+            } else {
+                output.append(byte)
             }
         }
     }
@@ -22,17 +19,31 @@ public enum DovecotEscaping {
     /// Appends `bytes` escaped to the buffer that is sent: a field with nothing to escape (every
     /// user name an answer carries, nearly) is copied whole.
     public static func escape(_ bytes: [UInt8], into output: inout ByteBuffer) {
-        guard bytes.contains(where: needsEscape) else {
+        guard bytes.contains(where: { letter(for: $0) != nil }) else {
             output.writeBytes(bytes)
             return
         }
-        var escaped: [UInt8] = []
-        escape(bytes, into: &escaped)
-        output.writeBytes(escaped)
+        for byte in bytes {
+            if let letter = letter(for: byte) {
+                output.writeInteger(escape)
+                output.writeInteger(letter)
+            } else {
+                output.writeInteger(byte)
+            }
+        }
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte <= UInt8(ascii: "\r") && (byte <= escape || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n"))
+    /// The letter after `\001` that stands for `byte`; nil for a byte written as it is. The one
+    /// list of what is escaped, for both ways of writing a field.
+    private static func letter(for byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x00: UInt8(ascii: "0")
+        case escape: UInt8(ascii: "1")
+        case UInt8(ascii: "\t"): UInt8(ascii: "t")
+        case UInt8(ascii: "\r"): UInt8(ascii: "r")
+        case UInt8(ascii: "\n"): UInt8(ascii: "n")
+        default: nil
+        }
     }
 
     /// The bytes a field stands for. An escape before any other character stands for that
