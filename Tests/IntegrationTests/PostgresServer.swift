@@ -96,9 +96,8 @@ final class PostgresServer: DatabaseServer {
         }
     }
 
-    /// Runs `sql` as the superuser over the server's Unix socket.
-    /// Runs SQL as the administrator; returns what it printed, unaligned and without headers
-    /// (a query's values, one row per line).
+    /// Runs `sql` as the superuser over the server's Unix socket; returns what it printed,
+    /// unaligned and without headers (a query's values, one row per line).
     @discardableResult
     func psql(_ sql: String, database: String = PostgresServer.database) async throws -> String {
         let result = try await ProcessRunner.run(
