@@ -299,6 +299,8 @@ struct DoorPathTests {
             #expect(server.counters.value(.answeredOnAcceptThread) == 1)
             #expect(server.counters.value(.handedToEventLoop) == (keepsConnection ? 1 : 0))
             #expect(server.backend.subjects.count == (keepsConnection ? 2 : 1))
+            // No longer counted as open (`authmux_open_connections`), on either path.
+            try await server.waitUntil("the connection counted closed") { server.tally.count == 0 }
         }
     }
 

@@ -30,6 +30,8 @@ final class InProcessServer: Sendable {
     let context: ServerContext
     let backend: HarnessBackend
     var counters: ServingCounters { context.counters }
+    /// The listener's open connections, as `authmux_open_connections` reports them.
+    let tally: ListenerConnections
     private let listener: DoorListener
     private let group: MultiThreadedEventLoopGroup
     private let directory: String
@@ -51,23 +53,25 @@ final class InProcessServer: Sendable {
             traceNormalization: false, group: group, budget: ConnectionBudget(limit: options.limits.maxConnections), tracker: ConnectionTracker(),
             counters: ServingCounters(), acceptPatience: options.acceptPatience)
         let config = ListenerConfig(protocolName: options.protocolName, path: path)
+        tally = ListenerConnections(listener: config)
         let fd = try SocketPreparer.listen(on: path, for: path, backlog: 64)
         let serve: DoorListener.Serve
         if let machine {
             let context = context
-            serve = { fd, scratch in Self.serve(machine(), fd: fd, scratch: &scratch, context: context) }
+            let tally = tally
+            serve = { fd, scratch in Self.serve(machine(), fd: fd, scratch: &scratch, context: context, tally: tally) }
         } else {
-            serve = DoorServer.sessions(for: config, context: context)
+            serve = DoorServer.sessions(for: config, context: context, tally: tally)
         }
         listener = DoorListener(
-            listener: config, fd: fd, threads: options.limits.acceptThreads, context: context, policy: options.policy, serve: serve)
+            listener: config, fd: fd, threads: options.limits.acceptThreads, context: context, policy: options.policy, tally: tally, serve: serve)
         listener.start()
     }
 
     /// A session for a door the daemon does not ship (the opened existential is the session's
     /// generic machine).
-    private static func serve(_ machine: some DoorMachine, fd: CInt, scratch: inout ByteBuffer, context: ServerContext) {
-        DoorSession(machine: machine, fd: fd, context: context, current: context.active.current, protocolName: .saslauthd)
+    private static func serve(_ machine: some DoorMachine, fd: CInt, scratch: inout ByteBuffer, context: ServerContext, tally: ListenerConnections) {
+        DoorSession(machine: machine, fd: fd, context: context, current: context.active.current, protocolName: .saslauthd, tally: tally)
             .serveOnAcceptThread(scratch: &scratch)
     }
 

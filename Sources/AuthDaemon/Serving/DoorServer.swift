@@ -171,7 +171,8 @@ final class DoorServer: Service {
                 let settings = DovecotDoor.Settings(
                     readTimeout: current.limits.readTimeout, serverPID: connections.serverPID, cookie: connections.cookie)
                 let machine = DovecotDoor(settings: settings, connectionID: connections.next(), allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot).serveOnAcceptThread(scratch: &scratch)
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot, tally: tally)
+                    .serveOnAcceptThread(scratch: &scratch)
             }
         }
     }
