@@ -30,6 +30,14 @@ final class DoorChannelHandler<Machine: DoorMachine>: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// A client that does not read its answers is not read from either until it does, so what
+    /// one that keeps sending requests can make the daemon hold for it stays within the
+    /// channel's write watermarks (64 KiB).
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         session.channelClosed()
         context.fireChannelInactive()

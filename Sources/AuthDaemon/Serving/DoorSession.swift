@@ -81,6 +81,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// A check the pump's holder took from the machine and left for the pump's loop (see
     /// `performUpToNextCheck`): the next action, before the machine's own.
     @exclusivity(unchecked) private var heldBack: DoorAction?
+    /// Answer bytes the bare socket could not take (see `sendOnSocket`), for the channel to
+    /// write first, and the close the machine asked for after them.
+    @exclusivity(unchecked) private var unsent: ByteBuffer?
+    @exclusivity(unchecked) private var endAfterUnsent: DoorAction?
 
     init(
         machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol,
@@ -203,7 +207,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// and no check in flight (whose answer a backend's thread may be writing).
     private func readableSocket() -> CInt? {
         lock.withLock {
-            guard case .socket(let fd) = transport, inFlight.isEmpty else { return nil }
+            // Answers the socket could not take wait for SwiftNIO, and so does the next request.
+            guard case .socket(let fd) = transport, inFlight.isEmpty, unsent == nil else { return nil }
             return fd
         }
     }
@@ -279,19 +284,28 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     /// The channel now carries the session (called from its handler, on its event loop).
     func adopt(_ channel: any Channel) {
-        let deadline = lock.withLock { () -> NIODeadline? in
+        let (deadline, leftover) = lock.withLock { () -> (NIODeadline?, ByteBuffer?) in
             transport = .channel(channel)
-            defer { pendingTimer = nil }
-            return pendingTimer
+            defer {
+                pendingTimer = nil
+                unsent = nil
+                endAfterUnsent = nil
+            }
+            // The close the machine asked for goes after the answers the socket could not take:
+            // it is the pump's next action (nobody holds the pump during a hand-off).
+            if let endAfterUnsent { heldBack = endAfterUnsent }
+            return (pendingTimer, unsent)
         }
+        if let leftover { channel.writeAndFlush(leftover, promise: nil) }
         if let deadline { arm(at: deadline, on: channel) }
         if context.tracker.isQuiescing {
             // Handed over while the server stops: the tracker's request to finish found no
             // channel yet.
             feed { $0.quiesce() }
-        } else if !oneShot {
+        } else if !oneShot || leftover != nil {
             // Whatever a door that keeps its connection queued while the socket was being
-            // handed over (nothing, usually: its greeting went out from the accept thread).
+            // handed over (nothing, usually: its greeting went out from the accept thread), and
+            // the close held back behind unsent answers.
             feed { _ in }
         }
         updateIdle()
@@ -361,13 +375,15 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             if case .socket = lock.withLock({ transport }) { context.counters.add(.refusedOnAcceptThread) }
         case .send(let bytes):
             switch lock.withLock({ transport }) {
-            case .socket(let fd): Self.send(bytes, to: fd)
+            case .socket(let fd): sendOnSocket(bytes, fd: fd)
             case .channel(let channel): channel.writeAndFlush(bytes, promise: nil)
             case .handingOff, .closed: break
             }
         case .closeOutput:
             switch lock.withLock({ transport }) {
-            case .socket(let fd): _ = shutdown(fd, Int32(SHUT_WR))
+            case .socket(let fd):
+                if deferredBehindUnsent(action) { return }
+                _ = shutdown(fd, Int32(SHUT_WR))
             case .channel(let channel): channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
             case .handingOff, .closed: break
             }
@@ -379,22 +395,44 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     }
 
     private func close() {
-        let transport = lock.withLock { () -> Transport in
+        let transport = lock.withLock { () -> Transport? in
             let previous = self.transport
-            if case .socket = previous { self.transport = .closed }
+            guard case .socket = previous else { return previous }
+            // The answers the socket could not take go out from the channel first, then this.
+            if unsent != nil {
+                endAfterUnsent = .close
+                return nil
+            }
+            self.transport = .closed
             return previous
         }
         switch transport {
+        case nil:
+            break
         case .socket(let fd):
             Glibc.close(fd)
             lock.withLock { machine.wipe() }
             end()
         case .channel(let channel):
             // channelInactive ends the session.
-            channel.close(promise: nil)
+            closeAfterWrites(channel)
         case .handingOff, .closed:
             break
         }
+    }
+
+    /// Closes the channel once what was written to it has gone out: closing at once drops
+    /// what the socket has not taken yet (answers to a client slow to read them, or to one
+    /// that half-closed with answers pending). A client that reads nothing for the read
+    /// timeout is closed all the same.
+    private func closeAfterWrites(_ channel: any Channel) {
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(ByteBuffer(), promise: written)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        // Written at once, as usual: closed already.
+        guard channel.isActive else { return }
+        let timeout = channel.eventLoop.scheduleTask(in: current.limits.readTimeout) { channel.close(promise: nil) }
+        written.futureResult.whenComplete { _ in timeout.cancel() }
     }
 
     private func setTimer(_ duration: TimeAmount?) {
@@ -419,11 +457,42 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         lock.withLock { timer = scheduled }
     }
 
-    /// One small answer on a fresh socket: it fits the send buffer whole. A client that has gone
-    /// costs nothing (no SIGPIPE, error ignored).
-    private static func send(_ bytes: ByteBuffer, to fd: CInt) {
-        _ = bytes.withUnsafeReadableBytes { raw in
-            Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+    /// Sends an answer on the bare socket without waiting. What the socket cannot take (a
+    /// client that sends many requests and does not read their answers fills it) is kept, with
+    /// every answer after it, for SwiftNIO to write once the connection is handed over (see
+    /// `readableSocket` and `adopt`): an answer is never dropped or cut, and the thread never
+    /// waits for a client to read. A client that has gone costs nothing (no SIGPIPE).
+    /// Called by the pump's holder only, so answers go out in the machine's order.
+    private func sendOnSocket(_ bytes: ByteBuffer, fd: CInt) {
+        var bytes = bytes
+        let queued = lock.withLock { () -> Bool in
+            guard unsent != nil else { return false }
+            unsent?.writeBuffer(&bytes)
+            return true
+        }
+        if queued { return }
+        var code: CInt = 0
+        let sent = bytes.withUnsafeReadableBytes { raw -> Int in
+            var sent: Int
+            repeat {
+                sent = Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                code = sent < 0 ? errno : 0
+            } while sent < 0 && code == EINTR
+            return sent
+        }
+        if sent == bytes.readableBytes { return }
+        // Gone (the read side ends the connection): nothing to keep.
+        if sent < 0, code != EAGAIN, code != EWOULDBLOCK { return }
+        bytes.moveReaderIndex(forwardBy: max(sent, 0))
+        lock.withLock { unsent = bytes }
+    }
+
+    /// Keeps the machine's end of the output for after the unsent answers, if there are any.
+    private func deferredBehindUnsent(_ action: DoorAction) -> Bool {
+        lock.withLock {
+            guard unsent != nil else { return false }
+            if endAfterUnsent == nil { endAfterUnsent = action }
+            return true
         }
     }
 

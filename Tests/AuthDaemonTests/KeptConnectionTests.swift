@@ -1,0 +1,102 @@
+@testable import AuthDaemon
+import AuthCore
+import AuthWire
+import Foundation
+import SocketTestSupport
+import Testing
+
+/// Dovecot connections, which carry many requests: the answers of a client that reads them
+/// late, none lost or cut whichever thread has the connection when its socket fills.
+@Suite("Kept Dovecot connections", .timeLimit(.minutes(1)))
+struct KeptConnectionTests {
+    typealias Server = InProcessServer
+
+    static let greeting = "VERSION\t1\t2\nCPID\t7\n"
+
+    static func auth(_ id: Int, password: String = "right", extra: String = "") -> String {
+        "AUTH\t\(id)\tPLAIN\tservice=smtp\(extra)\tresp=\(Data("\0alice\0\(password)".utf8).base64EncodedString())\n"
+    }
+
+    /// Every request was answered exactly once, and nothing else was sent after the greeting.
+    static func expectEveryAnswer(in received: [UInt8], count: Int) {
+        let lines = String(decoding: received, as: UTF8.self).split(separator: "\n").drop { $0 != "DONE" }.dropFirst()
+        let ids = lines.compactMap { line -> Int? in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 2, fields[0] == "OK" || fields[0] == "FAIL" else { return nil }
+            return Int(fields[1])
+        }
+        let strays = lines.filter { !$0.hasPrefix("OK\t") && !$0.hasPrefix("FAIL\t") }
+        #expect(strays.isEmpty, "lines that are not answers: \(strays.prefix(3))")
+        // Compared as counts and a few ids, so a failure does not print thousands of them.
+        let missing = Set(1...count).subtracting(ids).sorted()
+        let answeredOnce = ids.count == count && missing.isEmpty
+        #expect(answeredOnce, "\(ids.count) answers to \(count) requests; \(missing.count) unanswered, from \(missing.prefix(5))")
+    }
+
+    static var dovecot: Server.Options {
+        var options = Server.Options()
+        options.protocolName = .dovecot
+        return options
+    }
+
+    /// Thousands of requests written at once, the answers read only after the daemon could no
+    /// longer write them, then the hang-up: every request is answered exactly once (the
+    /// close waits for what is queued).
+    @Test func everyAnswerReachesAClientThatReadsLate() async throws {
+        let count = 5000
+        try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
+            let client = try RawSaslauthdClient(socketPath: server.path)
+            let requests = Array((Self.greeting + (1...count).map { Self.auth($0) }.joined()).utf8)
+            let sending = Task {
+                try await OwnThread.run {
+                    try client.send(requests)
+                    try client.shutdownWrite()
+                }
+            }
+            try await server.waitUntil("the connection on an event loop") { server.counters.value(.handedToEventLoop) == 1 }
+            let received = try await client.readToEnd()
+            try await sending.value
+            Self.expectEveryAnswer(in: received, count: count)
+        }
+    }
+
+    /// A client that hangs up with answers still queued for it (its socket full) gets every
+    /// one before the daemon closes: closing the channel at once would drop them.
+    @Test func aClientThatHangsUpBeforeReadingGetsEveryAnswer() async throws {
+        let count = 1000
+        // Each request longer than 2 KiB (an extra parameter, ignored), so that no read of the
+        // event loop's (64 KiB at most) carries more than the 32 requests a connection may have
+        // at once: every request reaches the backend, which is how the test knows all were read.
+        let padding = "\tpadding=" + String(repeating: "x", count: 2100)
+        try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
+            let client = try RawSaslauthdClient(socketPath: server.path)
+            let requests = Array((Self.greeting + (1...count).map { Self.auth($0, extra: padding) }.joined()).utf8)
+            try await OwnThread.run {
+                try client.send(requests)
+                try client.shutdownWrite()
+            }
+            // Read and answered, the hang-up read after them: far more answers than the socket
+            // takes are waiting on the event loop when the connection is to be closed.
+            try await server.waitUntil("every request checked") { server.backend.subjects.count == count }
+            Self.expectEveryAnswer(in: try await client.readToEnd(), count: count)
+        }
+    }
+
+    /// A client that sends and never reads is not read from either once its answers fill its
+    /// socket and the channel's write buffer (64 KiB): its requests wait in its own socket and
+    /// its send stops, instead of the daemon holding ever more answers for it. (Each of its
+    /// sends is given 1 s: a daemon that kept reading would take the 1.3 MB well within that,
+    /// and one that stops reading never takes it, so a slow machine cannot make this fail.)
+    @Test func aClientThatNeverReadsIsNotReadFrom() async throws {
+        let count = 20_000
+        try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
+            let client = try RawSaslauthdClient(socketPath: server.path, receiveTimeout: .seconds(1))
+            let requests = Array((Self.greeting + (1...count).map { Self.auth($0) }.joined()).utf8)
+            let sentAll = try await OwnThread.run { (try? client.send(requests)) != nil }
+            #expect(!sentAll, "the daemon read 1.3 MB of requests from a client that read none of its answers")
+            #expect(server.backend.subjects.count < count)
+            // Gone, so the answers queued for it fail and the connection ends at once.
+            client.close()
+        }
+    }
+}
