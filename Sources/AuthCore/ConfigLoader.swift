@@ -11,7 +11,7 @@ public enum ConfigLoader {
     static let listenerKeys: Set<String> = ["protocol", "path", "mode", "group", "service", "allow"]
     static let allowKeys: Set<String> = ["users", "groups"]
     static let realmKeys: Set<String> = ["default", "aliases", "split_login", "lowercase_user"]
-    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "accept_threads", "max_queue", "max_connections"]
+    static let limitKeys: Set<String> = ["read_timeout", "client_address_grace", "event_loops", "accept_threads", "connection_threads", "max_queue", "max_connections"]
     static let failureDelayKeys: Set<String> = ["floor", "cap"]
     static let throttleKeys: Set<String> = ["enabled", "free_failures", "initial", "max", "half_life", "max_entries", "in_flight", "queue", "key"]
     static let routeKeys: Set<String> = ["match", "use"]
@@ -221,6 +221,7 @@ public enum ConfigLoader {
                     throw value.error("must be at least 1: every listener is accepted on its own threads (0 used to accept on the event loop)")
                 }
                 limits.acceptThreads = try value.int(in: 1...64)
+            case "connection_threads": limits.connectionThreads = try value.int(in: 0...256)
             case "max_queue": limits.maxQueue = try value.int(in: 1...1_000_000)
             case "max_connections": limits.maxConnections = try value.int(in: 1...1_000_000)
             default: break

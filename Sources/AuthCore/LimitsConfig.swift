@@ -20,6 +20,11 @@ public struct LimitsConfig: Sendable, Equatable {
     /// that need no blocking call (cache hits, sasldb); requests still on their way go to the
     /// event loops. Read at start only.
     public var acceptThreads: Int
+    /// Threads per Dovecot listener, beyond its accept threads, that may each stay with one
+    /// busy kept connection and read it with blocking reads; a connection quiet for 100 ms, or
+    /// one that finds them all taken, is served by the event loops. 0 serves every kept
+    /// connection on the event loops. Read at start only.
+    public var connectionThreads: Int
     /// Checks one backend may hold at once, waiting for one of its threads or running; past
     /// it, a check is answered "temporarily unavailable" at once (see `BackendQueue`).
     public var maxQueue: Int
@@ -30,15 +35,18 @@ public struct LimitsConfig: Sendable, Equatable {
     public static let defaultMaxQueue = 1024
     public static let defaultMaxConnections = 4096
     public static let defaultAcceptThreads = 2
+    public static let defaultConnectionThreads = 32
 
     public init(
         readTimeout: TimeAmount = .seconds(5), clientAddressGrace: TimeAmount = .zero, eventLoops: Int = 1,
-        acceptThreads: Int = LimitsConfig.defaultAcceptThreads, maxQueue: Int = LimitsConfig.defaultMaxQueue, maxConnections: Int = LimitsConfig.defaultMaxConnections
+        acceptThreads: Int = LimitsConfig.defaultAcceptThreads, maxQueue: Int = LimitsConfig.defaultMaxQueue, maxConnections: Int = LimitsConfig.defaultMaxConnections,
+        connectionThreads: Int = LimitsConfig.defaultConnectionThreads
     ) {
         self.readTimeout = readTimeout
         self.clientAddressGrace = clientAddressGrace
         self.eventLoops = eventLoops
         self.acceptThreads = acceptThreads
+        self.connectionThreads = connectionThreads
         self.maxQueue = maxQueue
         self.maxConnections = maxConnections
     }

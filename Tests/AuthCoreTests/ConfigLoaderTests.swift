@@ -37,6 +37,7 @@ struct ConfigLoaderTests {
               client_address_grace: 0
               event_loops: 2
               accept_threads: 3
+              connection_threads: 0
             backends:
               mailusers: { type: stub }
               system: { type: stub, verdict: unknown }
@@ -57,6 +58,7 @@ struct ConfigLoaderTests {
         #expect(config.limits.clientAddressGrace == .zero)
         #expect(config.limits.eventLoops == 2)
         #expect(config.limits.acceptThreads == 3)
+        #expect(config.limits.connectionThreads == 0)
         #expect(config.backends.map(\.name) == ["mailusers", "system"])
         #expect(config.routes.count == 3)
         #expect(config.routes[0].match == RouteMatch(realms: ["example.com"]))
@@ -210,6 +212,14 @@ struct ConfigLoaderTests {
         let zero = try #require(Self.failure("limits:\n  accept_threads: 0\nbackends: { a: { type: stub } }\n"))
         #expect(zero.line == 2 && zero.keyPath == "limits.accept_threads")
         #expect(zero.message.contains("must be at least 1") && zero.message.contains("used to accept on the event loop"))
+    }
+
+    @Test func connectionThreadsDefaultsTo32AndIsBounded() throws {
+        #expect(LimitsConfig().connectionThreads == 32)
+        let error = try #require(Self.failure("limits:\n  connection_threads: 257\nbackends: { a: { type: stub } }\n"))
+        #expect(error.line == 2)
+        #expect(error.keyPath == "limits.connection_threads")
+        #expect(error.message.contains("must be between"))
     }
 
     @Test func missingFileSaysSo() {

@@ -275,6 +275,7 @@ struct DoorPathTests {
         // Long enough that scheduling cannot end the wait for the hang-up; short enough that a
         // quiet kept connection reaches the event loop within the test.
         options.acceptPatience = keepsConnection ? 1 : 10_000
+        options.holdPatience = .milliseconds(keepsConnection ? 1 : 10_000)
         try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
             let path = server.path
             let client = try RawSaslauthdClient(socketPath: path)
@@ -287,6 +288,7 @@ struct DoorPathTests {
             #expect(first == "OK\t1\tuser=alice@example.com")
             if keepsConnection {
                 try await server.waitUntil("the quiet connection handed to an event loop") { server.counters.value(.handedToEventLoop) == 1 }
+                #expect(server.held?.count == 0)
                 let second = try await OwnThread.run { () -> String in
                     try client.send(Array("AUTH\t2\tPLAIN\tservice=smtp\tresp=AGFsaWNlAHJpZ2h0\n".utf8))
                     return try client.blockingReadLines(1)[0]

@@ -22,6 +22,8 @@ final class InProcessServer: Sendable {
         /// must not turn "answered on the accept thread" into "handed to an event loop". Tests
         /// with clients that stay silent shorten it, so the silent one reaches an event loop.
         var acceptPatience: Int32 = 10_000
+        /// Long by default for the same reason: a held connection's client asks again at once.
+        var holdPatience: TimeAmount = .seconds(10)
         /// Where check lines and the daemon's other lines go: nowhere, unless a test looks.
         var logger = Logger(label: "door-test", factory: { _ in SwiftLogNoOpLogHandler() })
     }
@@ -32,6 +34,8 @@ final class InProcessServer: Sendable {
     var counters: ServingCounters { context.counters }
     /// The listener's open connections, as `authmux_open_connections` reports them.
     let tally: ListenerConnections
+    /// A Dovecot listener's slots for held connections (nil for the other doors).
+    let held: HeldConnections?
     private let listener: DoorListener
     private let group: MultiThreadedEventLoopGroup
     private let directory: String
@@ -51,20 +55,23 @@ final class InProcessServer: Sendable {
         context = ServerContext(
             active: ActiveEngine(engine: engine, limits: options.limits), logger: options.logger,
             traceNormalization: false, group: group, budget: ConnectionBudget(limit: options.limits.maxConnections), tracker: ConnectionTracker(),
-            counters: ServingCounters(), acceptPatience: options.acceptPatience)
+            counters: ServingCounters(), acceptPatience: options.acceptPatience, holdPatience: options.holdPatience)
         let config = ListenerConfig(protocolName: options.protocolName, path: path)
         tally = ListenerConnections(listener: config)
         let fd = try SocketPreparer.listen(on: path, for: path, backlog: 64)
         let serve: DoorListener.Serve
+        let held = DoorServer.heldConnections(for: config, limits: options.limits)
+        self.held = held
         if let machine {
             let context = context
             let tally = tally
             serve = { fd, scratch in Self.serve(machine(), fd: fd, scratch: &scratch, context: context, tally: tally) }
         } else {
-            serve = DoorServer.sessions(for: config, context: context, tally: tally)
+            serve = DoorServer.sessions(for: config, context: context, tally: tally, held: held)
         }
         listener = DoorListener(
-            listener: config, fd: fd, threads: options.limits.acceptThreads, context: context, policy: options.policy, tally: tally, serve: serve)
+            listener: config, fd: fd, threads: DoorServer.threads(for: config, limits: options.limits), context: context, policy: options.policy,
+            tally: tally, held: held, serve: serve)
         listener.start()
     }
 

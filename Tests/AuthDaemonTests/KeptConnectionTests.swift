@@ -5,8 +5,10 @@ import Foundation
 import SocketTestSupport
 import Testing
 
-/// Dovecot connections, which carry many requests: the answers of a client that reads them
-/// late, none lost or cut whichever thread has the connection when its socket fills.
+/// Dovecot connections, which carry many requests: a busy one held by the thread that
+/// accepted it (`HeldConnections`), the listener stopping under one, and the answers of a
+/// client that reads them late, none lost or cut whichever thread has the connection when its
+/// socket fills.
 @Suite("Kept Dovecot connections", .timeLimit(.minutes(1)))
 struct KeptConnectionTests {
     typealias Server = InProcessServer
@@ -33,18 +35,106 @@ struct KeptConnectionTests {
         #expect(answeredOnce, "\(ids.count) answers to \(count) requests; \(missing.count) unanswered, from \(missing.prefix(5))")
     }
 
+    /// Every third password is wrong.
+    static func password(for id: Int) -> String { id % 3 == 0 ? "wrong" : "right" }
+
+    static func expectedAnswer(_ id: Int) -> String {
+        "\(password(for: id) == "right" ? "OK" : "FAIL")\t\(id)\tuser=alice@example.com"
+    }
+
     static var dovecot: Server.Options {
         var options = Server.Options()
         options.protocolName = .dovecot
         return options
     }
 
-    /// Thousands of requests written at once, the answers read only after the daemon could no
-    /// longer write them, then the hang-up: every request is answered exactly once (the
-    /// close waits for what is queued).
-    @Test func everyAnswerReachesAClientThatReadsLate() async throws {
-        let count = 5000
+    /// Postfix on a busy relay: each request as soon as the answer to the one before is in,
+    /// then the hang-up. `whileConnected` runs (on the client's thread) after the first answer.
+    static func askInTurn(_ server: Server, count: Int, whileConnected: @escaping @Sendable () throws -> Void = {}) async throws -> [String] {
+        let client = try RawSaslauthdClient(socketPath: server.path)
+        return try await OwnThread.run {
+            while try client.blockingReadLines(1) != ["DONE"] {}
+            var answers: [String] = []
+            for id in 1...count {
+                try client.send(Array(((id == 1 ? greeting : "") + auth(id, password: password(for: id))).utf8))
+                answers += try client.blockingReadLines(1)
+                if id == 1 { try whileConnected() }
+            }
+            try client.shutdownWrite()
+            guard try client.blockingReadToEnd().isEmpty else { throw IntegrationError("bytes after the last answer") }
+            return answers
+        }
+    }
+
+    @Test func aBusyKeptConnectionIsServedByTheThreadThatAcceptedIt() async throws {
         try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
+            let answers = try await Self.askInTurn(server, count: 20) {
+                try server.waitUntil("the connection held") { server.held?.count == 1 }
+            }
+            #expect(answers == (1...20).map(Self.expectedAnswer))
+            #expect(server.counters.value(.answeredOnAcceptThread) == 20)
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+            // The slot comes back, and the connection is no longer counted as open
+            // (`authmux_open_connections` for a Dovecot listener).
+            try await server.waitUntil("the slot given back, the connection counted closed") {
+                server.held?.count == 0 && server.tally.count == 0
+            }
+        }
+    }
+
+    /// With no slot to hold it, the same client goes to an event loop after the accept
+    /// thread's first four reads, and is answered the same.
+    @Test func withoutASlotTheConnectionGoesToAnEventLoop() async throws {
+        var options = Self.dovecot
+        options.limits.connectionThreads = 0
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+            let answers = try await Self.askInTurn(server, count: 20)
+            #expect(answers == (1...20).map(Self.expectedAnswer))
+            #expect(server.counters.value(.answeredOnAcceptThread) == 4)
+            #expect(server.counters.value(.handedToEventLoop) == 1)
+            #expect(server.counters.value(.answeredOnEventLoop) == 16)
+            try await server.waitUntil("the connection counted closed") { server.tally.count == 0 }
+        }
+    }
+
+    /// A client that never pauses cannot keep the listener from stopping: its thread lets go
+    /// of it, and the connection is finished like any other.
+    @Test func stoppingLetsGoOfAConnectionWhoseClientNeverPauses() async throws {
+        var options = Self.dovecot
+        options.holdPatience = .milliseconds(200)
+        let server = try InProcessServer(options, backend: HarnessBackend(path: .answersNow))
+        let client = try RawSaslauthdClient(socketPath: server.path)
+        let asking = Task {
+            try await OwnThread.run { () -> [String] in
+                while try client.blockingReadLines(1) != ["DONE"] {}
+                try client.send(Array(Self.greeting.utf8))
+                var answers: [String] = []
+                for id in 1... {
+                    // Ends when the daemon closes the connection.
+                    guard (try? client.send(Array(Self.auth(id).utf8))) != nil, let line = try? client.blockingReadLines(1) else { break }
+                    answers += line
+                }
+                return answers
+            }
+        }
+        try await server.waitUntil("the connection held") { server.held?.count == 1 }
+        try await server.stop()
+        let answers = try await asking.value
+        #expect(!answers.isEmpty)
+        #expect(answers == (1...answers.count).map { "OK\t\($0)\tuser=alice@example.com" })
+        #expect(server.held?.count == 0)
+    }
+
+    /// Thousands of requests written at once, the answers read only after the daemon could no
+    /// longer write them, then the hang-up: every request is answered exactly once, whether
+    /// the socket filled under a held connection or on the accept thread's first reads (what
+    /// it could not take goes out from the event loop first).
+    @Test(arguments: [true, false])
+    func everyAnswerReachesAClientThatReadsLate(held: Bool) async throws {
+        var options = Self.dovecot
+        if !held { options.limits.connectionThreads = 0 }
+        let count = 5000
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
             let client = try RawSaslauthdClient(socketPath: server.path)
             let requests = Array((Self.greeting + (1...count).map { Self.auth($0) }.joined()).utf8)
             let sending = Task {

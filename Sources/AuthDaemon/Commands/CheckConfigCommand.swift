@@ -38,7 +38,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let aliases = rules.aliases.map { "\($0.key.text) -> \($0.value.text)" }.sorted()
         Console.out("  aliases: \(aliases.isEmpty ? "(none)" : aliases.joined(separator: ", "))")
         Console.out("  split_login: \(rules.splitLogin.rawValue), lowercase_user: \(rules.lowercaseUser)")
-        Console.out("limits: read_timeout \(ConfigNode.format(config.limits.readTimeout)), client_address_grace \(ConfigNode.format(config.limits.clientAddressGrace)), event_loops \(config.limits.eventLoops), accept_threads \(config.limits.acceptThreads), max_connections \(config.limits.maxConnections), max_queue \(config.limits.maxQueue)")
+        Console.out("limits: read_timeout \(ConfigNode.format(config.limits.readTimeout)), client_address_grace \(ConfigNode.format(config.limits.clientAddressGrace)), event_loops \(config.limits.eventLoops), accept_threads \(config.limits.acceptThreads), connection_threads \(config.limits.connectionThreads), max_connections \(config.limits.maxConnections), max_queue \(config.limits.maxQueue)")
         Console.out("throttle: \(config.throttle.summary)")
         Console.out("failure_delay: floor \(ConfigNode.format(config.failureDelay.floor)), cap \(ConfigNode.format(config.failureDelay.cap))")
 

@@ -10,9 +10,9 @@ struct ReloadService: Service {
     let configPath: String
     let socketOverride: String?
     let listeners: [ListenerConfig]
-    let eventLoops: Int
-    let acceptThreads: Int
-    let maxConnections: Int
+    /// The `limits:` the daemon started with, against which the keys read at start only are
+    /// compared.
+    let startLimits: LimitsConfig
     /// The `metrics:` section the daemon started with (read at start only).
     var metrics: MetricsConfig? = nil
     /// The `run_as` account the daemon switched to at start, if any: a reloaded configuration
@@ -58,14 +58,12 @@ struct ReloadService: Service {
         if config.listeners != listeners {
             logger.warning("listen: changes are not applied by a reload; restart authmuxd to apply them")
         }
-        if config.limits.eventLoops != eventLoops {
-            logger.warning("limits.event_loops: a change is not applied by a reload; restart authmuxd to apply it")
-        }
-        if config.limits.acceptThreads != acceptThreads {
-            logger.warning("limits.accept_threads: a change is not applied by a reload; restart authmuxd to apply it")
-        }
-        if config.limits.maxConnections != maxConnections {
-            logger.warning("limits.max_connections: a change is not applied by a reload; restart authmuxd to apply it")
+        let startOnly: [(key: String, value: (LimitsConfig) -> Int)] = [
+            ("event_loops", \.eventLoops), ("accept_threads", \.acceptThreads), ("connection_threads", \.connectionThreads),
+            ("max_connections", \.maxConnections),
+        ]
+        for limit in startOnly where limit.value(config.limits) != limit.value(startLimits) {
+            logger.warning("limits.\(limit.key): a change is not applied by a reload; restart authmuxd to apply it")
         }
         // Compared by ids: a group database edited since the start is not a change of run_as.
         let wanted = config.runAs.flatMap { try? RunAsAccount.resolve($0) }

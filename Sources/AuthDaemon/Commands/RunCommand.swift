@@ -99,10 +99,9 @@ struct RunCommand: AsyncParsableCommand {
             metricsServer = MetricsServer(config: metrics, exporter: exporter, group: eventLoops, logger: logger)
         }
         let server = DoorServer(
-            listeners: config.listeners, context: context, acceptThreads: config.limits.acceptThreads, loopCount: config.limits.eventLoops,
+            listeners: config.listeners, context: context, limits: config.limits,
             privileges: privileges, tallies: tallies, activation: activation, metrics: metricsServer, notifier: notifier)
-        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, eventLoops: config.limits.eventLoops,
-            acceptThreads: config.limits.acceptThreads, maxConnections: config.limits.maxConnections, metrics: config.metrics,
+        let reloader = ReloadService(configPath: options.path, socketOverride: socket, listeners: config.listeners, startLimits: config.limits, metrics: config.metrics,
             runAs: privileges?.account, active: active, logger: logger, notifier: notifier, exporter: exporter)
         var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server), .init(service: reloader, successTerminationBehavior: .ignore),

@@ -21,7 +21,8 @@ import Glibc
 /// connecting, so by the time a connection is accepted its request is usually there to read, and
 /// most connections never need a channel. An accept thread blocks only in `accept` and, for a
 /// client that has not written yet, in one short `poll` (`ServerContext.acceptPatience`); on a
-/// Dovecot connection, in up to four, for the client's request and its hang-up.
+/// Dovecot connection, in up to four, for the client's request and its hang-up, or in `recv`
+/// while it holds a busy connection (`HeldConnections`).
 final class DoorListener: Sendable {
     /// Starts a session for an accepted socket and serves it as far as the accept thread can.
     /// The buffer is the thread's own, reused for every connection it reads (and wiped after
@@ -41,6 +42,8 @@ final class DoorListener: Sendable {
     private let serve: Serve
     /// Counts the listener's open connections (`authmux_open_connections`).
     private let tally: ListenerConnections?
+    /// The connections its threads hold (a Dovecot listener's), let go of when it stops.
+    private let held: HeldConnections?
     /// The socket was handed over by systemd (socket activation), which keeps it listening for
     /// the next start: stopping must not shut it down (see `stop`).
     private let handedOver: Bool
@@ -56,13 +59,14 @@ final class DoorListener: Sendable {
     ///   - serve: serves an accepted socket on the calling accept thread (see `Serve`).
     ///   - handedOver: the socket came from systemd (see `handedOver`).
     init(listener: ListenerConfig, fd: CInt, threads: Int, context: ServerContext, policy: PeerPolicy?,
-         tally: ListenerConnections? = nil, handedOver: Bool = false, serve: @escaping Serve) {
+         tally: ListenerConnections? = nil, held: HeldConnections? = nil, handedOver: Bool = false, serve: @escaping Serve) {
         self.listener = listener
         self.fd = fd
         self.threadCount = threads
         self.context = context
         self.policy = policy
         self.tally = tally
+        self.held = held
         self.handedOver = handedOver
         self.serve = serve
     }
@@ -82,6 +86,9 @@ final class DoorListener: Sendable {
     /// Stops accepting; connections already accepted are the tracker's to finish.
     func stop() async {
         stopping.store(true, ordering: .sequentiallyConsistent)
+        // A thread holding a connection lets go of it at its next read (within the hold's
+        // patience), hands it to SwiftNIO, and returns here to find the listener stopping.
+        held?.stop()
         guard handedOver else {
             // Wakes the threads blocked in accept (it then fails with EINVAL); clients still in
             // the backlog are refused when the socket closes.

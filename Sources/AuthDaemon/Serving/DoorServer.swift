@@ -15,9 +15,8 @@ import Glibc
 final class DoorServer: Service {
     private let listeners: [ListenerConfig]
     private let context: ServerContext
-    /// `limits.accept_threads`: accept threads per listener.
-    private let acceptThreads: Int
-    private let loopCount: Int
+    /// `accept_threads`, `connection_threads` and `event_loops` (read at start only).
+    private let limits: LimitsConfig
     /// `run_as`: performed once every socket is bound, before the daemon says it is ready.
     private let privileges: PrivilegeDrop?
     /// Each listener's open connections, in `listeners` order (for metrics).
@@ -28,14 +27,13 @@ final class DoorServer: Service {
     private let notifier: SystemdNotifier
 
     init(
-        listeners: [ListenerConfig], context: ServerContext, acceptThreads: Int, loopCount: Int, privileges: PrivilegeDrop? = nil,
+        listeners: [ListenerConfig], context: ServerContext, limits: LimitsConfig, privileges: PrivilegeDrop? = nil,
         tallies: [ListenerConnections]? = nil, activation: SocketActivation = SocketActivation(), metrics: MetricsServer? = nil,
         notifier: SystemdNotifier = SystemdNotifier(notifySocket: nil)
     ) {
         self.listeners = listeners
         self.context = context
-        self.acceptThreads = acceptThreads
-        self.loopCount = loopCount
+        self.limits = limits
         self.privileges = privileges
         self.tallies = tallies ?? listeners.map(ListenerConnections.init)
         self.activation = activation
@@ -92,13 +90,14 @@ final class DoorServer: Service {
             // SocketGroup=); it stays systemd's, so it is neither replaced nor removed here.
             var served = config
             if let path = passed.path { served.path = path }
+            let held = Self.heldConnections(for: config, limits: limits)
             let listener = DoorListener(
-                listener: served, fd: passed.fd, threads: threads(for: config), context: context, policy: policy, tally: tally,
-                handedOver: passed.path != nil, serve: Self.sessions(for: config, context: context, tally: tally))
+                listener: served, fd: passed.fd, threads: Self.threads(for: config, limits: limits), context: context, policy: policy, tally: tally,
+                held: held, handedOver: passed.path != nil, serve: Self.sessions(for: config, context: context, tally: tally, held: held))
             listener.start()
             logger.info("listening on a socket from systemd", metadata: [
                 "protocol": "\(config.protocolName.rawValue)", "path": "\(passed.path ?? config.path)", "name": "\(passed.name)",
-                "accept_threads": "\(threads(for: config))", "allow": "\(config.allow?.summary ?? "anyone who can reach the socket")",
+                "threads": "\(Self.threads(for: config, limits: limits))", "allow": "\(config.allow?.summary ?? "anyone who can reach the socket")",
             ])
             return Bound(listener: listener, inode: nil, staysBehind: true)
         }
@@ -112,9 +111,10 @@ final class DoorServer: Service {
             close(fd)
             throw error
         }
+        let held = Self.heldConnections(for: config, limits: limits)
         let listener = DoorListener(
-            listener: config, fd: fd, threads: threads(for: config), context: context, policy: policy, tally: tally,
-            serve: Self.sessions(for: config, context: context, tally: tally))
+            listener: config, fd: fd, threads: Self.threads(for: config, limits: limits), context: context, policy: policy, tally: tally,
+            held: held, serve: Self.sessions(for: config, context: context, tally: tally, held: held))
         listener.start()
         return Bound(listener: listener, inode: inode, staysBehind: announce(config))
     }
@@ -125,16 +125,25 @@ final class DoorServer: Service {
     /// one-shot door's request is usually there at the first read. Measured with 16 and 64
     /// clients opening a connection per check: 2 threads kept the checks/s of handing every
     /// connection to SwiftNIO, 8 gave 1.3-1.7 times as many; the same 8 on the saslauthd door
-    /// doubled its p99.
-    func threads(for listener: ListenerConfig) -> Int {
-        listener.protocolName == .dovecot ? acceptThreads * Self.persistentThreadFactor : acceptThreads
+    /// doubled its p99. On top of those, `connection_threads` that may hold a busy connection
+    /// (`HeldConnections`).
+    static func threads(for listener: ListenerConfig, limits: LimitsConfig) -> Int {
+        guard listener.protocolName == .dovecot else { return limits.acceptThreads }
+        return limits.acceptThreads * persistentThreadFactor + limits.connectionThreads
     }
 
     static let persistentThreadFactor = 4
 
+    /// The slots of a listener whose door keeps its connections; nil for the one-shot doors.
+    static func heldConnections(for listener: ListenerConfig, limits: LimitsConfig) -> HeldConnections? {
+        listener.protocolName == .dovecot ? HeldConnections(limit: limits.connectionThreads) : nil
+    }
+
     /// The front door of a listener: which state machine each of its connections runs, with
     /// the limits of the configuration the connection was accepted under.
-    static func sessions(for config: ListenerConfig, context: ServerContext, tally: ListenerConnections? = nil) -> DoorListener.Serve {
+    static func sessions(
+        for config: ListenerConfig, context: ServerContext, tally: ListenerConnections? = nil, held: HeldConnections? = nil
+    ) -> DoorListener.Serve {
         let allocator = WipingAllocator.allocator
         switch config.protocolName {
         case .saslauthd:
@@ -171,7 +180,7 @@ final class DoorServer: Service {
                 let settings = DovecotDoor.Settings(
                     readTimeout: current.limits.readTimeout, serverPID: connections.serverPID, cookie: connections.cookie)
                 let machine = DovecotDoor(settings: settings, connectionID: connections.next(), allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot, tally: tally)
+                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot, tally: tally, held: held)
                     .serveOnAcceptThread(scratch: &scratch)
             }
         }
@@ -183,7 +192,7 @@ final class DoorServer: Service {
         logger.info("listening", metadata: [
             "protocol": "\(listener.protocolName.rawValue)", "path": "\(listener.path)",
             "mode": "\(ListenerConfig.octal(listener.mode))", "group": "\(listener.group ?? "-")",
-            "accept_threads": "\(threads(for: listener))", "event_loops": "\(loopCount)",
+            "threads": "\(Self.threads(for: listener, limits: limits))", "event_loops": "\(limits.eventLoops)",
             "allow": "\(listener.allow?.summary ?? "anyone who can reach the socket")",
         ])
         if let account = privileges?.account, let denial = account.removalDenial(of: listener.path) {

@@ -50,6 +50,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     private let protocolName: ListenerProtocol
     /// The listener's count of open connections, given back when the connection ends.
     private let tally: ListenerConnections?
+    /// The listener's slots for busy kept connections (a Dovecot listener's), see
+    /// `serveOnAcceptThread`.
+    private let held: HeldConnections?
     private let accepted: NIODeadline
     /// The door carries one request per connection (`DoorMachine.isOneShot`, fixed per door).
     private let oneShot: Bool
@@ -88,7 +91,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     init(
         machine: Machine, fd: CInt, context: ServerContext, current: ActiveEngine.Current, protocolName: ListenerProtocol,
-        tally: ListenerConnections? = nil
+        tally: ListenerConnections? = nil, held: HeldConnections? = nil
     ) {
         self.machine = machine
         self.transport = .socket(fd)
@@ -96,6 +99,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         self.current = current
         self.protocolName = protocolName
         self.tally = tally
+        self.held = held
         self.accepted = .now()
         self.oneShot = machine.isOneShot
     }
@@ -170,25 +174,35 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     // MARK: On the accept thread
 
     /// Serves the connection on the calling accept thread for as long as that needs no waiting
-    /// beyond `acceptPatience` per read. `scratch` is the thread's read buffer, wiped before this
-    /// returns.
+    /// beyond `acceptPatience` per read, or the thread holds the connection. `scratch` is the
+    /// thread's read buffer, wiped before this returns.
     ///
     /// A one-shot door reads once. A door that keeps its connection reads on while each read
     /// brings something and no check is in flight, up to `persistentReads`: a client that asks
     /// once and hangs up (Exim on Dovecot's protocol) is then greeted, answered and closed here,
     /// without the SwiftNIO channel that cost more than half of its check's instructions; one
-    /// that stays (Postfix) goes to SwiftNIO after at most one patience of silence.
+    /// that stays (Postfix) goes to SwiftNIO after at most one patience of silence. Once its
+    /// client has spoken, the thread holds the connection if the listener has a slot free
+    /// (`HeldConnections`): it then sleeps in `recv` for the next request, for as long as
+    /// requests come within `holdPatience` of each other and each is settled at once.
+    ///
+    /// The read deadline stays the machine's: it moves on with every byte received, and a held
+    /// read waits at most the shorter of `holdPatience` and the read timeout, so no deadline
+    /// can pass while a thread holds the connection; the deadline armed meanwhile is armed for
+    /// real on the channel (see `setTimer`).
     func serveOnAcceptThread(scratch: inout ByteBuffer) {
         feed { $0.start() }
         lock.withLock { servingOnAcceptThread = true }
         var reads = 0
-        while reads < (oneShot ? 1 : Self.persistentReads), let fd = readableSocket() {
+        var holding = false
+        while holding || reads < (oneShot ? 1 : Self.persistentReads), let fd = readableSocket() {
+            if holding, held?.isStopped ?? true { break }
             reads += 1
             scratch.clear()
-            var outcome = read(fd, into: &scratch)
-            if outcome == .wouldBlock {
+            var outcome = read(fd, into: &scratch, waiting: holding)
+            if outcome == .wouldBlock, !holding {
                 var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch) }
+                if poll(&waiting, 1, context.acceptPatience) > 0 { outcome = read(fd, into: &scratch, waiting: false) }
             }
             guard outcome == .received else {
                 // A reset is as final as an orderly end. Nothing yet: the channel waits for the
@@ -198,9 +212,22 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             }
             feed { $0.receive(scratch) }
             scratch.wipe()
+            if !holding, !oneShot, let held, held.take() {
+                holding = true
+                limitWaits(on: fd)
+            }
         }
+        if holding { held?.giveBack() }
         lock.withLock { servingOnAcceptThread = false }
         settle()
+    }
+
+    /// Bounds a held connection's blocking reads (`SO_RCVTIMEO`): set once, so each read is
+    /// one system call. SwiftNIO, which the connection goes to next, never blocks on it.
+    private func limitWaits(on fd: CInt) {
+        let patience = min(context.holdPatience, current.limits.readTimeout).nanoseconds / 1_000
+        var limit = timeval(tv_sec: Int(patience / 1_000_000), tv_usec: Int(patience % 1_000_000))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// The socket, while the accept thread may go on reading it: neither closed nor handed over,
@@ -219,13 +246,14 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
 
     private enum ReadOutcome { case received, ended, wouldBlock, failed }
 
-    /// One non-blocking read into `buffer`.
-    private func read(_ fd: CInt, into buffer: inout ByteBuffer) -> ReadOutcome {
+    /// One read into `buffer`: at once (`waiting` false), or waiting up to the limit the held
+    /// connection's socket was given (the accepted socket blocks; see `limitWaits`).
+    private func read(_ fd: CInt, into buffer: inout ByteBuffer, waiting: Bool) -> ReadOutcome {
         var code: CInt = 0
         let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: DoorListener.readSize) { raw -> Int in
             var count: Int
             repeat {
-                count = recv(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT))
+                count = recv(fd, raw.baseAddress, raw.count, waiting ? 0 : Int32(MSG_DONTWAIT))
                 // errno is taken right here: later runtime calls may change it.
                 code = count < 0 ? errno : 0
             } while count < 0 && code == EINTR

@@ -18,10 +18,18 @@ struct ServerContext: Sendable {
     /// connected but has not written yet before handing the connection to SwiftNIO. libsasl2
     /// writes right after connecting, so this covers only the client being scheduled; a silent
     /// client costs an accept thread at most this, once (on a Dovecot connection, at most this
-    /// per read, for up to four reads: see `DoorSession.serveOnAcceptThread`). Tests that must
+    /// per read, for up to four reads, unless it holds the connection: see
+    /// `DoorSession.serveOnAcceptThread`). Tests that must
     /// know which path a request takes lengthen it, so a test machine's scheduling cannot
     /// change the path.
     var acceptPatience: Int32 = 1
+    /// How long a thread holding a busy kept connection (`HeldConnections`) waits for the
+    /// client's next bytes before it lets the connection go to SwiftNIO and returns to
+    /// accepting: far longer than a round trip, far shorter than the pause between two SMTP
+    /// sessions on one smtpd, so only a client that is asking right now keeps its thread.
+    /// Never longer than the read timeout, which moves on with every byte received (see
+    /// `DoorSession.serveOnAcceptThread`).
+    var holdPatience: TimeAmount = .milliseconds(100)
 
     /// The daemon's own handler when the logger has it, with no metadata to merge: the check
     /// line, built as bytes already, then goes to it as bytes (see `logCheck`). nil under any
@@ -30,7 +38,7 @@ struct ServerContext: Sendable {
 
     init(
         active: ActiveEngine, logger: Logger, traceNormalization: Bool, group: any EventLoopGroup, budget: ConnectionBudget,
-        tracker: ConnectionTracker, counters: ServingCounters, acceptPatience: Int32 = 1
+        tracker: ConnectionTracker, counters: ServingCounters, acceptPatience: Int32 = 1, holdPatience: TimeAmount = .milliseconds(100)
     ) {
         self.active = active
         self.logger = logger
@@ -40,6 +48,7 @@ struct ServerContext: Sendable {
         self.tracker = tracker
         self.counters = counters
         self.acceptPatience = acceptPatience
+        self.holdPatience = holdPatience
         let handler = logger.handler as? CompactLogHandler
         self.checkLineHandler = handler.flatMap { $0.metadata.isEmpty && $0.metadataProvider == nil ? $0 : nil }
     }
