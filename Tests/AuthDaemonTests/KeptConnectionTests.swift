@@ -49,7 +49,7 @@ struct KeptConnectionTests {
     }
 
     /// Postfix on a busy relay: each request as soon as the answer to the one before is in,
-    /// then the hang-up. `whileConnected` runs (on the client's thread) after the first answer.
+    /// then the hang-up. `whileConnected` runs (on the client's thread) after the second answer.
     static func askInTurn(_ server: Server, count: Int, whileConnected: @escaping @Sendable () throws -> Void = {}) async throws -> [String] {
         let client = try RawSaslauthdClient(socketPath: server.path)
         return try await OwnThread.run {
@@ -58,7 +58,7 @@ struct KeptConnectionTests {
             for id in 1...count {
                 try client.send(Array(((id == 1 ? greeting : "") + auth(id, password: password(for: id))).utf8))
                 answers += try client.blockingReadLines(1)
-                if id == 1 { try whileConnected() }
+                if id == 2 { try whileConnected() }
             }
             try client.shutdownWrite()
             guard try client.blockingReadToEnd().isEmpty else { throw IntegrationError("bytes after the last answer") }
