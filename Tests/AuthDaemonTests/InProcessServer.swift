@@ -77,7 +77,7 @@ final class InProcessServer: Sendable {
 
     /// A session for a door the daemon does not ship (the opened existential is the session's
     /// generic machine).
-    private static func serve(_ machine: some DoorMachine, fd: CInt, scratch: inout ByteBuffer, context: ServerContext, tally: ListenerConnections) {
+    private static func serve(_ machine: some DoorMachine, fd: CInt, scratch: inout ByteBuffer, context: ServerContext, tally: ListenerConnections) -> Bool {
         DoorSession(machine: machine, fd: fd, context: context, current: context.active.current, protocolName: .saslauthd, tally: tally)
             .serveOnAcceptThread(scratch: &scratch)
     }

@@ -172,6 +172,31 @@ struct KeptConnectionTests {
         }
     }
 
+    /// A thread that holds a connection gives its turn at accepting to a waiting one: with four
+    /// threads accepting (`accept_threads` 1) and six connections held, a seventh client is
+    /// still accepted and answered.
+    @Test func aThreadThatHoldsAConnectionGivesItsTurnAtAccepting() async throws {
+        try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
+            #expect(server.context.active.current.limits.acceptThreads == 1)
+            var staying: [RawSaslauthdClient] = []
+            for held in 1...6 {
+                let client = try RawSaslauthdClient(socketPath: server.path)
+                try await OwnThread.run {
+                    while try client.blockingReadLines(1) != ["DONE"] {}
+                    try client.send(Array((Self.greeting + Self.auth(1)).utf8))
+                    _ = try client.blockingReadLines(1)
+                    try client.send(Array(Self.auth(2).utf8))
+                    _ = try client.blockingReadLines(1)
+                }
+                staying.append(client)
+                try await server.waitUntil("\(held) connections held") { server.held?.count == held }
+            }
+            #expect(try await Self.askInTurn(server, count: 1) == [Self.expectedAnswer(1)])
+            for client in staying { client.close() }
+            try await server.waitUntil("every hold ended") { server.held?.count == 0 }
+        }
+    }
+
     /// A client that sends and never reads is not read from either once its answers fill its
     /// socket and the channel's write buffer (64 KiB): its requests wait in its own socket and
     /// its send stops, instead of the daemon holding ever more answers for it. (Each of its

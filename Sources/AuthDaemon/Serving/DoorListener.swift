@@ -26,8 +26,9 @@ import Glibc
 final class DoorListener: Sendable {
     /// Starts a session for an accepted socket and serves it as far as the accept thread can.
     /// The buffer is the thread's own, reused for every connection it reads (and wiped after
-    /// each), so reading a request costs no allocation.
-    typealias Serve = @Sendable (CInt, inout ByteBuffer) -> Void
+    /// each), so reading a request costs no allocation. Returns false when the thread gave its
+    /// turn at accepting to another while it held the connection (`HeldConnections`).
+    typealias Serve = @Sendable (CInt, inout ByteBuffer) -> Bool
 
     /// The most one read takes from a socket on an accept thread: any valid request of the
     /// one-shot doors fits (saslauthd's largest is 1,292 bytes, authdaemond's 2,050); a longer
@@ -87,7 +88,8 @@ final class DoorListener: Sendable {
     func stop() async {
         stopping.store(true, ordering: .sequentiallyConsistent)
         // A thread holding a connection lets go of it at its next read (within the hold's
-        // patience), hands it to SwiftNIO, and returns here to find the listener stopping.
+        // patience) and hands it to SwiftNIO; threads waiting for a turn at accepting wake up.
+        // Both find the listener stopping.
         held?.stop()
         guard handedOver else {
             // Wakes the threads blocked in accept (it then fails with EINVAL); clients still in
@@ -131,7 +133,14 @@ final class DoorListener: Sendable {
     private func acceptLoop() {
         var scratch = WipingAllocator.allocator.buffer(capacity: Self.readSize)
         defer { scratch.wipe() }
+        // With hold slots, threads take turns at accepting (see `HeldConnections`).
+        var myTurn = held == nil
         while !isStopping {
+            if !myTurn {
+                held?.waitForTurn()
+                myTurn = true
+                continue
+            }
             // The slot is taken before waiting in accept: two threads that each saw room for one
             // more connection would otherwise both accept.
             guard context.budget.reserve() else {
@@ -178,7 +187,7 @@ final class DoorListener: Sendable {
                 context.budget.closed()
                 continue
             }
-            serve(connection, &scratch)
+            myTurn = serve(connection, &scratch)
         }
     }
 

@@ -126,7 +126,7 @@ final class DoorServer: Service {
     /// clients opening a connection per check: 2 threads kept the checks/s of handing every
     /// connection to SwiftNIO, 8 gave 1.3-1.7 times as many; the same 8 on the saslauthd door
     /// doubled its p99. On top of those, `connection_threads` that may hold a busy connection
-    /// (`HeldConnections`).
+    /// (`HeldConnections`), which take turns so that no more accept at once.
     static func threads(for listener: ListenerConfig, limits: LimitsConfig) -> Int {
         guard listener.protocolName == .dovecot else { return limits.acceptThreads }
         return limits.acceptThreads * persistentThreadFactor + limits.connectionThreads
@@ -136,7 +136,8 @@ final class DoorServer: Service {
 
     /// The slots of a listener whose door keeps its connections; nil for the one-shot doors.
     static func heldConnections(for listener: ListenerConfig, limits: LimitsConfig) -> HeldConnections? {
-        listener.protocolName == .dovecot ? HeldConnections(limit: limits.connectionThreads) : nil
+        guard listener.protocolName == .dovecot else { return nil }
+        return HeldConnections(limit: limits.connectionThreads, accepting: limits.acceptThreads * persistentThreadFactor)
     }
 
     /// The front door of a listener: which state machine each of its connections runs, with
@@ -156,21 +157,21 @@ final class DoorServer: Service {
                 let session = DoorSession(
                     machine: SaslauthdDoor(settings: settings, allocator: allocator), fd: fd, context: context, current: current, protocolName: .saslauthd,
                     tally: tally)
-                session.serveOnAcceptThread(scratch: &scratch)
+                return session.serveOnAcceptThread(scratch: &scratch)
             }
         case .pwcheck:
             let framing = PwcheckFraming(service: ByteString(config.pwcheckService))
             return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: framing, readTimeout: current.limits.readTimeout, allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck, tally: tally)
+                return DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .pwcheck, tally: tally)
                     .serveOnAcceptThread(scratch: &scratch)
             }
         case .authdaemond:
             return { fd, scratch in
                 let current = context.active.current
                 let machine = PlainDoor(framing: AuthdaemondFraming(), readTimeout: current.limits.readTimeout, allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond, tally: tally)
+                return DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .authdaemond, tally: tally)
                     .serveOnAcceptThread(scratch: &scratch)
             }
         case .dovecot:
@@ -180,7 +181,7 @@ final class DoorServer: Service {
                 let settings = DovecotDoor.Settings(
                     readTimeout: current.limits.readTimeout, serverPID: connections.serverPID, cookie: connections.cookie)
                 let machine = DovecotDoor(settings: settings, connectionID: connections.next(), allocator: allocator)
-                DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot, tally: tally, held: held)
+                return DoorSession(machine: machine, fd: fd, context: context, current: current, protocolName: .dovecot, tally: tally, held: held)
                     .serveOnAcceptThread(scratch: &scratch)
             }
         }

@@ -87,6 +87,9 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// Answer bytes the bare socket could not take (see `sendOnSocket`), for the channel to
     /// write first, and the close the machine asked for after them.
     @exclusivity(unchecked) private var unsent: ByteBuffer?
+    /// Checks asked on this connection: the second shows a client that stays (see
+    /// `serveOnAcceptThread`).
+    @exclusivity(unchecked) private var asked = 0
     @exclusivity(unchecked) private var endAfterUnsent: DoorAction?
 
     init(
@@ -182,8 +185,8 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// once and hangs up (Exim on Dovecot's protocol) is then greeted, answered and closed here,
     /// without the SwiftNIO channel that cost more than half of its check's instructions; one
     /// that stays (Postfix) goes to SwiftNIO after at most one patience of silence. Once its
-    /// client has written twice (it stays and asks on), the thread holds the connection if the
-    /// listener has a slot free (`HeldConnections`): it then sleeps in `recv` for the next
+    /// client has asked a second time (it stays and asks on), the thread holds the connection if
+    /// the listener has a slot free (`HeldConnections`): it then sleeps in `recv` for the next
     /// request, for as long as requests come within `holdPatience` of each other and each is
     /// settled at once.
     ///
@@ -191,7 +194,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// read waits at most the shorter of `holdPatience` and the read timeout, so no deadline
     /// can pass while a thread holds the connection; the deadline armed meanwhile is armed for
     /// real on the channel (see `setTimer`).
-    func serveOnAcceptThread(scratch: inout ByteBuffer) {
+    /// Returns false when the thread held the connection and so gave its turn at accepting to
+    /// another (see `HeldConnections`).
+    @discardableResult
+    func serveOnAcceptThread(scratch: inout ByteBuffer) -> Bool {
         feed { $0.start() }
         lock.withLock { servingOnAcceptThread = true }
         var reads = 0
@@ -213,10 +219,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
             }
             feed { $0.receive(scratch) }
             scratch.wipe()
-            // From its second read on: a client that asks once and hangs up (Exim) is served as
-            // before, its hang-up awaited in one short poll; holding it too put 40 threads in
-            // play on a listener of 16 such clients and raised their p99 by half.
-            if !holding, !oneShot, reads >= 2, let held, held.take() {
+            // From its second request on: a client that asks once and hangs up is served as
+            // before, its hang-up awaited in one short poll. Holding those too put up to 40
+            // threads in play on a listener of 16 such clients, and doubled their p99.
+            if !holding, !oneShot, let held, lock.withLock({ asked >= 2 }), held.take() {
                 holding = true
                 limitWaits(on: fd)
             }
@@ -224,6 +230,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         if holding { held?.giveBack() }
         lock.withLock { servingOnAcceptThread = false }
         settle()
+        return !holding
     }
 
     /// Bounds a held connection's blocking reads (`SO_RCVTIMEO`): set once, so each read is
@@ -550,7 +557,10 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         // A connection that carries one request was accepted for it; on one that carries many,
         // each request's time starts when it arrived.
         let started = oneShot ? accepted : .now()
-        lock.withLock { inFlight.insert(check, for: id) }
+        lock.withLock {
+            inFlight.insert(check, for: id)
+            asked += 1
+        }
         if let decision = engine.settleNow(check) {
             return deliver(id, check, decision, started: started, settledAtOnce: true)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The threads of a listener whose connections carry many requests (Dovecot's) that may each
@@ -6,25 +7,57 @@ import Synchronization
 /// A client that asks again as soon as it has its answer (Postfix's smtpd on a busy relay) is
 /// then served by one thread that sleeps in `recv` until the next request: two system calls per
 /// check, where an event loop costs an `epoll_wait`, a read that finds nothing and its wake-ups
-/// (a fifth more checks/s with 16 such clients on two cores). The slots are counted apart from
-/// `accept_threads`, so a listener always has threads free to accept however many connections
-/// are held, and a connection that finds every slot taken is served by the event loops as
-/// before. Stopping the listener lets go of every held connection at its next read.
-final class HeldConnections: Sendable {
+/// (a fifth more checks/s with 16 such clients on two cores).
+///
+/// The listener's threads take turns at accepting: only `accepting` of them (4 × `accept_threads`)
+/// accept and serve first exchanges at any time, as without holds; the others wait here. A
+/// thread that starts holding a connection gives its turn to one of them, and takes a turn
+/// again when the hold ends. So holds never add accepting threads: with every thread in
+/// `accept`, a listener of clients that connect per check (Exim's) ran 40 threads at once on two
+/// cores and its p99 doubled. A connection that finds every slot taken is served by the event
+/// loops as before. Stopping the listener lets go of every held connection at its next read and
+/// wakes the waiting threads.
+// @unchecked: `freeTurns` is guarded by `turns`, a condition variable (no Swift primitive
+// waits on a count; DispatchSemaphore would, but crashes the process if it is freed with a
+// count below its start).
+final class HeldConnections: @unchecked Sendable {
     let limit: Int
     private let held = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
+    private let turns = NSCondition()
+    /// Turns at accepting that no thread has.
+    private var freeTurns: Int
 
-    init(limit: Int) {
+    /// - Parameters:
+    ///   - limit: connections held at once (`connection_threads`);
+    ///   - accepting: the listener's threads that accept at any one time.
+    init(limit: Int, accepting: Int) {
         self.limit = limit
+        self.freeTurns = accepting
     }
 
-    /// Takes a slot: false when all are taken or the listener stops.
+    /// Waits for a turn at accepting (a thread that has none: every thread at its start, and one
+    /// whose hold ended); returns without one when the listener stops.
+    func waitForTurn() {
+        turns.lock()
+        defer { turns.unlock() }
+        while freeTurns == 0, !isStopped { turns.wait() }
+        if freeTurns > 0 { freeTurns -= 1 }
+    }
+
+    /// Takes a slot for the calling thread's connection and gives its turn at accepting to a
+    /// waiting thread; false when every slot is taken or the listener stops.
     func take() -> Bool {
         var current = held.load(ordering: .relaxed)
         while current < limit, !isStopped {
             let (exchanged, original) = held.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-            if exchanged { return true }
+            if exchanged {
+                turns.lock()
+                freeTurns += 1
+                turns.signal()
+                turns.unlock()
+                return true
+            }
             current = original
         }
         return false
@@ -34,11 +67,16 @@ final class HeldConnections: Sendable {
         held.subtract(1, ordering: .acquiringAndReleasing)
     }
 
-    /// Held connections now; for tests and the listener's stop.
+    /// Held connections now; for tests.
     var count: Int { held.load(ordering: .relaxed) }
 
+    /// Lets go of the held connections (at their next read) and wakes every waiting thread, to
+    /// find the listener stopping.
     func stop() {
         stopped.store(true, ordering: .sequentiallyConsistent)
+        turns.lock()
+        turns.broadcast()
+        turns.unlock()
     }
 
     var isStopped: Bool { stopped.load(ordering: .relaxed) }
