@@ -82,6 +82,30 @@ struct KeptConnectionTests {
         }
     }
 
+    /// A client slower than the accept thread's patience to write after the greeting (a loaded
+    /// machine) is held, not handed to an event loop for good.
+    @Test func aClientSlowToWriteAgainIsHeld() async throws {
+        var options = Self.dovecot
+        options.acceptPatience = 1
+        try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
+            let client = try RawSaslauthdClient(socketPath: server.path)
+            let answer = try await OwnThread.run { () -> [String] in
+                try client.send(Array(Self.greeting.utf8))
+                while try client.blockingReadLines(1) != ["DONE"] {}
+                // Fifty times the patience: ordering, not timing.
+                usleep(50_000)
+                try server.waitUntil("the connection held") { server.held?.count == 1 }
+                try client.send(Array(Self.auth(1).utf8))
+                return try client.blockingReadLines(1)
+            }
+            #expect(answer == [Self.expectedAnswer(1)])
+            #expect(server.counters.value(.handedToEventLoop) == 0)
+            #expect(server.counters.value(.answeredOnAcceptThread) == 1)
+            try client.shutdownWrite()
+            #expect(try await client.readToEnd().isEmpty)
+        }
+    }
+
     /// With no slot to hold it, the same client goes to an event loop after the accept
     /// thread's first four reads, and is answered the same.
     @Test func withoutASlotTheConnectionGoesToAnEventLoop() async throws {

@@ -103,7 +103,8 @@ final class DoorListener: Sendable {
         // shutting it down would refuse every client until then. Each accept thread is woken by
         // a connection of our own instead, which it recognizes by its pid and closes; clients
         // ahead of them in the backlog are still served.
-        let wakers = (0..<threadCount).compactMap { _ in Self.connect(to: listener.path) }
+        // One per thread that may be in `accept`: with hold slots, the others wait for a turn.
+        let wakers = (0..<(held?.accepting ?? threadCount)).compactMap { _ in Self.connect(to: listener.path) }
         await running.finished()
         for waker in wakers { close(waker) }
         close(fd)

@@ -22,6 +22,8 @@ import Synchronization
 // count below its start).
 final class HeldConnections: @unchecked Sendable {
     let limit: Int
+    /// The listener's threads that accept at any one time.
+    let accepting: Int
     private let held = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     private let turns = NSCondition()
@@ -33,6 +35,7 @@ final class HeldConnections: @unchecked Sendable {
     ///   - accepting: the listener's threads that accept at any one time.
     init(limit: Int, accepting: Int) {
         self.limit = limit
+        self.accepting = accepting
         self.freeTurns = accepting
     }
 
