@@ -519,12 +519,13 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
     /// Called by the pump's holder only, so answers go out in the machine's order.
     private func sendOnSocket(_ bytes: ByteBuffer, fd: CInt) {
         var bytes = bytes
-        let queued = lock.withLock { () -> Bool in
-            guard unsent != nil else { return false }
-            unsent?.writeBuffer(&bytes)
-            return true
+        // Read without the lock: only the pump's holder sets `unsent` (here, and `adopt` clears
+        // it when nobody holds the pump), and this is the pump's holder. The lock here cost a
+        // saslauthd check about 340 instructions in 41,000.
+        if unsent != nil {
+            lock.withLock { _ = unsent?.writeBuffer(&bytes) }
+            return
         }
-        if queued { return }
         var code: CInt = 0
         let sent = bytes.withUnsafeReadableBytes { raw -> Int in
             var sent: Int
