@@ -86,14 +86,16 @@ struct KeptConnectionTests {
     /// machine) is held, not handed to an event loop for good.
     @Test func aClientSlowToWriteAgainIsHeld() async throws {
         var options = Self.dovecot
-        options.acceptPatience = 1
+        // Long enough for the client's first write to arrive within it however busy the
+        // machine (a client silent from the start is not held); far shorter than its pause.
+        options.acceptPatience = 500
         try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
             let client = try RawSaslauthdClient(socketPath: server.path)
             let answer = try await OwnThread.run { () -> [String] in
                 try client.send(Array(Self.greeting.utf8))
                 while try client.blockingReadLines(1) != ["DONE"] {}
-                // Fifty times the patience: ordering, not timing.
-                usleep(50_000)
+                // Four times the patience: ordering, not timing.
+                usleep(2_000_000)
                 try server.waitUntil("the connection held") { server.held?.count == 1 }
                 try client.send(Array(Self.auth(1).utf8))
                 return try client.blockingReadLines(1)
