@@ -21,9 +21,9 @@ public struct LimitsConfig: Sendable, Equatable {
     /// event loops. Read at start only.
     public var acceptThreads: Int
     /// Threads per Dovecot listener, beyond its accept threads, that may each stay with one
-    /// busy kept connection and read it with blocking reads; a connection quiet for 100 ms, or
-    /// one that finds them all taken, is served by the event loops. 0 serves every kept
-    /// connection on the event loops. Read at start only.
+    /// busy kept connection (from its second request) and read it with blocking reads; a
+    /// connection quiet for 100 ms, or one that finds them all taken, is served by the event
+    /// loops. 0 serves every kept connection on the event loops. Read at start only.
     public var connectionThreads: Int
     /// Checks one backend may hold at once, waiting for one of its threads or running; past
     /// it, a check is answered "temporarily unavailable" at once (see `BackendQueue`).

@@ -19,13 +19,12 @@ struct ServerContext: Sendable {
     /// writes right after connecting, so this covers only the client being scheduled; a silent
     /// client costs an accept thread at most this, once (on a Dovecot connection, at most this
     /// per read, for up to four reads, unless it holds the connection: see
-    /// `DoorSession.serveOnAcceptThread`). Tests that must
-    /// know which path a request takes lengthen it, so a test machine's scheduling cannot
-    /// change the path.
+    /// `DoorSession.serveOnAcceptThread`). Tests that must know which path a request takes
+    /// lengthen it, so a test machine's scheduling cannot change the path.
     var acceptPatience: Int32 = 1
     /// How long a thread holding a busy kept connection (`HeldConnections`) waits for the
-    /// client's next bytes before it lets the connection go to SwiftNIO and returns to
-    /// accepting: far longer than a round trip, far shorter than the pause between two SMTP
+    /// client's next bytes before it lets the connection go to SwiftNIO and waits for a turn
+    /// at accepting: far longer than a round trip, far shorter than the pause between two SMTP
     /// sessions on one smtpd, so only a client that is asking right now keeps its thread.
     /// Never longer than the read timeout, which moves on with every byte received (see
     /// `DoorSession.serveOnAcceptThread`).
