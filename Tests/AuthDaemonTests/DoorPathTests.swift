@@ -272,9 +272,10 @@ struct DoorPathTests {
     func aDovecotClientThatAsksOnceNeverNeedsAnEventLoop(keepsConnection: Bool) async throws {
         var options = Server.Options()
         options.protocolName = .dovecot
-        // Long enough that scheduling cannot end the wait for the hang-up; short enough that a
-        // quiet kept connection reaches the event loop within the test.
-        options.acceptPatience = keepsConnection ? 1 : 10_000
+        // Long enough that scheduling cannot end the wait for the request (nor, for the client
+        // that hangs up, for its hang-up); short enough that a quiet kept connection, held
+        // for a millisecond once the patience is over, reaches the event loop within the test.
+        options.acceptPatience = keepsConnection ? 500 : 10_000
         options.holdPatience = .milliseconds(keepsConnection ? 1 : 10_000)
         try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
             let path = server.path
