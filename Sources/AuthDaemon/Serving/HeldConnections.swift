@@ -17,16 +17,17 @@ import Synchronization
 /// cores, and its p99 rose by half at 16 clients and threefold at 64. A connection that finds every slot taken is served by the event
 /// loops as before. Stopping the listener lets go of every held connection at its next read and
 /// wakes the waiting threads.
-// @unchecked: `freeTurns` is guarded by `turns`, a condition variable (no Swift primitive
-// waits on a count; DispatchSemaphore would, but crashes the process if it is freed with a
-// count below its start).
+// @unchecked: `held` and `freeTurns` are guarded by `turns`, a condition variable (no Swift
+// primitive waits on a count; DispatchSemaphore would, but crashes the process if it is freed
+// with a count below its start).
 final class HeldConnections: @unchecked Sendable {
     let limit: Int
     /// The listener's threads that accept at any one time.
     let accepting: Int
-    private let held = Atomic<Int>(0)
+    /// Read by a holding thread before each of its reads, so not under the lock.
     private let stopped = Atomic<Bool>(false)
     private let turns = NSCondition()
+    private var held = 0
     /// Turns at accepting that no thread has.
     private var freeTurns: Int
 
@@ -51,27 +52,27 @@ final class HeldConnections: @unchecked Sendable {
     /// Takes a slot for the calling thread's connection and gives its turn at accepting to a
     /// waiting thread; false when every slot is taken or the listener stops.
     func take() -> Bool {
-        var current = held.load(ordering: .relaxed)
-        while current < limit, !isStopped {
-            let (exchanged, original) = held.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-            if exchanged {
-                turns.lock()
-                freeTurns += 1
-                turns.signal()
-                turns.unlock()
-                return true
-            }
-            current = original
-        }
-        return false
+        turns.lock()
+        defer { turns.unlock() }
+        guard held < limit, !isStopped else { return false }
+        held += 1
+        freeTurns += 1
+        turns.signal()
+        return true
     }
 
     func giveBack() {
-        held.subtract(1, ordering: .acquiringAndReleasing)
+        turns.lock()
+        held -= 1
+        turns.unlock()
     }
 
     /// Held connections now; for tests.
-    var count: Int { held.load(ordering: .relaxed) }
+    var count: Int {
+        turns.lock()
+        defer { turns.unlock() }
+        return held
+    }
 
     /// Lets go of the held connections (at their next read) and wakes every waiting thread, to
     /// find the listener stopping.
