@@ -19,14 +19,18 @@ struct KeptConnectionTests {
         "AUTH\t\(id)\tPLAIN\tservice=smtp\(extra)\tresp=\(Data("\0alice\0\(password)".utf8).base64EncodedString())\n"
     }
 
-    /// Every request was answered exactly once, and nothing else was sent after the greeting.
+    /// Every request was answered exactly once, none with a wrong password (`password(for:)`)
+    /// with `OK`, and nothing else was sent after the greeting.
     static func expectEveryAnswer(in received: [UInt8], count: Int) {
         let lines = String(decoding: received, as: UTF8.self).split(separator: "\n").drop { $0 != "DONE" }.dropFirst()
+        var wrongOKs: [Int] = []
         let ids = lines.compactMap { line -> Int? in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count >= 2, fields[0] == "OK" || fields[0] == "FAIL" else { return nil }
-            return Int(fields[1])
+            guard fields.count >= 2, fields[0] == "OK" || fields[0] == "FAIL", let id = Int(fields[1]) else { return nil }
+            if fields[0] == "OK", password(for: id) != "right" { wrongOKs.append(id) }
+            return id
         }
+        #expect(wrongOKs.isEmpty, "OK to wrong passwords: \(wrongOKs.prefix(5))")
         let strays = lines.filter { !$0.hasPrefix("OK\t") && !$0.hasPrefix("FAIL\t") }
         #expect(strays.isEmpty, "lines that are not answers: \(strays.prefix(3))")
         // Compared as counts and a few ids, so a failure does not print thousands of them.
@@ -160,7 +164,7 @@ struct KeptConnectionTests {
         let count = 5000
         try await Server.with(options, backend: HarnessBackend(path: .answersNow)) { server in
             let client = try RawSaslauthdClient(socketPath: server.path)
-            let requests = Array((Self.greeting + (1...count).map { Self.auth($0) }.joined()).utf8)
+            let requests = Array((Self.greeting + (1...count).map { Self.auth($0, password: Self.password(for: $0)) }.joined()).utf8)
             let sending = Task {
                 try await OwnThread.run {
                     try client.send(requests)
@@ -184,7 +188,7 @@ struct KeptConnectionTests {
         let padding = "\tpadding=" + String(repeating: "x", count: 2100)
         try await Server.with(Self.dovecot, backend: HarnessBackend(path: .answersNow)) { server in
             let client = try RawSaslauthdClient(socketPath: server.path)
-            let requests = Array((Self.greeting + (1...count).map { Self.auth($0, extra: padding) }.joined()).utf8)
+            let requests = Array((Self.greeting + (1...count).map { Self.auth($0, password: Self.password(for: $0), extra: padding) }.joined()).utf8)
             try await OwnThread.run {
                 try client.send(requests)
                 try client.shutdownWrite()
