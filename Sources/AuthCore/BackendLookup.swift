@@ -20,6 +20,9 @@ public struct BackendLookup<Lookup: Sendable>: Sendable {
     /// log writes (see `ShownText`).
     public var shown: [UInt8]
 
+    /// Inlinable, so that a backend builds its lookup without looking up this type's metadata
+    /// at run time (it is generic over the backend's lookup).
+    @inlinable
     public init(lookup: Lookup, asked: ByteString, account: ByteString? = nil, shown: [UInt8]) {
         self.lookup = lookup
         self.asked = asked
