@@ -14,10 +14,15 @@ public struct DoorActions: Sendable {
         items.append(action)
     }
 
+    /// Moves the next action out, leaving a payload-free `.close` in its slot (never taken
+    /// again): a copy retained every reference a check's request holds, and the slot released
+    /// them all again later.
     public mutating func pop() -> DoorAction? {
         guard next < items.count else { return nil }
-        defer { next += 1 }
-        return items[next]
+        var taken = DoorAction.close
+        swap(&taken, &items[next])
+        next += 1
+        return taken
     }
 
     /// Drops queued sends (their bytes may hold nothing secret, but a machine that wipes leaves
