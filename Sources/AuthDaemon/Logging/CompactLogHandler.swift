@@ -58,12 +58,6 @@ struct CompactLogHandler: LogHandler {
         }
     }
 
-    /// A line built whole, time and level included (the check line): the same output as
-    /// `log(event:)` would make of its message and fields.
-    func write(_ line: borrowing LogLineBuilder, level: Logger.Level) {
-        line.withLine { sink.append($0, urgent: level >= .warning) }
-    }
-
     /// The date and time to the second, as bytes, remade once a second.
     private static let secondCache = NIOLockedValueBox<(second: Int, text: [UInt8])>((-1, []))
 

@@ -30,10 +30,12 @@ struct ServerContext: Sendable {
     /// `DoorSession.serveOnAcceptThread`).
     var holdPatience: TimeAmount = .milliseconds(100)
 
-    /// The daemon's own handler when the logger has it, with no metadata to merge: the check
-    /// line, built as bytes already, then goes to it as bytes (see `logCheck`). nil under any
-    /// other handler (the tests' no-op one), which gets the line through swift-log.
-    let checkLineHandler: CompactLogHandler?
+    /// The daemon's own handler's sink when the logger has that handler with no metadata to
+    /// merge: the check line, built as bytes already, then goes to it as bytes (see
+    /// `logCheck`). nil under any other handler (the tests' no-op one), which gets the line
+    /// through swift-log. The sink rather than the handler: reading the handler out of the
+    /// context copied it, its metadata and label included, twice per check.
+    let checkLineSink: LogSink?
 
     init(
         active: ActiveEngine, logger: Logger, traceNormalization: Bool, group: any EventLoopGroup, budget: ConnectionBudget,
@@ -49,6 +51,6 @@ struct ServerContext: Sendable {
         self.acceptPatience = acceptPatience
         self.holdPatience = holdPatience
         let handler = logger.handler as? CompactLogHandler
-        self.checkLineHandler = handler.flatMap { $0.metadata.isEmpty && $0.metadataProvider == nil ? $0 : nil }
+        self.checkLineSink = handler.flatMap { $0.metadata.isEmpty && $0.metadataProvider == nil ? $0.sink : nil }
     }
 }
