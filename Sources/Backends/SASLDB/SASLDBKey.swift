@@ -8,7 +8,13 @@ public struct SASLDBKey: Hashable, Sendable {
     public let bytes: ByteString
 
     public init(user: ByteString, realm: ByteString) {
-        bytes = ByteString(user.bytes + [0] + realm.bytes)
+        // One allocation: `+` built two intermediate arrays on every check.
+        var joined: [UInt8] = []
+        joined.reserveCapacity(user.count + 1 + realm.count)
+        joined.append(contentsOf: user.bytes)
+        joined.append(0)
+        joined.append(contentsOf: realm.bytes)
+        bytes = ByteString(joined)
     }
 
     init(raw: ByteString) {
