@@ -14,6 +14,10 @@ public final class AuthEngine: Sendable {
     public let router: Router
     public let backends: [String: any AuthBackend]
     public let failureDelay: FailureDelay
+    /// Each route's chain (by the route's position in the router) with its backends resolved,
+    /// and whether one of them wants the client address: resolved once here, because looking
+    /// the backends up by name hashed a String per backend, twice per check.
+    private let chains: [(backends: [any AuthBackend], wantsClientAddress: Bool)]
     private let queues: [String: BackendQueue]
     /// nil with `throttle: { enabled: false }`.
     public let throttle: FailureThrottle?
@@ -35,7 +39,16 @@ public final class AuthEngine: Sendable {
         self.rules = rules
         self.router = router
         self.failureDelay = failureDelay
-        self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.backends = byName
+        self.chains = router.routes.map { route in
+            let resolved = route.chain.compactMap { byName[$0] }
+            // The credential cache pairs `route.chain` with each backend's store generation
+            // by position: a name left out here would pair a store with another's changes.
+            // The configuration loader refuses such a route with its file and line.
+            precondition(resolved.count == route.chain.count, "route \(route.number) names a backend the engine was not given")
+            return (resolved, resolved.contains { $0.settings.usesClientAddress })
+        }
         self.cache = cache
         self.askedDelays = DelayHighWater(expected: Dictionary(
             backends.map { ($0.name, Self.expectedDelay(of: $0)) }, uniquingKeysWith: { first, _ in first }))
@@ -75,9 +88,13 @@ public final class AuthEngine: Sendable {
     /// Runs the realm rules and picks the route. Cheap and synchronous: safe on any thread.
     public func prepare(_ request: CheckRequest, recordSteps: Bool = false) -> Result<PreparedCheck, NormalizationError> {
         IdentityNormalizer.normalize(login: request.login, realm: request.realm, rules: rules, recordSteps: recordSteps).map { normalization in
-            let route = router.route(for: normalization.identity, service: request.service)
-            let wants = route?.chain.contains { backends[$0]?.settings.usesClientAddress ?? false } ?? false
-            return PreparedCheck(request: request, normalization: normalization, route: route, wantsClientAddress: wants)
+            guard let index = router.index(for: normalization.identity, service: request.service) else {
+                return PreparedCheck(request: request, normalization: normalization, route: nil, backends: [], wantsClientAddress: false)
+            }
+            let chain = chains[index]
+            return PreparedCheck(
+                request: request, normalization: normalization, route: router.routes[index], backends: chain.backends,
+                wantsClientAddress: chain.wantsClientAddress)
         }
     }
 
@@ -86,18 +103,16 @@ public final class AuthEngine: Sendable {
     public func check(_ prepared: PreparedCheck) -> Check {
         let subject = CheckSubject(identity: prepared.identity, service: prepared.service, clientAddress: prepared.request.clientAddress)
         let host = subject.clientHost.flatMap { $0.isEmpty ? nil : $0 }
-        guard let route = prepared.route else {
-            return Check(prepared: prepared, questions: [], cacheKey: CacheKey(route: 0, asked: []), throttleKeys: host.map { [.client($0)] } ?? [])
-        }
-        let questions = route.chain.compactMap { backends[$0]?.question(for: subject) }
+        let questions = prepared.backends.map { $0.question(for: subject) }
+        guard let throttle else { return Check(prepared: prepared, questions: questions, throttleKeys: []) }
         var keys: [FailureThrottle.Key] = questions.map { question in
-            if let throttle, throttle.settings.keyMode == .userAndClient, let host {
+            if throttle.settings.keyMode == .userAndClient, let host {
                 return .account(backend: question.backend, ByteString(question.account.bytes + [0] + host.bytes))
             }
             return .account(backend: question.backend, question.account)
         }
         if let host { keys.append(.client(host)) }
-        return Check(prepared: prepared, questions: questions, cacheKey: CacheKey(route: route.number, asked: questions.map(\.asked)), throttleKeys: keys)
+        return Check(prepared: prepared, questions: questions, throttleKeys: keys)
     }
 
     // MARK: Running a check
@@ -254,7 +269,7 @@ public final class AuthEngine: Sendable {
 
     /// The cache's answer for this check, with the route's store generations read now.
     private func lookUp(in cache: CredentialCache, check: Check, route: Route, countingMiss: Bool) -> CacheLookup {
-        let generations = route.chain.map { backends[$0]?.storeGeneration() }
+        let generations = check.prepared.backends.map { $0.storeGeneration() }
         return cache.lookup(key: check.cacheKey, route: route, password: check.request.password, generations: generations, countingMiss: countingMiss)
     }
 

@@ -11,20 +11,26 @@ public final class Check: Sendable {
     public let prepared: PreparedCheck
     /// One per backend of the route's chain, in chain order; empty when no route matched.
     public let questions: [BackendQuestion]
-    /// The route and every backend's question, as the credential cache files the answer.
-    public let cacheKey: CacheKey
     /// The throttle's keys: every backend's account (with the client's host under
-    /// `throttle.key: user_and_client`) and the client's host when the request carries it.
+    /// `throttle.key: user_and_client`) and the client's host when the request carries it;
+    /// empty with the throttle off.
     public let throttleKeys: [FailureThrottle.Key]
 
-    public var request: CheckRequest { prepared.request }
-    public var identity: CanonicalIdentity { prepared.identity }
-    public var route: Route? { prepared.route }
+    // Inlinable, so that a reader in another module (the check line) takes the one field it
+    // reads instead of a copy of the whole value, every reference in it retained and released.
+    @inlinable public var request: CheckRequest { prepared.request }
+    @inlinable public var identity: CanonicalIdentity { prepared.identity }
+    @inlinable public var route: Route? { prepared.route }
 
-    init(prepared: PreparedCheck, questions: [BackendQuestion], cacheKey: CacheKey, throttleKeys: [FailureThrottle.Key]) {
+    /// The route and every backend's question, as the credential cache files the answer. Made
+    /// when the cache asks for it: with the cache off it cost two arrays per check for nothing.
+    var cacheKey: CacheKey {
+        CacheKey(route: route?.number ?? 0, asked: questions.map(\.asked))
+    }
+
+    init(prepared: PreparedCheck, questions: [BackendQuestion], throttleKeys: [FailureThrottle.Key]) {
         self.prepared = prepared
         self.questions = questions
-        self.cacheKey = cacheKey
         self.throttleKeys = throttleKeys
     }
 }

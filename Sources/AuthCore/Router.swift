@@ -8,6 +8,11 @@ public struct Router: Sendable {
     }
 
     public func route(for identity: CanonicalIdentity, service: ByteString) -> Route? {
-        routes.first { $0.matches(identity: identity, service: service) }
+        index(for: identity, service: service).map { routes[$0] }
+    }
+
+    /// The position in `routes` of the route `route(for:service:)` picks.
+    public func index(for identity: CanonicalIdentity, service: ByteString) -> Int? {
+        routes.firstIndex { $0.matches(identity: identity, service: service) }
     }
 }
