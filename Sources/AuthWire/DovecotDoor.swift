@@ -166,22 +166,50 @@ public struct DovecotDoor: DoorMachine {
     }
 
     public mutating func finished(_ id: RequestID, _ verdict: DoorVerdict) {
-        guard !closed, case .checking = requests[id.value] else { return }
-        requests[id.value] = nil
+        guard !closed, let pending = requests.removeValue(forKey: id.value) else { return }
+        guard case .checking = pending else {
+            requests[id.value] = pending
+            return
+        }
         // `user=` on a failure too, as Dovecot sends it: Postfix logs it as sasl_username, which
         // is what fail2ban and an administrator look for.
-        // Written straight into the buffer that is sent: one answer per request, where an
-        // interpolated line, an array and a copy into the buffer cost a fifteenth of a check.
         let user = verdict.qualified.bytes
-        var line = allocator.buffer(capacity: 64 + user.count)
-        line.writeStaticString(verdict.result == .ok ? "OK\t" : "FAIL\t")
-        line.writeString(String(id.value))
-        line.writeStaticString("\tuser=")
-        DovecotEscaping.escape(user, into: &line)
-        if verdict.result == .unavailable { line.writeStaticString("\tcode=temp_fail\treason=temporarily unavailable") }
-        line.writeInteger(UInt8(ascii: "\n"))
+        let unavailable: StaticString = "\tcode=temp_fail\treason=temporarily unavailable"
+        let most = 5 + 10 + 6 + 2 * user.count + unavailable.utf8CodeUnitCount + 1
+        var line = allocator.buffer(capacity: most)
+        // Formatted in place, in one write: one answer per request, and each of the six
+        // ByteBuffer writes it took before cost about 250 instructions of generic code.
+        line.writeWithUnsafeMutableBytes(minimumWritableBytes: most) { out in
+            var at = Self.put(verdict.result == .ok ? "OK\t" : "FAIL\t", into: out, at: 0)
+            at = Self.putDecimal(id.value, into: out, at: at)
+            at = Self.put("\tuser=", into: out, at: at)
+            at = user.withUnsafeBytes { DovecotEscaping.escape($0, into: out, at: at) }
+            if verdict.result == .unavailable { at = Self.put(unavailable, into: out, at: at) }
+            out[at] = UInt8(ascii: "\n")
+            return at + 1
+        }
         actions.append(.send(line))
         closeWhenDone()
+    }
+
+    private static func put(_ text: StaticString, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        (out.baseAddress! + offset).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+        return offset + text.utf8CodeUnitCount
+    }
+
+    private static func putDecimal(_ value: UInt32, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var remaining = value
+        for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+            out[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        return offset + digits
     }
 
     public mutating func rejected(_ id: RequestID, reason: String) {

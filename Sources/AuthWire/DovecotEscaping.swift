@@ -1,5 +1,3 @@
-public import NIOCore
-
 /// The escaping of Dovecot's auth protocol: a field may not hold TAB, LF or CR (they frame the
 /// protocol) nor NUL, so each is written as `\001` and a letter, and `\001` itself as `\001 1`.
 public enum DovecotEscaping {
@@ -16,21 +14,22 @@ public enum DovecotEscaping {
         }
     }
 
-    /// Appends `bytes` escaped to the buffer that is sent: a field with nothing to escape (every
-    /// user name an answer carries, nearly) is copied whole.
-    public static func escape(_ bytes: [UInt8], into output: inout ByteBuffer) {
-        guard bytes.contains(where: { letter(for: $0) != nil }) else {
-            output.writeBytes(bytes)
-            return
-        }
+    /// Writes `bytes` escaped into `output` from `offset` (which has room for twice their count
+    /// there) and returns the offset after them: an answer is formatted in place, in the buffer
+    /// that is sent.
+    public static func escape(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var at = offset
         for byte in bytes {
             if let letter = letter(for: byte) {
-                output.writeInteger(escape)
-                output.writeInteger(letter)
+                output[at] = escape
+                output[at + 1] = letter
+                at += 2
             } else {
-                output.writeInteger(byte)
+                output[at] = byte
+                at += 1
             }
         }
+        return at
     }
 
     /// The letter after `\001` that stands for `byte`; nil for a byte written as it is. The one

@@ -77,6 +77,16 @@ struct DovecotDoorTests {
         #expect(door.isIdle)
     }
 
+    @Test func answersCarryTheRequestIDInDecimalWhateverItsLength() {
+        var door = Self.ready()
+        for id in [UInt32(0), 7, 10, 99, 100, 123_456, UInt32.max] {
+            door.receive(ByteBuffer(string: "AUTH\t\(id)\tPLAIN\tservice=smtp\tresp=\(Self.plain("", "foo", "pw"))\n"))
+            #expect(door.steps() == [.check(id, login: "foo", service: "smtp", realm: "", address: nil)])
+            door.finished(RequestID(id), Bytes.verdictOK)
+            #expect(door.steps() == [.send("OK\t\(id)\tuser=foo@example.com\n")])
+        }
+    }
+
     @Test func ripAndRportMakeTheClientAddress() {
         var door = Self.ready()
         door.receive(ByteBuffer(string: "AUTH\t3\tPLAIN\tservice=imap\trip=2001:db8::1\trport=50123\tresp=\(Self.plain("", "foo", "pw"))\n"))
@@ -152,15 +162,15 @@ struct DovecotDoorTests {
         odd = []
         DovecotEscaping.escape([9, 10, 13, 0, 1, 65], into: &odd)
         #expect(odd == Array("\u{1}t\u{1}n\u{1}r\u{1}0\u{1}1A".utf8))
-        // Into the buffer that is sent, every byte as into an array (the whole-field copy is
-        // taken only when nothing needs escaping).
+        // In place (as answers are formatted), every byte as into an array, within the room
+        // of twice the field's length.
         for byte in UInt8.min...UInt8.max {
             let field = [UInt8(ascii: "a"), byte, UInt8(ascii: "b")]
             var viaArray: [UInt8] = []
             DovecotEscaping.escape(field, into: &viaArray)
-            var viaBuffer = ByteBuffer()
-            DovecotEscaping.escape(field, into: &viaBuffer)
-            #expect(Array(viaBuffer.readableBytesView) == viaArray, "byte \(byte)")
+            var inPlace = [UInt8](repeating: 0, count: 1 + 2 * field.count)
+            let end = inPlace.withUnsafeMutableBytes { out in field.withUnsafeBytes { DovecotEscaping.escape($0, into: out, at: 1) } }
+            #expect(Array(inPlace[1..<end]) == viaArray, "byte \(byte)")
         }
         // The user in OK is escaped.
         door.finished(RequestID(1), DoorVerdict(result: .ok, user: "a\tb", qualified: "a\tb"))
