@@ -33,21 +33,27 @@ public enum SaslauthdCodec {
     /// callers wipe `buffer` afterwards.
     public static func decodeRequest(_ buffer: ByteBuffer, fieldCount: Int) -> Result<CheckRequest, SaslauthdRequestError> {
         precondition(fieldCount == 4 || fieldCount == 5)
-        var reader = buffer
-        var slices: [ByteBuffer] = []
-        slices.reserveCapacity(fieldCount)
-        for _ in 0..<fieldCount {
-            guard let length = reader.readInteger(as: UInt16.self), let slice = reader.readSlice(length: Int(length)) else {
-                return .failure(.incomplete)
+        // The fields are read where they lie: through ByteBufferView every byte of every field
+        // paid an index check and a storage load twice (the field rules, then the copy), about
+        // a tenth of a check's instructions.
+        return buffer.withUnsafeReadableBytes { bytes in
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 5) { fields in
+                var offset = 0
+                for index in 0..<fieldCount {
+                    // Counted strings: a 16-bit length in network byte order, then the bytes.
+                    guard offset + 2 <= bytes.count else { return .failure(.incomplete) }
+                    let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+                    offset += 2
+                    guard offset + length <= bytes.count else { return .failure(.incomplete) }
+                    fields.initializeElement(at: index, to: offset..<(offset + length))
+                    offset += length
+                }
+                return CheckRequest.validate(
+                    login: bytes[fields[0]], password: UnsafeRawBufferPointer(rebasing: bytes[fields[1]]), service: bytes[fields[2]],
+                    realm: bytes[fields[3]], clientAddress: fieldCount == 5 ? Array(bytes[fields[4]]) : nil
+                ).mapError { .refused($0) }
             }
-            slices.append(slice)
         }
-        let validated = slices[1].withUnsafeReadableBytes { password in
-            CheckRequest.validate(
-                login: slices[0].readableBytesView, password: password, service: slices[2].readableBytesView,
-                realm: slices[3].readableBytesView, clientAddress: fieldCount == 5 ? Array(slices[4].readableBytesView) : nil)
-        }
-        return validated.mapError { .refused($0) }
     }
 
     // MARK: Requests (client side)
