@@ -11,6 +11,9 @@ public struct DoorActions: Sendable {
             items.removeAll(keepingCapacity: true)
             next = 0
         }
+        // Room for a connection's usual few at once: grown from empty, the array was
+        // reallocated twice on every saslauthd connection.
+        if items.capacity == 0 { items.reserveCapacity(4) }
         items.append(action)
     }
 
