@@ -13,11 +13,24 @@ public enum BackendVerdict: Sendable, Equatable {
 
     /// Short form for log lines.
     public var logText: String {
+        TextPieces.collect(writeLogText)
+    }
+
+    /// `logText` in pieces (see `TextPieces`).
+    func writeLogText(_ write: TextPieceWriter) {
         switch self {
-        case .accepted: return "accepted"
-        case .rejected(let reason): return "rejected (\(reason))"
-        case .unknownUser: return "unknown user"
-        case .unavailable(let reason): return "unavailable (\(reason))"
+        case .accepted:
+            TextPieces.write("accepted", write)
+        case .rejected(let reason):
+            TextPieces.write("rejected (", write)
+            TextPieces.write(reason, write)
+            TextPieces.write(")", write)
+        case .unknownUser:
+            TextPieces.write("unknown user", write)
+        case .unavailable(let reason):
+            TextPieces.write("unavailable (", write)
+            TextPieces.write(reason, write)
+            TextPieces.write(")", write)
         }
     }
 }

@@ -37,8 +37,19 @@ public struct CheckOutcome: Sendable, Equatable {
 
     /// The trail as one log value: `mailusers: unknown user; directory: accepted`.
     public var trailText: String {
-        let parts = trail.map(\.description) + (note.map { [$0] } ?? [])
-        return parts.joined(separator: "; ")
+        TextPieces.collect(writeTrail)
+    }
+
+    /// `trailText` in pieces (see `TextPieces`): the check line writes a refused check's trail
+    /// straight into its bytes, where building the String cost about a tenth of the check.
+    public func writeTrail(_ write: TextPieceWriter) {
+        for (index, entry) in trail.enumerated() {
+            if index > 0 { TextPieces.write("; ", write) }
+            entry.write(write)
+        }
+        guard let note else { return }
+        if !trail.isEmpty { TextPieces.write("; ", write) }
+        TextPieces.write(note, write)
     }
 
     /// The answer on the wire. The failure text is the same whether or not the user exists.

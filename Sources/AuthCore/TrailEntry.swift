@@ -14,7 +14,17 @@ public struct TrailEntry: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        guard requestedDelay > .zero else { return "\(backend): \(verdict.logText)" }
-        return "\(backend): \(verdict.logText), asked for a \(requestedDelay.nanoseconds / 1_000_000) ms delay"
+        TextPieces.collect(write)
+    }
+
+    /// `description` in pieces (see `TextPieces`).
+    func write(_ write: TextPieceWriter) {
+        TextPieces.write(backend, write)
+        TextPieces.write(": ", write)
+        verdict.writeLogText(write)
+        guard requestedDelay > .zero else { return }
+        TextPieces.write(", asked for a ", write)
+        TextPieces.write(String(requestedDelay.nanoseconds / 1_000_000), write)
+        TextPieces.write(" ms delay", write)
     }
 }

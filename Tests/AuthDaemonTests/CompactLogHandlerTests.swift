@@ -1,4 +1,5 @@
 @testable import AuthDaemon
+import AuthCore
 import Logging
 import Testing
 
@@ -89,5 +90,33 @@ struct LogLineBuilderTests {
         let whole = timestamped.withLine { String(decoding: $0, as: UTF8.self) }
         #expect(whole.hasSuffix(" info " + timestamped.message), "\(whole)")
         #expect(whole.hasPrefix("20"), "\(whole)")
+    }
+
+    /// The check line writes a trail in pieces (`CheckOutcome.writeTrail`), always in quotes:
+    /// the same bytes as the trail's text quoted by the handler's rules.
+    @Test func aTrailWrittenInPiecesIsTheTrailTextQuoted() {
+        let outcomes = [
+            CheckOutcome(result: .failed, backend: nil, route: nil, trail: []),
+            CheckOutcome(result: .failed, backend: nil, route: nil, trail: [], note: "no route matches"),
+            CheckOutcome(
+                result: .failed, backend: "directory", route: 2,
+                trail: [
+                    TrailEntry(backend: "mailusers", verdict: .unknownUser),
+                    TrailEntry(backend: "system", verdict: .unavailable(reason: "pam said \"no\"\nretry"), requestedDelay: .milliseconds(2000)),
+                    TrailEntry(backend: "directory", verdict: .rejected(reason: "wrong password")),
+                    TrailEntry(backend: "other", verdict: .accepted),
+                ], note: "throttle: too many checks waiting for this account or client"),
+        ]
+        for outcome in outcomes {
+            var pieces = LogLineBuilder(level: .info, message: "check", timestamped: false)
+            pieces.openQuoted("trail")
+            outcome.writeTrail { pieces.quotedPart($0) }
+            pieces.closeQuote()
+            var whole = LogLineBuilder(level: .info, message: "check", timestamped: false)
+            whole.quoted("trail", outcome.trailText)
+            #expect(pieces.message == whole.message)
+        }
+        #expect(outcomes[2].trailText == "mailusers: unknown user; system: unavailable (pam said \"no\"\nretry), asked for a 2000 ms delay; "
+            + "directory: rejected (wrong password); other: accepted; throttle: too many checks waiting for this account or client")
     }
 }

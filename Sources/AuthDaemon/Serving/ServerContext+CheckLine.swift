@@ -45,7 +45,13 @@ extension ServerContext {
         line.quoted("service", check.prepared.service.bytes)
         if let key = outcome.throttledBy { line.quoted("throttle", key.logName) }
         line.milliseconds("time_ms", microseconds: Int(elapsed.nanoseconds / 1000))
-        if outcome.result != .ok || traceNormalization { line.quoted("trail", outcome.trailText) }
+        if outcome.result != .ok || traceNormalization {
+            // Always in quotes, as `quoted` would put it: every part holds a space, and an
+            // empty trail is `""` either way.
+            line.openQuoted("trail")
+            outcome.writeTrail { line.quotedPart($0) }
+            line.closeQuote()
+        }
         line.quoted("user", check.identity.user.bytes)
         if let checkLineSink {
             line.withLine { checkLineSink.append($0, urgent: false) }
