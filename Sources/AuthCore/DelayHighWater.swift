@@ -6,22 +6,31 @@ import NIOCore
 /// once a store has asked for a delay, a failure that ends before reaching that store (an
 /// unknown user in the sasldb in front of it) waits exactly as long.
 final class DelayHighWater: Sendable {
-    private let values: NIOLockedValueBox<[String: TimeAmount]>
+    private struct State {
+        var values: [String: TimeAmount]
+        /// The largest of all values: while it is zero (no store behind the engine expects or
+        /// has asked for a delay), a failure skips the look-ups by name.
+        var largestOfAll: TimeAmount
+    }
+
+    private let state: NIOLockedValueBox<State>
 
     init(expected: [String: TimeAmount]) {
-        values = NIOLockedValueBox(expected)
+        state = NIOLockedValueBox(State(values: expected, largestOfAll: expected.values.max() ?? .zero))
     }
 
-    /// The largest value among `backends`.
     func largest(of backends: [String]) -> TimeAmount {
-        values.withLockedValue { values in backends.map { values[$0] ?? .zero }.max() ?? .zero }
+        state.withLockedValue { state in
+            guard state.largestOfAll > .zero else { return .zero }
+            return backends.map { state.values[$0] ?? .zero }.max() ?? .zero
+        }
     }
 
-    /// Records what `backend` asked for; true when that is more than it ever asked before.
     func raise(_ backend: String, to delay: TimeAmount) -> Bool {
-        values.withLockedValue { values in
-            guard delay > values[backend] ?? .zero else { return false }
-            values[backend] = delay
+        state.withLockedValue { state in
+            guard delay > state.values[backend] ?? .zero else { return false }
+            state.values[backend] = delay
+            state.largestOfAll = max(state.largestOfAll, delay)
             return true
         }
     }
