@@ -19,6 +19,7 @@ final class DelayHighWater: Sendable {
         state = NIOLockedValueBox(State(values: expected, largestOfAll: expected.values.max() ?? .zero))
     }
 
+    /// The largest value among `backends`.
     func largest(of backends: [String]) -> TimeAmount {
         state.withLockedValue { state in
             guard state.largestOfAll > .zero else { return .zero }
@@ -26,6 +27,7 @@ final class DelayHighWater: Sendable {
         }
     }
 
+    /// Records what `backend` asked for; true when that is more than it ever asked before.
     func raise(_ backend: String, to delay: TimeAmount) -> Bool {
         state.withLockedValue { state in
             guard delay > state.values[backend] ?? .zero else { return false }

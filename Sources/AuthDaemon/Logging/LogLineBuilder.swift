@@ -5,8 +5,9 @@ import Logging
 /// uniqueness and capacity check through generic code per field, more than the copying.
 ///
 /// With `timestamped`, the line starts as CompactLogHandler starts every line (time, level),
-/// and `ServerContext.logCheck` hands it to the handler's sink as it is: no second copy, and no scan
-/// for control characters, since every value goes through `appendQuotedBytes` and keys are static.
+/// and `ServerContext.logCheck` hands it to the handler's sink as it is: no second copy, and no
+/// scan for control characters, since every value goes through `appendQuotedBytes` and keys are
+/// static.
 struct LogLineBuilder: ~Copyable, LogBytes {
     private var storage: UnsafeMutableRawBufferPointer
     private var count = 0
