@@ -58,7 +58,11 @@ struct FileChangeWatchTests {
         firstDone.wait()
         if !secondFinishedEarly { secondDone.wait() }
         #expect(first.withLockedValue { $0 } == 1)
-        #expect(second.withLockedValue { $0 } == 1, "a poll during another's drain missed the change")
+        // At least the first's count: an unguarded poll returns 0 here. More is possible and
+        // harmless (CI once saw 2): a process another test forks in those two seconds can
+        // inherit this test's descriptor for the file, and its close then queues one more
+        // IN_CLOSE_WRITE.
+        #expect((second.withLockedValue { $0 } ?? 0) >= 1, "a poll during another's drain missed the change")
     }
 
     /// A writer is "writing" from its first write (a truncation counts) to its close, as the
