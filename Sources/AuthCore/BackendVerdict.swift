@@ -22,15 +22,19 @@ public enum BackendVerdict: Sendable, Equatable {
         case .accepted:
             TextPieces.write("accepted", write)
         case .rejected(let reason):
-            TextPieces.write("rejected (", write)
-            TextPieces.write(reason, write)
-            TextPieces.write(")", write)
+            Self.write("rejected", because: reason, write)
         case .unknownUser:
             TextPieces.write("unknown user", write)
         case .unavailable(let reason):
-            TextPieces.write("unavailable (", write)
-            TextPieces.write(reason, write)
-            TextPieces.write(")", write)
+            Self.write("unavailable", because: reason, write)
         }
+    }
+
+    /// `word (reason)`.
+    private static func write(_ word: StaticString, because reason: String, _ write: TextPieceWriter) {
+        TextPieces.write(word, write)
+        TextPieces.write(" (", write)
+        TextPieces.write(reason, write)
+        TextPieces.write(")", write)
     }
 }
