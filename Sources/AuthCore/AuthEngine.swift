@@ -104,7 +104,8 @@ public final class AuthEngine: Sendable {
         let subject = CheckSubject(identity: prepared.identity, service: prepared.service, clientAddress: prepared.request.clientAddress)
         let host = subject.clientHost.flatMap { $0.isEmpty ? nil : $0 }
         let questions = prepared.backends.map { $0.question(for: subject) }
-        guard let throttle else { return Check(prepared: prepared, questions: questions, throttleKeys: []) }
+        let cacheKey = cache.map { _ in CacheKey(route: prepared.route?.number ?? 0, asked: questions.map(\.asked)) }
+        guard let throttle else { return Check(prepared: prepared, questions: questions, cacheKey: cacheKey, throttleKeys: []) }
         var keys: [FailureThrottle.Key] = questions.map { question in
             if throttle.settings.keyMode == .userAndClient, let host {
                 return .account(backend: question.backend, ByteString(question.account.bytes + [0] + host.bytes))
@@ -112,7 +113,7 @@ public final class AuthEngine: Sendable {
             return .account(backend: question.backend, question.account)
         }
         if let host { keys.append(.client(host)) }
-        return Check(prepared: prepared, questions: questions, throttleKeys: keys)
+        return Check(prepared: prepared, questions: questions, cacheKey: cacheKey, throttleKeys: keys)
     }
 
     // MARK: Running a check
@@ -125,8 +126,8 @@ public final class AuthEngine: Sendable {
         let started = now()
         guard let route = check.route else { return decide(Self.noRoute, check: check, started: started, pass: nil) }
         var ticket: CacheTicket?
-        if let cache {
-            switch lookUp(in: cache, check: check, route: route, countingMiss: false) {
+        if let cache, let key = check.cacheKey {
+            switch lookUp(in: cache, key: key, check: check, route: route, countingMiss: false) {
             case .hit(let outcome):
                 return decide(outcome, check: check, started: started, pass: nil)
             case .miss(let missed):
@@ -163,8 +164,8 @@ public final class AuthEngine: Sendable {
         let started = now()
         guard let route = check.route else { return then(decide(Self.noRoute, check: check, started: started, pass: nil)) }
         var missed: CacheTicket?
-        if let cache {
-            switch lookUp(in: cache, check: check, route: route, countingMiss: true) {
+        if let cache, let key = check.cacheKey {
+            switch lookUp(in: cache, key: key, check: check, route: route, countingMiss: true) {
             case .hit(let outcome): return then(decide(outcome, check: check, started: started, pass: nil))
             case .miss(let ticket): missed = ticket
             }
@@ -268,9 +269,9 @@ public final class AuthEngine: Sendable {
     }
 
     /// The cache's answer for this check, with the route's store generations read now.
-    private func lookUp(in cache: CredentialCache, check: Check, route: Route, countingMiss: Bool) -> CacheLookup {
+    private func lookUp(in cache: CredentialCache, key: CacheKey, check: Check, route: Route, countingMiss: Bool) -> CacheLookup {
         let generations = check.prepared.backends.map { $0.storeGeneration() }
-        return cache.lookup(key: check.cacheKey, route: route, password: check.request.password, generations: generations, countingMiss: countingMiss)
+        return cache.lookup(key: key, route: route, password: check.request.password, generations: generations, countingMiss: countingMiss)
     }
 
     /// Checks each backend holds now (waiting for one of its threads or running), for metrics.

@@ -22,15 +22,14 @@ public final class Check: Sendable {
     @inlinable public var identity: CanonicalIdentity { prepared.identity }
     @inlinable public var route: Route? { prepared.route }
 
-    /// The route and every backend's question, as the credential cache files the answer. Made
-    /// when the cache asks for it: with the cache off it cost two arrays per check for nothing.
-    var cacheKey: CacheKey {
-        CacheKey(route: route?.number ?? 0, asked: questions.map(\.asked))
-    }
+    /// The route and every backend's question, as the credential cache files the answer; nil
+    /// with the cache off (two arrays per check for nothing).
+    let cacheKey: CacheKey?
 
-    init(prepared: PreparedCheck, questions: [BackendQuestion], throttleKeys: [FailureThrottle.Key]) {
+    init(prepared: PreparedCheck, questions: [BackendQuestion], cacheKey: CacheKey?, throttleKeys: [FailureThrottle.Key]) {
         self.prepared = prepared
         self.questions = questions
+        self.cacheKey = cacheKey
         self.throttleKeys = throttleKeys
     }
 }
