@@ -166,11 +166,7 @@ public struct DovecotDoor: DoorMachine {
     }
 
     public mutating func finished(_ id: RequestID, _ verdict: DoorVerdict) {
-        guard !closed, let pending = requests.removeValue(forKey: id.value) else { return }
-        guard case .checking = pending else {
-            requests[id.value] = pending
-            return
-        }
+        guard takeChecking(id) else { return }
         // `user=` on a failure too, as Dovecot sends it: Postfix logs it as sasl_username, which
         // is what fail2ban and an administrator look for.
         let user = verdict.qualified.bytes
@@ -213,10 +209,20 @@ public struct DovecotDoor: DoorMachine {
     }
 
     public mutating func rejected(_ id: RequestID, reason: String) {
-        guard !closed, case .checking = requests[id.value] else { return }
-        requests[id.value] = nil
+        guard takeChecking(id) else { return }
         fail(id.value, reason: reason, temporary: false)
         closeWhenDone()
+    }
+
+    /// Forgets request `id` if it is waiting for its check, with one look-up; false, leaving it
+    /// as it was, for any other (cancelled, or still talking to its client).
+    private mutating func takeChecking(_ id: RequestID) -> Bool {
+        guard !closed, let pending = requests.removeValue(forKey: id.value) else { return false }
+        guard case .checking = pending else {
+            requests[id.value] = pending
+            return false
+        }
+        return true
     }
 
     public mutating func quiesce() {
