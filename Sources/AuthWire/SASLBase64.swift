@@ -17,7 +17,6 @@ public enum SASLBase64 {
         return sextets.withUnsafeBufferPointer { sextets in
             var written = 0
             var quad: UInt32 = 0
-            var inQuad = 0
             var padding = 0
             var offset = 0
             for character in text {
@@ -36,15 +35,13 @@ public enum SASLBase64 {
                     return nil
                 }
                 offset += 1
-                inQuad += 1
-                if inQuad == 4 {
+                if offset % 4 == 0 {
                     let bytes = 3 - padding
                     if bytes >= 1 { output[written] = UInt8(truncatingIfNeeded: quad >> 16) }
                     if bytes >= 2 { output[written + 1] = UInt8(truncatingIfNeeded: quad >> 8) }
                     if bytes >= 3 { output[written + 2] = UInt8(truncatingIfNeeded: quad) }
                     written += bytes
                     quad = 0
-                    inQuad = 0
                 }
             }
             return written
