@@ -119,8 +119,8 @@ final class DoorServer: Service {
         return Bound(listener: listener, inode: inode, staysBehind: announce(config))
     }
 
-    /// Accept threads for a listener. A Dovecot listener has `persistentThreadFactor` times
-    /// `accept_threads`: its threads also wait for client round trips (up to `acceptPatience`
+    /// Accept threads for a listener. A Dovecot listener has four times `accept_threads`
+    /// accepting at once (`persistentAccepting`): its threads also wait for client round trips (up to `acceptPatience`
     /// for the request after the greeting, and for the hang-up after the answer) where a
     /// one-shot door's request is usually there at the first read. Measured with 16 and 64
     /// clients opening a connection per check: 2 threads kept the checks/s of handing every
@@ -129,15 +129,18 @@ final class DoorServer: Service {
     /// (`HeldConnections`), which take turns so that no more accept at once.
     static func threads(for listener: ListenerConfig, limits: LimitsConfig) -> Int {
         guard listener.protocolName == .dovecot else { return limits.acceptThreads }
-        return limits.acceptThreads * persistentThreadFactor + limits.connectionThreads
+        return persistentAccepting(limits) + limits.connectionThreads
     }
 
-    static let persistentThreadFactor = 4
+    /// The threads of a Dovecot listener that accept at any one time.
+    private static func persistentAccepting(_ limits: LimitsConfig) -> Int {
+        limits.acceptThreads * 4
+    }
 
     /// The slots of a listener whose door keeps its connections; nil for the one-shot doors.
     static func heldConnections(for listener: ListenerConfig, limits: LimitsConfig) -> HeldConnections? {
         guard listener.protocolName == .dovecot else { return nil }
-        return HeldConnections(limit: limits.connectionThreads, accepting: limits.acceptThreads * persistentThreadFactor)
+        return HeldConnections(limit: limits.connectionThreads, accepting: persistentAccepting(limits))
     }
 
     /// The front door of a listener: which state machine each of its connections runs, with

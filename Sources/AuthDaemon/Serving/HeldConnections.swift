@@ -14,9 +14,9 @@ import Synchronization
 /// thread that starts holding a connection gives its turn to one of them, and takes a turn
 /// again when the hold ends. So holds never add accepting threads: with every thread in
 /// `accept`, a listener of clients that connect per check (Exim's) ran 40 threads at once on two
-/// cores, and its p99 rose by half at 16 clients and threefold at 64. A connection that finds every slot taken is served by the event
-/// loops as before. Stopping the listener lets go of every held connection at its next read and
-/// wakes the waiting threads.
+/// cores, and its p99 rose by half at 16 clients and threefold at 64. A connection that finds
+/// every slot taken is served by the event loops as before. Stopping the listener lets go of
+/// every held connection at its next read and wakes the waiting threads.
 // @unchecked: `held` and `freeTurns` are guarded by `turns`, a condition variable (no Swift
 // primitive waits on a count; DispatchSemaphore would, but crashes the process if it is freed
 // with a count below its start).
