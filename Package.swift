@@ -36,8 +36,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // The sql backend's drivers (the SQLBackend target only: nothing else links them).
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CBerkeleyDB", path: "Sources/CBerkeleyDB"),
@@ -47,6 +45,7 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .systemLibrary(name: "CArgon2", path: "Sources/CArgon2"),
         .systemLibrary(name: "CMariaDB", path: "Sources/CMariaDB"),
+        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq"),
         // The front doors' codecs and state machines, and the request model they produce: no
         // engine, no YAML, no crypto, no metrics, so authtest and the fuzz targets link only this.
         .target(
@@ -89,8 +88,8 @@ let package = Package(
             exclude: ["SQL"],
             swiftSettings: strict
         ),
-        // The sql backend: its drivers (postgres-nio with swift-nio-ssl's BoringSSL, sqlite-nio
-        // with its SQLite, libmariadb) are most of a fresh build. A target of its own, composed
+        // The sql backend: its drivers (libpq, libmariadb, sqlite-nio with its SQLite) are
+        // much of a fresh build. A target of its own, composed
         // into the catalog by the daemon, so that what links Backends alone (the fuzz targets,
         // built a second time with sanitizers) does not compile them.
         .target(
@@ -100,13 +99,12 @@ let package = Package(
                 "AuthWire",
                 "Backends",
                 "CMariaDB",
+                "CLibpq",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Backends/SQL",
             swiftSettings: strict
@@ -202,7 +200,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["AuthCore", "SocketTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "AuthCore", "AuthWire", "SQLBackend", "SocketTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -4,19 +4,19 @@
 set -eu
 
 case "${1:-test}" in
-  run)   packages="libdb-dev sasl2-bin libpam0g-dev libldap2-dev libcrypt-dev libargon2-dev libmariadb-dev" ;;
+  run)   packages="libdb-dev sasl2-bin libpam0g-dev libldap2-dev libcrypt-dev libargon2-dev libmariadb-dev libpq-dev" ;;
   # prometheus: promtool, which validates the metrics exposition; systemd: systemd-socket-activate
   # and systemd-analyze (socket activation and the shipped units), both in Debian 12's packages;
   # db5.3-util: db5.3_load, which writes the large generated sasldb files quickly.
   # dpkg-dev (dpkg-shlibdeps), binutils (strip), lintian, man-db and adduser: the package tests
   # build, check, install and read the .deb as `make deb` does. postgresql, mariadb-server,
   # sqlite3: the servers the sql backend's tests start.
-  test)  packages="libdb-dev db5.3-util sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules libpam-runtime libpam-wrapper login util-linux passwd libldap2-dev slapd ldap-utils openssl gcc libc6-dev libcrypt-dev libargon2-dev whois dovecot-core apache2-utils python3 postfix prometheus systemd dpkg-dev binutils lintian man-db adduser postgresql mariadb-server libmariadb-dev sqlite3" ;;
+  test)  packages="libdb-dev db5.3-util sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules libpam-runtime libpam-wrapper login util-linux passwd libldap2-dev slapd ldap-utils openssl gcc libc6-dev libcrypt-dev libargon2-dev whois dovecot-core apache2-utils python3 postfix prometheus systemd dpkg-dev binutils lintian man-db adduser postgresql mariadb-server libmariadb-dev libpq-dev sqlite3" ;;
   # python3-matplotlib: bench/charts.py draws BENCHMARKS.md's charts from the scripts' records;
   # valgrind: bench/instructions.sh counts instructions per check; postgresql, libpq-dev and
   # dovecot-pgsql: bench/sql.sh.
   bench) packages="libdb-dev db5.3-util sasl2-bin libsasl2-dev libsasl2-modules libpam0g-dev libpam-modules passwd libldap2-dev slapd ldap-utils gcc libc6-dev procps libcrypt-dev libargon2-dev dovecot-core python3-matplotlib valgrind binutils libmariadb-dev postgresql libpq-dev dovecot-pgsql" ;;
-  deb)   packages="libdb-dev libpam0g-dev libldap2-dev libcrypt-dev libargon2-dev libmariadb-dev dpkg-dev binutils lintian man-db python3 gzip" ;;
+  deb)   packages="libdb-dev libpam0g-dev libldap2-dev libcrypt-dev libargon2-dev libmariadb-dev libpq-dev dpkg-dev binutils lintian man-db python3 gzip" ;;
   *) echo "usage: $0 run|test|bench|deb" >&2; exit 2 ;;
 esac
 

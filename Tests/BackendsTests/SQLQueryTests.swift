@@ -44,6 +44,17 @@ struct SQLQueryTests {
         #expect(settings.lookup(for: CheckSubject(identity: identity, service: "imap")).lookup.parameters?.first == "alice")
         let odd = CanonicalIdentity(user: ByteString([0x61, 0xff]), realm: "example.com", loginAsSent: ByteString([0x61, 0xff]))
         #expect(settings.lookup(for: CheckSubject(identity: odd, service: "imap")).lookup.parameters == nil)
+        // A NUL would end the value early in libpq's hands, asking for "a" instead: no query.
+        let withNUL = CanonicalIdentity(user: ByteString([0x61, 0x00, 0x62]), realm: "example.com", loginAsSent: ByteString([0x61, 0x00, 0x62]))
+        #expect(settings.lookup(for: CheckSubject(identity: withNUL, service: "imap")).lookup.parameters == nil)
+    }
+
+    @Test func postgresSocketPathsSplitIntoFolderAndPort() {
+        #expect(PostgresConnection.splitSocketPath("/run/postgresql/.s.PGSQL.5432")! == ("/run/postgresql", 5432))
+        #expect(PostgresConnection.splitSocketPath("/.s.PGSQL.5433")! == ("/", 5433))
+        #expect(PostgresConnection.splitSocketPath("/run/postgresql") == nil)
+        #expect(PostgresConnection.splitSocketPath("/run/postgresql/.s.PGSQL.") == nil)
+        #expect(PostgresConnection.splitSocketPath("/run/postgresql/.s.PGSQL.99999") == nil)
     }
 
     @Test func hostsParse() {

@@ -89,6 +89,20 @@ struct PostgresBackendTests {
         }
     }
 
+    /// A host given as the server's socket file: libpq is given its folder and port.
+    @Test func overTheServersUnixSocket() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                try await server.addAlice()
+                try await SQLSetup.run(sandbox, backend: Self.backend(["\"\(server.directory)/.s.PGSQL.\(server.port)\""])) { daemon in
+                    let right = try await SQLSetup.check(daemon, "alice", SQLSetup.password)
+                    #expect(right.isOK, "\(right): \(daemon.logTail)")
+                    #expect(try await SQLSetup.check(daemon, "alice", "Wrong-horse 9") == .answer("NO authentication failed"))
+                }
+            }
+        }
+    }
+
     @Test func outageThenRecoveryWithoutRestart() async throws {
         try await Sandbox.with { sandbox in
             try await PostgresServer.with(sandbox) { server in
@@ -110,7 +124,8 @@ struct PostgresBackendTests {
                 TestSecrets.register("Not-the-db-pass 1")
                 try await SQLSetup.run(sandbox, backend: Self.backend([server.host], password: "Not-the-db-pass 1")) { daemon in
                     #expect(try await SQLSetup.check(daemon, "alice", SQLSetup.password) == .answer("NO temporarily unavailable"))
-                    try await daemon.waitForLog(containing: "FATAL 28P01: password authentication failed for user")
+                    // libpq gives a refused login as its message, without the SQLSTATE.
+                    try await daemon.waitForLog(containing: "\(server.host): FATAL: password authentication failed for user")
                 }
             }
         }

@@ -12,10 +12,11 @@ final class PostgresServer: DatabaseServer {
     static let database = "authmux"
 
     let directory: String
-    let port: Int
+    var port: Int
     let certificates: TestCertificates?
     private let account = ServiceAccount.forServer("postgres")
     private let server: ServerProcess
+    var isRunning: Bool { server.isRunning }
 
     var dataDirectory: String { "\(directory)/data" }
     var host: String { "127.0.0.1:\(port)" }
@@ -61,7 +62,7 @@ final class PostgresServer: DatabaseServer {
             hba.append("host all all 127.0.0.1/32 scram-sha-256")
         }
         try (hba.joined(separator: "\n") + "\n").write(toFile: "\(server.dataDirectory)/pg_hba.conf", atomically: false, encoding: .utf8)
-        try await server.launch()
+        try await server.launchOnAFreePort()
         try await server.psql("CREATE DATABASE \(database)", database: "postgres")
         try await server.psql("CREATE ROLE authmux LOGIN PASSWORD '\(password)'", database: "postgres")
         try await server.psql("""

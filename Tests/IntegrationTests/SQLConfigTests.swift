@@ -25,6 +25,8 @@ struct SQLConfigTests {
         (server + ["password_query: \"SELECT password FROM mailbox WHERE username = %{user}\"", "default_scheme: ROT13"], 11, "ROT13"),
         (["type: sql", "driver: sqlite", "path: /tmp/x.db", "hosts: [ a ]", "password_query: \"SELECT 1 WHERE %{user} = 1\""], 9, "is for a database server"),
         (["type: sql", "driver: oracle"], 7, "postgresql, mariadb, sqlite"),
+        (["type: sql", "driver: postgresql", "hosts: [ /run/postgresql ]", "user: authmux", "password_query: \"SELECT 1 WHERE %{user} = 1\""], 8,
+         "a PostgreSQL socket is named by its file"),
         (server + ["password_query: \"SELECT password FROM mailbox WHERE username = %{user}\"", "pasword: x"], 11, "backends.db.pasword"),
     ]
 

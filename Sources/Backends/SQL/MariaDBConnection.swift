@@ -5,17 +5,19 @@ import NIOCore
 
 /// One MariaDB connection with the password query prepared on it. Used by one pool thread at a
 /// time (the pool hands it out); every call blocks.
-final class MariaDBConnection: @unchecked Sendable {
+final class MariaDBConnection: BlockingSQLConnection, @unchecked Sendable {
     private let mysql: UnsafeMutablePointer<MYSQL>
     private let statement: UnsafeMutablePointer<MYSQL_STMT>
     let hostIndex: Int
     let opened: NIODeadline
+    private let queryTimeout: TimeAmount
 
-    private init(mysql: UnsafeMutablePointer<MYSQL>, statement: UnsafeMutablePointer<MYSQL_STMT>, hostIndex: Int) {
+    private init(mysql: UnsafeMutablePointer<MYSQL>, statement: UnsafeMutablePointer<MYSQL_STMT>, hostIndex: Int, queryTimeout: TimeAmount) {
         self.mysql = mysql
         self.statement = statement
         self.hostIndex = hostIndex
         self.opened = .now()
+        self.queryTimeout = queryTimeout
     }
 
     /// libmariadb's timeouts are whole seconds; a part of one counts as one.
@@ -77,11 +79,32 @@ final class MariaDBConnection: @unchecked Sendable {
             mysql_close(mysql)
             return .failure(failure)
         }
-        return .success(MariaDBConnection(mysql: mysql, statement: statement, hostIndex: hostIndex))
+        return .success(MariaDBConnection(mysql: mysql, statement: statement, hostIndex: hostIndex, queryTimeout: settings.queryTimeout))
+    }
+
+    /// One query after the other: libmariadb has no pipelining in its prepared-statement API.
+    func run(_ batch: [[String]], host: SQLHost) -> Result<[Result<SQLRows, SQLFailure>], SQLFailure> {
+        var results: [Result<SQLRows, SQLFailure>] = []
+        for parameters in batch {
+            let result = run(parameters, host: host)
+            if case .failure(let failure) = result, failure.dropsConnection { return .failure(failure) }
+            results.append(result)
+        }
+        return .success(results)
     }
 
     /// Executes the prepared query with `parameters` bound as strings.
-    func run(_ parameters: [String], host: SQLHost) -> Result<SQLRows, SQLFailure> {
+    private func run(_ parameters: [String], host: SQLHost) -> Result<SQLRows, SQLFailure> {
+        let started = NIODeadline.now()
+        let result = execute(parameters, host: host)
+        guard case .failure(var failure) = result, failure.dropsConnection else { return result }
+        // libmariadb says "lost connection" for a read timeout and for a server that went away
+        // alike; only the first takes the whole timeout.
+        failure.stalled = NIODeadline.now() - started >= .seconds(Int64(Self.seconds(queryTimeout)))
+        return .failure(failure)
+    }
+
+    private func execute(_ parameters: [String], host: SQLHost) -> Result<SQLRows, SQLFailure> {
         // The bind array points into these buffers until the execution ends: allocated here so
         // that no pointer outlives the memory it names.
         let count = parameters.count

@@ -9,15 +9,15 @@ import Backends
 /// Checks passwords against a row of a database table: one prepared `password_query` whose
 /// tokens are bound parameters, its first column checked by the scheme module.
 ///
-/// The query runs on the driver's own connections (an event loop for PostgreSQL and SQLite's
-/// futures, this backend's pool for SQLite's and MariaDB's blocking calls); a hash with a work
+/// The query runs on this backend's pool (libpq's and libmariadb's blocking calls, SQLite's),
+/// its connections held by the driver's store; a hash with a work
 /// factor (yescrypt, bcrypt, Argon2, PBKDF2, any crypt) is verified on this backend's bounded
 /// pool, clear text or a single digest where the row arrived (`PasswordScheme.isCheap`).
 public final class SQLBackend: AuthBackend {
     public let name: String
     public let settings: SQLSettings
     private let pool: NIOThreadPool
-    /// The loop the drivers' futures complete on: one per backend, so one slow database never
+    /// The loop sqlite-nio's futures complete on: one per backend, so one slow database never
     /// delays another backend's answers.
     private let loop: MultiThreadedEventLoopGroup
     private let store: any SQLStore
@@ -38,9 +38,9 @@ public final class SQLBackend: AuthBackend {
         case .sqlite:
             store = SQLiteStore(path: settings.path ?? "", query: settings.query, pool: pool, eventLoop: eventLoop, logger: logger)
         case .postgresql:
-            store = PostgresStore(settings: settings, backendName: name, eventLoop: eventLoop, logger: logger)
+            store = PooledSQLStore<PostgresConnection>(settings: settings, backendName: name, pool: pool, logger: logger)
         case .mariadb:
-            store = MariaDBStore(settings: settings, backendName: name, pool: pool, logger: logger)
+            store = PooledSQLStore<MariaDBConnection>(settings: settings, backendName: name, pool: pool, logger: logger)
         }
     }
 

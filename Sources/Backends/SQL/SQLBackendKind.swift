@@ -69,6 +69,9 @@ public struct SQLBackendKind: BackendKind {
                     guard let host = SQLHost.parse(text, defaultPort: driver.defaultPort) else {
                         throw value.error("host \(index + 1) \"\(text)\" is neither host[:port] nor a socket path")
                     }
+                    if driver == .postgresql, host.socketPath != nil, PostgresConnection.splitSocketPath(text) == nil {
+                        throw value.error("host \(index + 1) \"\(text)\": a PostgreSQL socket is named by its file, such as /run/postgresql/.s.PGSQL.5432")
+                    }
                     settings.hosts.append(host)
                 }
             case "database":

@@ -81,7 +81,9 @@ public struct SQLSettings: BackendSettings {
 
     public func lookup(for subject: CheckSubject) -> BackendLookup<SQLLookup> {
         let values = query.parameters.map { $0.value(identity: subject.identity, service: subject.service, style: identity) }
-        let texts = values.map { String(validating: $0.bytes, as: UTF8.self) }
+        // A value that is not UTF-8, or that holds a NUL (no text column can, and libpq would
+        // end the value there and ask for another user), is no user of the table.
+        let texts = values.map { $0.bytes.contains(0) ? nil : String(validating: $0.bytes, as: UTF8.self) }
         let parameters = texts.contains(where: { $0 == nil }) ? nil : texts.compactMap { $0 }
         // Values joined with NUL, which no value holds: two checks bind the same values exactly
         // when these bytes are equal.
@@ -108,7 +110,7 @@ public struct SQLSettings: BackendSettings {
             "\(driver.placeholder(index + 1)) = \"\(pair.1.text)\" (%{\(pair.0.rawValue)})"
         }
         var text = "\(driver.rawValue) query \"\(query.sql)\" with \(binds.joined(separator: ", "))"
-        if found.lookup.parameters == nil { text += "; a value is not UTF-8, so the user is unknown without a query" }
+        if found.lookup.parameters == nil { text += "; a value is not UTF-8 or holds a NUL, so the user is unknown without a query" }
         return text
     }
 }
