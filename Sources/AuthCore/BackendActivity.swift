@@ -9,12 +9,12 @@ public final class BackendActivity: Sendable {
 
     public init() {}
 
-    public func started() {
-        running.add(1, ordering: .relaxed)
+    public func started(_ checks: Int = 1) {
+        running.add(checks, ordering: .relaxed)
     }
 
-    public func finished() {
-        running.subtract(1, ordering: .relaxed)
+    public func finished(_ checks: Int = 1) {
+        running.subtract(checks, ordering: .relaxed)
     }
 
     public var count: Int { running.load(ordering: .relaxed) }

@@ -59,6 +59,47 @@ struct SASLDBScaleTests {
         await backend.shutdown()
     }
 
+    /// While a change is pending, checks that wait for the pool together are looked up
+    /// together at one version of the file: each still gets its own verdict, in order — right,
+    /// wrong, unknown, the changed user's new and old password — and many checks at once
+    /// through `evaluate` get theirs.
+    @Test func checksLookedUpTogetherEachGetTheirOwnVerdict() async throws {
+        let backend = backend(rereadAfter: .hours(1))
+        #expect(await backend.problems().isEmpty)
+        try Saslpasswd2.set(GeneratedSasldb.user(7), password: "changed-7", realm: Self.realm, file: file)
+        var batch: [SASLDBRequest] = []
+        var expected: [BackendVerdict] = []
+        for index in 0..<40 {
+            let (user, password, verdict): (String, String, BackendVerdict) = switch index % 5 {
+            case 0: (GeneratedSasldb.user(index), GeneratedSasldb.password(index), .accepted)
+            case 1: (GeneratedSasldb.user(index), GeneratedSasldb.password(index + 1), .rejected(reason: "wrong password"))
+            case 2: ("nobody-\(index)", "pw", .unknownUser)
+            case 3: (GeneratedSasldb.user(7), "changed-7", .accepted)
+            default: (GeneratedSasldb.user(7), GeneratedSasldb.password(7), .rejected(reason: "wrong password"))
+            }
+            let key = SASLDBKey(user: ByteString(user), realm: ByteString(Self.realm))
+            batch.append(SASLDBRequest(lookup: key, password: Secret(password), then: { _ in }))
+            expected.append(verdict)
+        }
+        #expect(backend.checkBlocking(batch) == expected)
+        let verdicts = await withTaskGroup(of: (Int, BackendVerdict).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    let password = index % 2 == 0 ? GeneratedSasldb.password(index) : "wrong-\(index)"
+                    return (index, await check(backend, GeneratedSasldb.user(index), password))
+                }
+            }
+            var all: [Int: BackendVerdict] = [:]
+            for await (index, verdict) in group { all[index] = verdict }
+            return all
+        }
+        for index in 0..<200 {
+            #expect(verdicts[index] == (index % 2 == 0 ? .accepted : .rejected(reason: "wrong password")), "check \(index)")
+        }
+        #expect(backend.wholeReads == 1, "answered from the file's entries, not a new copy")
+        await backend.shutdown()
+    }
+
     /// Once the file has been quiet for `reread_after`, it is read whole again and checks are
     /// answered from memory again, with every change in.
     @Test func theFileIsReadWholeAgainOnceQuiet() async throws {

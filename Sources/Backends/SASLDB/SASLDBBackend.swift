@@ -16,7 +16,8 @@ import Glibc
 /// the pool and look their one entry up in the file through libdb, and the file is read whole
 /// again in the background once it has been quiet for `reread_after` (see `WatchedFile`). So a
 /// change is seen by the very next request, and what that request pays does not grow with the
-/// number of users.
+/// number of users. Checks that wait for the pool together are looked up together
+/// (`PoolBatches`): one proof that the file held still serves the whole batch.
 public final class SASLDBBackend: AuthBackend {
     public let name: String
     public let settings: SASLDBSettings
@@ -27,6 +28,9 @@ public final class SASLDBBackend: AuthBackend {
     private let logger: Logger
     private let file: WatchedFile<SASLDBSnapshot, SASLDBError>
     private let points: SASLDBPointReader
+    /// Checks waiting for the pool while a change is pending. Set once, at the end of `init`
+    /// (its closure needs `self`).
+    nonisolated(unsafe) private var batches: PoolBatches<SASLDBRequest>!
 
     public init(name: String, settings: SASLDBSettings, logger: Logger) {
         self.name = name
@@ -48,6 +52,13 @@ public final class SASLDBBackend: AuthBackend {
             }
         }
         self.points = SASLDBPointReader(path: path, reuseHandles: file.isWatched)
+        let stopped: @Sendable ([SASLDBRequest]) -> Void = { batch in
+            for request in batch { request.then(BackendAnswer(verdict: .unavailable(reason: "sasldb worker: thread pool stopped"))) }
+        }
+        self.batches = PoolBatches(pool: pool, threads: settings.threads, run: { [weak self] batch in
+            guard let self else { return stopped(batch) }
+            self.answer(batch)
+        }, stopped: stopped)
         pool.start()
         if !file.isWatched {
             logger.notice("inotify unavailable for the sasldb file; every check will stat it on the pool", metadata: ["path": "\(settings.path)"])
@@ -56,7 +67,15 @@ public final class SASLDBBackend: AuthBackend {
 
     public func evaluate(_ lookup: SASLDBKey, password: Secret, then: @escaping @Sendable (BackendAnswer) -> Void) {
         if let answer = answerNow(lookup, password: password) { return then(answer) }
-        pool.answer(worker: "sasldb worker", activity: activity, then: then) { BackendAnswer(verdict: self.checkBlocking(lookup, password: password)) }
+        batches.add(SASLDBRequest(lookup: lookup, password: password, then: then))
+    }
+
+    /// Answers a batch from this pool thread.
+    private func answer(_ batch: [SASLDBRequest]) {
+        activity.started(batch.count)
+        let verdicts = checkBlocking(batch)
+        activity.finished(batch.count)
+        for (request, verdict) in zip(batch, verdicts) { request.then(BackendAnswer(verdict: verdict)) }
     }
 
     /// Times the file was read whole (start-up, and once after each quiet spell following a
@@ -76,25 +95,36 @@ public final class SASLDBBackend: AuthBackend {
         file.generation().map { UInt64($0) }
     }
 
-    /// Runs on a pool thread: from the copy if it is current, else this one entry from the file.
-    func checkBlocking(_ lookup: SASLDBKey, password: Secret) -> BackendVerdict {
+    /// Runs on a pool thread: from the copy if it is current, else each entry from the file,
+    /// all read at one version of it (see `WatchedFile.consistently`).
+    func checkBlocking(_ batch: [SASLDBRequest]) -> [BackendVerdict] {
         if let snapshot = file.currentCopy() {
-            return snapshot.table.withPassword(for: lookup) { Self.verdict(stored: $0, password: password) }
+            return batch.map { request in snapshot.table.withPassword(for: request.lookup) { Self.verdict(stored: $0, password: request.password) } }
         }
         let found = file.consistently(settle: { found in
-            // Only a stored password equal to the one given needs no settling (see `consistently`).
-            guard case .success(let stored?) = found else { return true }
-            return !stored.constantTimeEquals(password)
-        }) { version in points.password(for: lookup, at: version) }
+            // Only stored passwords equal to the ones given need no settling (see `consistently`).
+            guard case .success(let stored) = found else { return true }
+            return zip(stored, batch).contains { stored, request in !(stored?.constantTimeEquals(request.password) ?? false) }
+        }) { version -> Result<[Secret?], SASLDBError> in
+            var stored: [Secret?] = []
+            stored.reserveCapacity(batch.count)
+            for request in batch {
+                switch points.password(for: request.lookup, at: version) {
+                case .success(let entry): stored.append(entry)
+                case .failure(let error): return .failure(error)
+                }
+            }
+            return .success(stored)
+        }
         switch found {
-        case .success(let stored?):
-            return stored.withUnsafeBytes { Self.verdict(stored: $0, password: password) }
-        case .success(nil):
-            return .unknownUser
+        case .success(let stored):
+            return zip(stored, batch).map { stored, request in
+                stored.map { $0.withUnsafeBytes { Self.verdict(stored: $0, password: request.password) } } ?? .unknownUser
+            }
         case .failure(let error):
             points.forget()
             logger.warning("sasldb file unreadable", metadata: ["backend": "\(name)", "error": "\(error)"])
-            return .unavailable(reason: error.description)
+            return Array(repeating: .unavailable(reason: error.description), count: batch.count)
         }
     }
 
