@@ -5,8 +5,10 @@ import SocketTestSupport
 protocol DatabaseServer: AnyObject {
     /// `127.0.0.1:PORT`, as a `hosts:` entry.
     var host: String { get }
-    var port: Int { get }
+    /// Chosen free at the first start, and kept for the starts after `stop`.
+    var port: Int { get set }
     var log: String { get }
+    var isRunning: Bool { get }
     /// Starts the server again after `stop`, on the same port and data.
     func launch() async throws
     /// SIGSTOP to the server and its processes: it keeps its sockets and answers nothing.
@@ -28,6 +30,20 @@ extension DatabaseServer {
             let text = log
             await stop()
             throw IntegrationError("\(error)\n--- \(Self.self) log ---\n\(text.suffix(3000))")
+        }
+    }
+
+    /// The first start. A port found free can be taken by another test's outgoing connection
+    /// before the server binds it, and the server then exits at once: up to three ports.
+    func launchOnAFreePort() async throws {
+        var attempt = 1
+        while true {
+            do {
+                return try await launch()
+            } catch where attempt < 3 && !isRunning {
+                attempt += 1
+                port = try LocalTCP.freePort()
+            }
         }
     }
 

@@ -12,10 +12,11 @@ final class MariaDBServer: DatabaseServer {
     static let database = "authmux"
 
     let directory: String
-    let port: Int
+    var port: Int
     let certificates: TestCertificates?
     private let account = ServiceAccount.forServer("mysql")
     private let server: ServerProcess
+    var isRunning: Bool { server.isRunning }
 
     var socketPath: String { "\(directory)/mysqld.sock" }
     var host: String { "127.0.0.1:\(port)" }
@@ -45,7 +46,7 @@ final class MariaDBServer: DatabaseServer {
         if let user = server.accountName { install.append("--user=\(user)") }
         let installed = try await ProcessRunner.run(install[0], Array(install.dropFirst()), timeout: .seconds(180))
         guard installed.termination == .exited(0) else { throw IntegrationError("mariadb-install-db failed: \(installed)") }
-        try await server.launch()
+        try await server.launchOnAFreePort()
         try await server.sql("""
             CREATE DATABASE \(database);
             CREATE USER 'authmux'@'127.0.0.1' IDENTIFIED BY '\(password)'\(certificates != nil ? " REQUIRE SSL" : "");

@@ -64,9 +64,12 @@ final class SlapdServer {
     ) async throws -> SlapdServer {
         let directory = try sandbox.makeDirectory(name)
         let suffixes = ldif.keys.sorted()
-        let server = SlapdServer(
-            directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
-            certificates: certificates, requireClientCertificate: requireClientCertificate, logOperations: logOperations)
+        func withFreshPorts() throws -> SlapdServer {
+            SlapdServer(
+                directory: directory, suffixes: suffixes, port: try LocalTCP.freePort(), tlsPort: try LocalTCP.freePort(),
+                certificates: certificates, requireClientCertificate: requireClientCertificate, logOperations: logOperations)
+        }
+        var server = try withFreshPorts()
         try server.writeConfig()
         let slapadd = try IntegrationEnvironment.systemTool("slapadd")
         // slapadd reads the whole slapd.conf, which needs every database's directory.
@@ -79,12 +82,23 @@ final class SlapdServer {
             let result = try await ProcessRunner.run(slapadd, ["-f", server.configPath, "-b", suffix, "-l", file])
             guard result.termination == .exited(0) else { throw IntegrationError("slapadd failed: \(result)") }
         }
-        try await server.launch()
-        return server
+        // A port found free can be taken by another test's outgoing connection before slapd
+        // binds it, and slapd then exits at once (at `-d 0` it says nothing): new ports.
+        var attempt = 1
+        while true {
+            do {
+                try await server.launch()
+                return server
+            } catch where attempt < 3 && !server.isRunning {
+                attempt += 1
+                server = try withFreshPorts()
+            }
+        }
     }
 
     var configPath: String { "\(directory)/slapd.conf" }
     var log: String { server.log }
+    var isRunning: Bool { server.isRunning }
 
     private func writeConfig() throws {
         var lines = ["core", "cosine", "nis", "inetorgperson"].map { "include /etc/ldap/schema/\($0).schema" }
