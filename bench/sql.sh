@@ -165,7 +165,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
   floor_run "$round"
 done
 
-facts rounds "$ROUNDS" duration "$DURATION" users "$USERS" concurrency "$CONCURRENCY" dovecot_cmd "${DAEMON_CMD[dovecot]}" \
+# How many database connections each server kept: authmux sends waiting queries together, so
+# it may use fewer than it is allowed.
+open_connections() { psql_run -d authmux -t -A -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'authmux' AND application_name $1"; }
+facts authmux_connections "$(open_connections "= 'authmuxd'")" dovecot_connections "$(open_connections "<> 'authmuxd'")" \
+  rounds "$ROUNDS" duration "$DURATION" users "$USERS" concurrency "$CONCURRENCY" dovecot_cmd "${DAEMON_CMD[dovecot]}" \
   dovecot_version "$(dovecot --version)" postgres_version "$("$PGBIN/postgres" --version)" authmuxd_cmd "${DAEMON_CMD[authmux]}" \
   floor_cmd "sql-floor CONNINFO '$FLOOR_QUERY' $USERS $CONCURRENCY $WARMUP $DURATION" \
   config "$(sed "s/$DBPASS/…/" "$TMP/authmux.yaml")" dovecot_conf "$(cat "$TMP/dovecot.conf")" \

@@ -31,13 +31,15 @@ def section(lines, f):
     out = opening("SQL: authmux's sql backend against Dovecot's SQL passdb on PostgreSQL (bench/sql.sh)", "`bench/sql.sh` (part of `make bench`)", f, """
         %s, one throwaway cluster on 127.0.0.1, Postfix Admin's `mailbox` table with %s users whose passwords are in
         Dovecot's PLAIN scheme (the SQL path is measured, not a hash). Dovecot %s (`%s`) with only its auth service and
-        `passdb { driver = sql }` through dovecot-pgsql, %s connections, its auth cache off and no failure delay; authmux's
-        Dovecot door over a `type: sql` backend on the same table and query, %s connections, the credential cache off, no
-        failure delay and no throttle. The load: `authtest bench --protocol dovecot --persistent`, %s clients, every
+        `passdb { driver = sql }` through dovecot-pgsql, %s connections (%s open after the runs), its auth cache off and no
+        failure delay; authmux's Dovecot door over a `type: sql` backend on the same table and query, %s connections at
+        most (%s open after the runs: it sends the queries that wait together as one pipelined batch on one connection),
+        the credential cache off, no failure delay and no throttle. The load: `authtest bench --protocol dovecot --persistent`, %s clients, every
         password right. The floor (`%s`, bench/sql-floor.c) is %s threads, each with its own libpq connection, executing
         the prepared query and comparing its answer, with no client, protocol or socket of its own: what a check against
         this database costs at the least. Medians of %s of %s s, in alternation.""" % (
-        f["postgres_version"], f["users"], f["dovecot_version"], f["dovecot_cmd"], f["concurrency"], f["concurrency"],
+        f["postgres_version"], f["users"], f["dovecot_version"], f["dovecot_cmd"], f["concurrency"], f.get("dovecot_connections", "–"),
+        f["concurrency"], f.get("authmux_connections", "–"),
         f["concurrency"], f["floor_cmd"], f["concurrency"], rounds(f["rounds"]), f["duration"]), runs, BEGIN)
     out += comparison(runs, ("dovecot", "authmux", "floor"), keys=("concurrency",), base="dovecot", floor="floor",
                       extra=(("database CPU µs per check", database_cpu),)) + [""]
