@@ -18,19 +18,11 @@ struct PostgresPipelineTests {
             try await PostgresServer.with(sandbox) { server in
                 let users = 12
                 try await server.psql("INSERT INTO mailbox (username, password) SELECT 'user' || i, 'hash' || i FROM generate_series(0, \(users - 1)) i")
-                var settings = SQLSettings()
-                settings.driver = .postgresql
-                settings.hosts = [try #require(SQLHost.parse(server.host, defaultPort: 5432))]
-                settings.database = PostgresServer.database
-                settings.user = "authmux"
-                settings.password = Secret(PostgresServer.password)
-                settings.connectTimeout = .seconds(10)
-                settings.queryTimeout = .seconds(10)
+                var settings = try Self.settings(server)
                 // The second value divides by zero for a login of exactly three bytes: the
                 // server refuses that query alone.
                 settings.query = try SQLQuery.parse(
                     "SELECT password FROM mailbox WHERE username = %{user} AND 1 / (length(%{login}) - 3) IS NOT NULL", driver: .postgresql)
-                settings.threads = 1
                 let pool = NIOThreadPool(numberOfThreads: 1)
                 pool.start()
                 let store = PooledSQLStore<PostgresConnection>(settings: settings, backendName: "db", pool: pool, logger: Logger(label: "test"))
@@ -69,6 +61,52 @@ struct PostgresPipelineTests {
                 try await pool.shutdownGracefully()
             }
         }
+    }
+
+    /// A query still waiting when the backend shuts down (a reload, a stop) runs, and its
+    /// connection is then closed rather than kept in a pool nobody will use again.
+    @Test func aConnectionGivenBackAfterCloseIsClosed() async throws {
+        try await Sandbox.with { sandbox in
+            try await PostgresServer.with(sandbox) { server in
+                try await server.psql("INSERT INTO mailbox (username, password) VALUES ('alice', 'hash')")
+                var settings = try Self.settings(server)
+                settings.query = try SQLQuery.parse("SELECT password FROM mailbox WHERE username = %{user}", driver: .postgresql)
+                let pool = NIOThreadPool(numberOfThreads: 1)
+                pool.start()
+                let store = PooledSQLStore<PostgresConnection>(settings: settings, backendName: "db", pool: pool, logger: Logger(label: "test"))
+                let gate = DispatchSemaphore(value: 0)
+                pool.submit { _ in gate.wait() }
+                let answers = AnswerBox(count: 1)
+                store.fetch(["alice"]) { answers.set(0, $0) }
+                // Closed while the query waits behind the gate: it runs after.
+                await store.close()
+                gate.signal()
+                let result = try await answers.all()[0]
+                #expect((try? result.get())?.values == [Array("hash".utf8)], "\(result)")
+                // The server notices the closed connection a moment later: asked until it does.
+                var open = ""
+                for _ in 0..<100 {
+                    open = try await server.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'authmux'")
+                    if open == "0" { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(open == "0", "connections still open after close: \(open)")
+                try await pool.shutdownGracefully()
+            }
+        }
+    }
+
+    static func settings(_ server: PostgresServer) throws -> SQLSettings {
+        var settings = SQLSettings()
+        settings.driver = .postgresql
+        settings.hosts = [try #require(SQLHost.parse(server.host, defaultPort: 5432))]
+        settings.database = PostgresServer.database
+        settings.user = "authmux"
+        settings.password = Secret(PostgresServer.password)
+        settings.connectTimeout = .seconds(10)
+        settings.queryTimeout = .seconds(10)
+        settings.threads = 1
+        return settings
     }
 }
 

@@ -19,11 +19,13 @@ final class PooledSQLStore<Connection: BlockingSQLConnection>: SQLStore {
     private let pool: NIOThreadPool
     private let logger: Logger
     private let failover: ServerFailover
-    /// Guards `idle` and `open`; signalled whenever a connection or a slot is given back.
+    /// Guards `idle`, `open` and `closed`; signalled whenever a connection or a slot is given back.
     private let slots = NSCondition()
     nonisolated(unsafe) private var idle: [Connection] = []
     /// Connections open or being opened, idle ones included.
     nonisolated(unsafe) private var open = 0
+    /// Set by `close`: connections given back from then on are closed.
+    nonisolated(unsafe) private var closed = false
     /// Queries waiting for a pool thread, taken in batches: at most one batch per connection.
     /// Set once, at the end of `init` (its closure needs `self`).
     nonisolated(unsafe) private var batches: PoolBatches<SQLRequest>!
@@ -149,9 +151,13 @@ final class PooledSQLStore<Connection: BlockingSQLConnection>: SQLStore {
             kept = nil
         }
         slots.lock()
-        if let kept { idle.append(kept) } else { open -= 1 }
+        // A batch still running when the backend shut down gives its connection back after
+        // `close`: closed then, not kept in a pool nobody will use again.
+        let late = closed ? kept : nil
+        if let kept, !closed { idle.append(kept) } else { open -= 1 }
         slots.signal()
         slots.unlock()
+        late?.close()
     }
 
     func servers() -> [(uri: String, up: Bool)] {
@@ -165,6 +171,7 @@ final class PooledSQLStore<Connection: BlockingSQLConnection>: SQLStore {
     private func takeIdle() -> [Connection] {
         slots.lock()
         defer { slots.unlock() }
+        closed = true
         let all = idle
         open -= idle.count
         idle.removeAll()
