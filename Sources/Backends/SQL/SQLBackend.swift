@@ -17,9 +17,6 @@ public final class SQLBackend: AuthBackend {
     public let name: String
     public let settings: SQLSettings
     private let pool: NIOThreadPool
-    /// The loop sqlite-nio's futures complete on: one per backend, so one slow database never
-    /// delays another backend's answers.
-    private let loop: MultiThreadedEventLoopGroup
     private let store: any SQLStore
     private let verifier: PasswordVerifier
     private let activity = BackendActivity()
@@ -32,11 +29,9 @@ public final class SQLBackend: AuthBackend {
         self.verifier = PasswordVerifier(library: SystemPasswordHashes(), allowWeak: settings.allowWeakSchemes)
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         pool.start()
-        self.loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let eventLoop = loop.next()
         switch settings.driver {
         case .sqlite:
-            store = SQLiteStore(path: settings.path ?? "", query: settings.query, pool: pool, eventLoop: eventLoop, logger: logger)
+            store = SQLiteStore(path: settings.path ?? "", query: settings.query, pool: pool, logger: logger)
         case .postgresql:
             store = PooledSQLStore<PostgresConnection>(settings: settings, backendName: name, pool: pool, logger: logger)
         case .mariadb:
@@ -130,7 +125,6 @@ public final class SQLBackend: AuthBackend {
     public func shutdown() async {
         await store.close()
         try? await pool.shutdownGracefully()
-        try? await loop.shutdownGracefully()
     }
 
     public func status() -> BackendStatus {

@@ -14,15 +14,18 @@ final class SQLiteStore: SQLStore {
     private let uri: String
     private let query: SQLQuery
     private let pool: NIOThreadPool
+    /// The loop sqlite-nio's futures complete on: one per backend, so one slow database never
+    /// delays another backend's answers. Only this driver has futures, so only it has a loop.
+    private let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let eventLoop: any EventLoop
     private let logger: Logger
     private let connection = NIOLockedValueBox<EventLoopFuture<SQLiteConnection>?>(nil)
 
-    init(path: String, query: SQLQuery, pool: NIOThreadPool, eventLoop: any EventLoop, logger: Logger) {
+    init(path: String, query: SQLQuery, pool: NIOThreadPool, logger: Logger) {
         self.uri = Self.readOnlyURI(path)
         self.query = query
         self.pool = pool
-        self.eventLoop = eventLoop
+        self.eventLoop = loop.next()
         self.logger = logger
     }
 
@@ -88,7 +91,9 @@ final class SQLiteStore: SQLStore {
     func servers() -> [(uri: String, up: Bool)] { [] }
 
     func close() async {
-        guard let current = connection.withLockedValue({ $0 }) else { return }
-        if let database = try? await current.get() { try? await database.close() }
+        if let current = connection.withLockedValue({ $0 }), let database = try? await current.get() {
+            try? await database.close()
+        }
+        try? await loop.shutdownGracefully()
     }
 }
