@@ -64,35 +64,22 @@ struct PoolBatchesTests {
         return pool
     }
 
-    @Test func itemsBehindARunningBatchWaitForItUntilSpreadAtWaitThenASecondThreadJoins() async throws {
+    /// Items queue behind a held batch; a second thread takes them all once `spreadAt` wait
+    /// (a whole batch, `limit`, when it is not given), and not one item before.
+    @Test(arguments: [(limit: 32, spreadAt: 4 as Int?), (limit: 8, spreadAt: nil)])
+    func aSecondThreadJoinsOnceSpreadAtItemsWait(limit: Int, spreadAt: Int?) async throws {
         let pool = pool(2)
         let recorder = Recorder()
-        let batches = PoolBatches<Int>(pool: pool, limit: 32, spreadAt: 4, threads: 2, run: recorder.run, stopped: { _ in })
+        let batches = PoolBatches<Int>(pool: pool, limit: limit, spreadAt: spreadAt, threads: 2, run: recorder.run, stopped: { _ in })
+        let joinsAt = spreadAt ?? limit
         batches.add(0)
         recorder.waitForFirst()
-        for item in 1...3 { batches.add(item) }
-        // Three wait behind the held batch: no second thread yet.
+        for item in 1..<joinsAt { batches.add(item) }
         #expect(recorder.batches.withLockedValue { $0 } == [[0]])
-        batches.add(4)
-        // The fourth makes spreadAt: a second thread takes all four while the first is held.
-        #expect(recorder.waitUntil(items: 5))
-        #expect(recorder.batches.withLockedValue { $0 } == [[0], [1, 2, 3, 4]])
+        batches.add(joinsAt)
+        #expect(recorder.waitUntil(items: joinsAt + 1))
+        #expect(recorder.batches.withLockedValue { $0 } == [[0], Array(1...joinsAt)])
         #expect(recorder.mostAtOnce.withLockedValue { $0 } == 2)
-        recorder.open()
-        try await pool.shutdownGracefully()
-    }
-
-    @Test func withoutSpreadAtASecondThreadWaitsForAWholeBatch() async throws {
-        let pool = pool(2)
-        let recorder = Recorder()
-        let batches = PoolBatches<Int>(pool: pool, limit: 8, threads: 2, run: recorder.run, stopped: { _ in })
-        batches.add(0)
-        recorder.waitForFirst()
-        for item in 1...7 { batches.add(item) }
-        #expect(recorder.batches.withLockedValue { $0 } == [[0]])
-        batches.add(8)
-        #expect(recorder.waitUntil(items: 9))
-        #expect(recorder.batches.withLockedValue { $0 } == [[0], [1, 2, 3, 4, 5, 6, 7, 8]])
         recorder.open()
         try await pool.shutdownGracefully()
     }
