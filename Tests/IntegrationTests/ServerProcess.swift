@@ -21,6 +21,7 @@ final class ServerProcess {
 
     var log: String { ProcessRunner.readText(logPath) }
     var isRunning: Bool { process?.isRunning ?? false }
+    var pid: pid_t? { process?.processIdentifier }
 
     func launch(_ command: [String]) throws {
         let process = Process()

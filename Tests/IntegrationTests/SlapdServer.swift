@@ -122,7 +122,10 @@ final class SlapdServer {
     }
 
     /// Starts slapd (again, after `stop`, on the same ports and database) and waits until it
-    /// answers an anonymous whoami.
+    /// answers an anonymous whoami and its pidfile names it. The probe goes over TCP, so it
+    /// alone cannot tell this slapd from another test's that holds the same port (this one
+    /// then fails to bind it and exits a moment later); slapd writes its pidfile only once
+    /// every listener is bound.
     func launch() async throws {
         var urls = url
         if certificates != nil { urls += " " + ldapsURL }
@@ -133,10 +136,15 @@ final class SlapdServer {
             guard server.isRunning else { throw IntegrationError("slapd exited at start:\n\(log)") }
             // A probe that hangs on a loaded machine is killed and tried again, not fatal.
             let result = try? await ProcessRunner.run(whoami, ["-x", "-H", url], timeout: .seconds(10))
-            if result?.termination == .exited(0) { return }
+            if result?.termination == .exited(0), pidfileNamesThisSlapd() { return }
             guard ContinuousClock.now < deadline else { throw IntegrationError("slapd never answered on \(url):\n\(log)") }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    private func pidfileNamesThisSlapd() -> Bool {
+        let written = ProcessRunner.readText("\(directory)/slapd.pid").trimmingCharacters(in: .whitespacesAndNewlines)
+        return server.pid.map { written == "\($0)" } ?? false
     }
 
     /// SIGSTOP or SIGCONT to the slapd this object started: a stopped slapd keeps its
