@@ -47,7 +47,7 @@ final class PostgresConnection: BlockingSQLConnection, @unchecked Sendable {
         }
         parameters.add("dbname", settings.database ?? "")
         parameters.add("user", settings.user ?? "")
-        if let password = settings.password { parameters.add("password", password.withUnsafeBytes { Array($0) }) }
+        if let password = settings.password { password.withUnsafeBytes { parameters.add("password", $0) } }
         // No password from root's ~/.pgpass and no Kerberos: the backend's settings are all
         // there is.
         parameters.add("passfile", "/dev/null")

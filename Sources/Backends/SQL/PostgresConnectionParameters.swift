@@ -8,12 +8,16 @@ struct PostgresConnectionParameters {
     private var values: [[CChar]] = []
 
     mutating func add(_ keyword: String, _ value: String) {
-        add(keyword, Array(value.utf8))
+        Array(value.utf8).withUnsafeBytes { add(keyword, $0) }
     }
 
-    mutating func add(_ keyword: String, _ value: [UInt8]) {
+    /// Copies `value` straight into the array that is wiped later, with no copy in between
+    /// (the database password comes this way, from its `Secret`).
+    mutating func add(_ keyword: String, _ value: UnsafeRawBufferPointer) {
         keywords.append(keyword.utf8.map { CChar(bitPattern: $0) } + [0])
-        values.append(value.map { CChar(bitPattern: $0) } + [0])
+        var stored = [CChar](repeating: 0, count: value.count + 1)
+        stored.withUnsafeMutableBytes { $0.copyMemory(from: value) }
+        values.append(stored)
     }
 
     /// Calls `body` with the two arrays, each ended by a null pointer, then wipes the values.
