@@ -109,17 +109,7 @@ public final class SASLDBBackend: AuthBackend {
             // Only stored passwords equal to the ones given need no settling (see `consistently`).
             guard case .success(let stored) = found else { return true }
             return zip(stored, batch).contains { stored, request in !(stored?.constantTimeEquals(request.password) ?? false) }
-        }) { version -> Result<[Secret?], SASLDBError> in
-            var stored: [Secret?] = []
-            stored.reserveCapacity(batch.count)
-            for request in batch {
-                switch points.password(for: request.lookup, at: version) {
-                case .success(let entry): stored.append(entry)
-                case .failure(let error): return .failure(error)
-                }
-            }
-            return .success(stored)
-        }
+        }) { version in points.passwords(for: batch.map(\.lookup), at: version) }
         switch found {
         case .success(let stored):
             return zip(stored, batch).map { stored, request in

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// Reads single entries of a sasldb file while a change is pending, through a libdb handle the
 /// pool threads share as long as the file stays the same (under a writer changing someone
 /// every 100 ms, one open serves every check in between). Without inotify nothing proves the
-/// file unchanged between two checks, so each look-up opens the file afresh.
+/// file unchanged between two batches, so each batch opens the file afresh.
 final class SASLDBPointReader: Sendable {
     let path: String
     private let reuse: Bool
@@ -15,9 +15,10 @@ final class SASLDBPointReader: Sendable {
         self.reuse = reuseHandles
     }
 
-    /// The password under `key` in the file as it is at `version` (see
-    /// `WatchedFile.consistently`, which makes sure it is). Blocking: pool only.
-    func password(for key: SASLDBKey, at version: FileVersion) -> Result<Secret?, SASLDBError> {
+    /// The passwords under `keys`, in order, in the file as it is at `version` (see
+    /// `WatchedFile.consistently`, which makes sure it is), all through one handle. Blocking:
+    /// pool only.
+    func passwords(for keys: [SASLDBKey], at version: FileVersion) -> Result<[Secret?], SASLDBError> {
         do throws(SASLDBError) {
             let reusable = reuse ? handle.withLockedValue { $0?.version.watchCount == version.watchCount && $0?.version.stamp == version.stamp ? $0 : nil } : nil
             let db: BerkeleyDBHandle
@@ -27,7 +28,10 @@ final class SASLDBPointReader: Sendable {
                 db = try BerkeleyDBHandle(path: path, version: version)
                 if reuse { handle.withLockedValue { $0 = db } }
             }
-            return .success(try db.password(for: key))
+            var found: [Secret?] = []
+            found.reserveCapacity(keys.count)
+            for key in keys { found.append(try db.password(for: key)) }
+            return .success(found)
         } catch {
             return .failure(error)
         }
