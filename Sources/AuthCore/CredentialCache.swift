@@ -20,9 +20,8 @@ public final class CredentialCache: Sendable {
     public let settings: CacheSettings
     /// Backends configured with `cache: false`.
     public let uncachedBackends: Set<String>
-    /// An HMAC already keyed with the cache's key; each digest starts from a copy, which spares
-    /// hashing the key's two pads again for every check.
-    private let keyed: HMAC<SHA256>
+    /// The HMAC under the cache's key, its two pads hashed once.
+    private let mac: PasswordMAC
     private let now: @Sendable () -> NIODeadline
     private let state: NIOLockedValueBox<State>
     private let hits: Counter
@@ -69,7 +68,7 @@ public final class CredentialCache: Sendable {
     ) {
         self.settings = settings
         self.uncachedBackends = uncachedBackends
-        self.keyed = HMAC<SHA256>(key: key)
+        self.mac = PasswordMAC(key: key)
         self.now = now
         self.state = NIOLockedValueBox(State(table: CacheTable(capacity: max(1, settings.maxEntries))))
         self.hits = Counter(label: "authmux_cache_hits_total", factory: metrics)
@@ -157,19 +156,8 @@ public final class CredentialCache: Sendable {
 
     /// The digest an entry for `password` would hold.
     package func digest(of password: Secret) -> PasswordDigest {
-        var mac = keyed
-        password.withUnsafeBytes { mac.update(data: $0) }
-        // SHA-256 keeps the last partial 64-byte block of its input in its context, and
-        // swift-crypto 4.5.2 frees that context without wiping it: its `zeroize()` clears
-        // `MemoryLayout.size(ofValue: Pointee.self)` bytes, the size of a metatype, which is 0.
-        // A block of filler pushes the password's tail through the compression function, so the
-        // context (and its copies on the stack) ends up holding filler. The digest only has to
-        // match other digests of this cache, so the filler changes nothing else.
-        Self.filler.withUnsafeBytes { mac.update(data: $0) }
-        return mac.finalize().withUnsafeBytes { PasswordDigest(bytes: $0) }
+        mac.digest(of: password)
     }
-
-    private static let filler = [UInt8](repeating: 0, count: 64)
 
     private func entry(for outcome: CheckOutcome, ticket: CacheTicket) -> CacheEntry? {
         let ttl: TimeAmount
