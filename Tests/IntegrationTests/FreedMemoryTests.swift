@@ -69,6 +69,46 @@ struct FreedMemoryTests {
         }
     }
 
+    /// Right passwords, checked by the passwd-file backend. Two things once left a password's
+    /// last partial block in a SHA-256 or SHA-512 context that swift-crypto frees without
+    /// wiping: the HMAC under which the backend remembers a password that verified
+    /// (`VerifiedPasswords`), and the salted and plain digest schemes themselves. A length of 120
+    /// leaves 56 bytes or more in that block (after the HMAC's 64-byte key pad, or with a salt),
+    /// which hold the 40 this test looks for. Entries made by the real tools: sha512crypt by
+    /// mkpasswd, the digests by doveadm. Two users per scheme, one check each: a freed block may
+    /// be reused by the next allocation, so one password alone could hide a leak.
+    @Test func noRightPasswordIsLeftByThePasswdFileBackend() async throws {
+        let schemes = ["sha512crypt", "SSHA256", "SHA512", "SSHA", "sha512crypt", "SSHA256", "SHA512", "SSHA"]
+        let users = schemes.indices.map { "user\($0)" }
+        let passwords = users.map { _ in Self.password(length: 120) }
+        try await Sandbox.with { sandbox in
+            var lines = ""
+            for (index, scheme) in schemes.enumerated() {
+                let entry = scheme == "sha512crypt"
+                    ? try await HashTools.mkpasswd(scheme, passwords[index])
+                    : try await HashTools.doveadm(scheme, passwords[index])
+                lines += "\(users[index])@example.com:\(entry)\n"
+            }
+            let file = try sandbox.write(lines, to: "passwd")
+            // SSHA is SHA-1: a weak scheme, refused unless allowed.
+            try await PasswdFileSetup.run(sandbox, backend: "path: \(file), allow_weak_schemes: true") { daemon in
+                for (user, password) in zip(users, passwords) {
+                    #expect(try await PasswdFileSetup.check(daemon, user, password).isOK, "\(user) verified")
+                }
+                let needles = passwords.map { Array($0.utf8.suffix(40)) }
+                var found: [String] = []
+                let deadline = ContinuousClock.now + .seconds(10)
+                repeat {
+                    let pid = daemon.pid
+                    found = try await OwnThread.run { try needles.flatMap { try ProcessMemory.occurrences(of: $0, in: pid) } }
+                    if found.isEmpty { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                } while ContinuousClock.now < deadline
+                #expect(found.isEmpty, "a password is still in the daemon's memory: \(found)")
+            }
+        }
+    }
+
     static func password(length: Int) -> String {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         return "Freed-" + String((0..<(length - 6)).map { _ in letters.randomElement()! })

@@ -1,3 +1,4 @@
+import AuthCore
 import AuthWire
 import Crypto
 import Foundation
@@ -20,20 +21,22 @@ final class VerifiedPasswords: Sendable {
 
     private struct Memo {
         var field: [UInt8]
-        var mac: HashedAuthenticationCode<SHA256>
+        var mac: PasswordDigest
     }
 
-    private let key = SymmetricKey(size: .bits256)
+    /// Through `PasswordMAC`, which leaves nothing of the password in the freed SHA-256 contexts
+    /// (swift-crypto's `HMAC.authenticationCode` left its last partial block there).
+    private let mac = PasswordMAC(key: SymmetricKey(size: .bits256))
     private let table = NIOLockedValueBox<[Key: Memo]>([:])
     /// Past this many users the table starts over: memory stays bounded, and the worst case is
     /// one more hash per user.
     static let capacity = 100_000
 
     func remember(path: String, user: ByteString, field: [UInt8], password: Secret) {
-        let mac = password.withUnsafeBytes { HMAC<SHA256>.authenticationCode(for: $0, using: key) }
+        let digest = mac.digest(of: password)
         table.withLockedValue { table in
             if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-            table[Key(path: path, user: user)] = Memo(field: field, mac: mac)
+            table[Key(path: path, user: user)] = Memo(field: field, mac: digest)
         }
     }
 
@@ -42,9 +45,7 @@ final class VerifiedPasswords: Sendable {
     func matches(path: String, user: ByteString, field: [UInt8], password: Secret) -> Bool {
         guard let memo = table.withLockedValue({ $0[Key(path: path, user: user)] }) else { return false }
         let sameField = memo.field.withUnsafeBytes { a in field.withUnsafeBytes { b in ConstantTime.equals(a, b) } }
-        let mac = password.withUnsafeBytes { HMAC<SHA256>.authenticationCode(for: $0, using: key) }
-        // HashedAuthenticationCode's == compares in constant time.
-        return (mac == memo.mac) && sameField
+        return memo.mac.matches(mac.digest(of: password)) && sameField
     }
 
     func forget(path: String, user: ByteString) {
