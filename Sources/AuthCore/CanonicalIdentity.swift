@@ -18,7 +18,7 @@ public struct CanonicalIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// `user@realm`, or the bare user when the realm is empty.
     public var qualified: ByteString {
-        realm.isEmpty ? user : ByteString(user.bytes + [UInt8(ascii: "@")] + realm.bytes)
+        user.qualified(by: realm)
     }
 
     public var description: String { qualified.text }

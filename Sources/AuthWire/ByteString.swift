@@ -29,6 +29,18 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Expressib
     public var isEmpty: Bool { bytes.isEmpty }
     public var count: Int { bytes.count }
 
+    /// `user@realm` for this user, or the user alone when `realm` is empty: built in one
+    /// allocation (`+` made two intermediate arrays).
+    public func qualified(by realm: ByteString) -> ByteString {
+        guard !realm.isEmpty else { return self }
+        var joined: [UInt8] = []
+        joined.reserveCapacity(count + 1 + realm.count)
+        joined.append(contentsOf: bytes)
+        joined.append(UInt8(ascii: "@"))
+        joined.append(contentsOf: realm.bytes)
+        return ByteString(joined)
+    }
+
     /// The bytes as text, for logs and messages only. Fields that reached the engine passed
     /// `FieldRules`, so they are valid UTF-8 and this is lossless for them.
     public var text: String { String(decoding: bytes, as: UTF8.self) }

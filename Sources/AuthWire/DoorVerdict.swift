@@ -9,13 +9,17 @@ public struct DoorVerdict: Sendable, Equatable {
     }
 
     public var result: Result
-    /// The canonical user, and `user@realm` (the bare user when the realm is empty).
+    /// The canonical user and realm.
     public var user: ByteString
-    public var qualified: ByteString
+    public var realm: ByteString
 
-    public init(result: Result, user: ByteString, qualified: ByteString) {
+    public init(result: Result, user: ByteString, realm: ByteString) {
         self.result = result
         self.user = user
-        self.qualified = qualified
+        self.realm = realm
     }
+
+    /// `user@realm` (the bare user when the realm is empty), built only by the doors that answer
+    /// with it: built for every verdict, it cost each saslauthd check allocations it never used.
+    public var qualified: ByteString { user.qualified(by: realm) }
 }

@@ -62,7 +62,7 @@ enum Bytes {
         return buffer
     }
 
-    static let verdictOK = DoorVerdict(result: .ok, user: "foo", qualified: "foo@example.com")
-    static let verdictNO = DoorVerdict(result: .failed, user: "foo", qualified: "foo@example.com")
-    static let verdictDown = DoorVerdict(result: .unavailable, user: "foo", qualified: "foo@example.com")
+    static let verdictOK = DoorVerdict(result: .ok, user: "foo", realm: "example.com")
+    static let verdictNO = DoorVerdict(result: .failed, user: "foo", realm: "example.com")
+    static let verdictDown = DoorVerdict(result: .unavailable, user: "foo", realm: "example.com")
 }

@@ -173,7 +173,7 @@ struct DovecotDoorTests {
             #expect(Array(inPlace[1..<end]) == viaArray, "byte \(byte)")
         }
         // The user in OK is escaped.
-        door.finished(RequestID(1), DoorVerdict(result: .ok, user: "a\tb", qualified: "a\tb"))
+        door.finished(RequestID(1), DoorVerdict(result: .ok, user: "a\tb", realm: ""))
         #expect(door.steps() == [.send("OK\t1\tuser=a\u{1}tb\n")])
     }
 

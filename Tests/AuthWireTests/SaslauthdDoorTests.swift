@@ -34,7 +34,7 @@ struct SaslauthdDoorTests {
         var door = Self.door()
         door.receive(Bytes.counted(["foo", "pw", "imap", ""]))
         _ = door.steps()
-        door.finished(.only, DoorVerdict(result: result, user: "foo", qualified: "foo"))
+        door.finished(.only, DoorVerdict(result: result, user: "foo", realm: ""))
         #expect(door.steps(counted: true) == [.timer(nil), .send(text), .close])
     }
 

@@ -44,7 +44,7 @@ public struct DoorTranscript {
                 let due = answering
                 answering = []
                 for id in due {
-                    machine.finished(id, DoorVerdict(result: result, user: "user", qualified: "user@realm"))
+                    machine.finished(id, DoorVerdict(result: result, user: "user", realm: "realm"))
                 }
             }
         }

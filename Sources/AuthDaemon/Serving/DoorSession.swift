@@ -629,7 +629,7 @@ final class DoorSession<Machine: DoorMachine>: @unchecked Sendable {
         let outcome = decision.outcome
         // Before the answer can go out, so a client that has it sees it counted.
         current.meter?.record(door: protocolName, outcome: outcome, nanoseconds: took)
-        let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, qualified: check.identity.qualified)
+        let verdict = DoorVerdict(result: outcome.result.doorResult, user: check.identity.user, realm: check.identity.realm)
         // The connection's end waits for the log line below: a graceful shutdown must not exit
         // between an answer and its line.
         lock.withLock { completing += 1 }
