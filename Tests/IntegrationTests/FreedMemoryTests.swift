@@ -74,11 +74,12 @@ struct FreedMemoryTests {
     /// wiping: the HMAC under which the backend remembers a password that verified
     /// (`VerifiedPasswords`), and the salted and plain digest schemes themselves. A length of 120
     /// leaves 56 bytes or more in that block (after the HMAC's 64-byte key pad, or with a salt),
-    /// which hold the 40 this test looks for. Entries made by the real tools: sha512crypt by
-    /// mkpasswd, the digests by doveadm. Two users per scheme, one check each: a freed block may
-    /// be reused by the next allocation, so one password alone could hide a leak.
+    /// which hold the 40 this test looks for. PBKDF2 (BoringSSL's HMAC under CryptoExtras) is
+    /// checked too. Entries made by the real tools: sha512crypt by mkpasswd, the others by
+    /// doveadm. Two users per scheme, one check each: a freed block may be reused by the next
+    /// allocation, so one password alone could hide a leak.
     @Test func noRightPasswordIsLeftByThePasswdFileBackend() async throws {
-        let schemes = ["sha512crypt", "SSHA256", "SHA512", "SSHA", "sha512crypt", "SSHA256", "SHA512", "SSHA"]
+        let schemes = ["sha512crypt", "SSHA256", "SHA512", "SSHA", "PBKDF2", "sha512crypt", "SSHA256", "SHA512", "SSHA", "PBKDF2"]
         let users = schemes.indices.map { "user\($0)" }
         let passwords = users.map { _ in Self.password(length: 120) }
         try await Sandbox.with { sandbox in
