@@ -53,18 +53,7 @@ struct FreedMemoryTests {
             #expect(others.allSatisfy { $0 }, "every pwcheck and authdaemond check must have been refused: \(others)")
             #expect(replies.allSatisfy { $0 }, "every check must have been refused: \(replies)")
 
-            // The start of a freed block holds the allocator's own pointers: look for each
-            // password's end.
-            let needles = [short, long].map { Array($0.utf8.suffix(40)) }
-            var found: [String] = []
-            // Answers are written before the connection's objects are released.
-            let deadline = ContinuousClock.now + .seconds(10)
-            repeat {
-                let pid = daemon.pid
-                found = try await OwnThread.run { try needles.flatMap { try ProcessMemory.occurrences(of: $0, in: pid) } }
-                if found.isEmpty { break }
-                try await Task.sleep(for: .milliseconds(100))
-            } while ContinuousClock.now < deadline
+            let found = try await Self.remaining([short, long], in: daemon)
             #expect(found.isEmpty, "a password is still in the daemon's memory: \(found)")
         }
     }
@@ -96,18 +85,27 @@ struct FreedMemoryTests {
                 for (user, password) in zip(users, passwords) {
                     #expect(try await PasswdFileSetup.check(daemon, user, password).isOK, "\(user) verified")
                 }
-                let needles = passwords.map { Array($0.utf8.suffix(40)) }
-                var found: [String] = []
-                let deadline = ContinuousClock.now + .seconds(10)
-                repeat {
-                    let pid = daemon.pid
-                    found = try await OwnThread.run { try needles.flatMap { try ProcessMemory.occurrences(of: $0, in: pid) } }
-                    if found.isEmpty { break }
-                    try await Task.sleep(for: .milliseconds(100))
-                } while ContinuousClock.now < deadline
+                let found = try await Self.remaining(passwords, in: daemon)
                 #expect(found.isEmpty, "a password is still in the daemon's memory: \(found)")
             }
         }
+    }
+
+    /// Where the daemon's memory still holds the end of any of `passwords` (the start of a freed
+    /// block holds the allocator's own pointers, so each password's last 40 bytes are looked
+    /// for); empty once none is left. Answers are written before a connection's objects are
+    /// released, so it looks again for up to 10 s.
+    static func remaining(_ passwords: [String], in daemon: TestDaemon) async throws -> [String] {
+        let needles = passwords.map { Array($0.utf8.suffix(40)) }
+        let pid = daemon.pid
+        var found: [String] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        repeat {
+            found = try await OwnThread.run { try needles.flatMap { try ProcessMemory.occurrences(of: $0, in: pid) } }
+            if found.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return found
     }
 
     static func password(length: Int) -> String {
