@@ -62,9 +62,14 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// since has moved it.
     static var settleAge: Int64 { 10_000_000 }
 
-    init(path: String, rereadAfter: TimeAmount, pool: NIOThreadPool, readWhole: @escaping @Sendable (FileVersion) -> Result<Copy, Failure>) {
+    /// - Parameter watched: false only for tests of the path taken when inotify is not available
+    ///   (its limits reached): that fault cannot be caused for one test alone.
+    init(
+        path: String, rereadAfter: TimeAmount, pool: NIOThreadPool, watched: Bool = true,
+        readWhole: @escaping @Sendable (FileVersion) -> Result<Copy, Failure>
+    ) {
         self.path = path
-        self.watch = FileChangeWatch(path: path)
+        self.watch = watched ? FileChangeWatch(path: path) : nil
         self.rereadAfter = rereadAfter.nanoseconds
         self.pool = pool
         self.readWhole = readWhole

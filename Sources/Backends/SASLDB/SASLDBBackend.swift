@@ -32,13 +32,18 @@ public final class SASLDBBackend: AuthBackend {
     /// (its closure needs `self`).
     nonisolated(unsafe) private var batches: PoolBatches<SASLDBRequest>!
 
-    public init(name: String, settings: SASLDBSettings, logger: Logger) {
+    public convenience init(name: String, settings: SASLDBSettings, logger: Logger) {
+        self.init(name: name, settings: settings, logger: logger, watched: true)
+    }
+
+    /// - Parameter watched: false for tests of the path without inotify (see `WatchedFile`).
+    package init(name: String, settings: SASLDBSettings, logger: Logger, watched: Bool) {
         self.name = name
         self.settings = settings
         self.logger = logger
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         let path = settings.path
-        self.file = WatchedFile(path: path, rereadAfter: settings.rereadAfter, pool: pool) { version in
+        self.file = WatchedFile(path: path, rereadAfter: settings.rereadAfter, pool: pool, watched: watched) { version in
             let started = FileVersion.now()
             do throws(SASLDBError) {
                 let table = try BerkeleyDBReader.readTable(path: path, fileSize: version.stamp.size)
