@@ -145,7 +145,7 @@ public final class AuthEngine: Sendable {
                 pass?.release()
                 return nil
             }
-            _ = walk.record(answer)
+            walk.record(answer)
         }
         guard case .done(let outcome) = walk.step else { return nil }
         if let cache, let ticket {
@@ -195,13 +195,13 @@ public final class AuthEngine: Sendable {
             guard let queue = queues[question.backend], queue.enter() else {
                 var next = walk
                 let limit = queues[question.backend]?.limit ?? 0
-                _ = next.record(BackendAnswer(verdict: .unavailable(reason: "queue full (\(limit) checks waiting or running)")))
+                next.record(BackendAnswer(verdict: .unavailable(reason: "queue full (\(limit) checks waiting or running)")))
                 return self.walk(next, password: password, then: then)
             }
             question.evaluate(password: password) { answer in
                 queue.leave()
                 var next = walk
-                _ = next.record(answer)
+                next.record(answer)
                 self.walk(next, password: password, then: then)
             }
         }

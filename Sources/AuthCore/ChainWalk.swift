@@ -31,9 +31,11 @@ struct ChainWalk: Sendable {
         return .ask(questions[index])
     }
 
-    /// Records the current backend's answer and says what comes next.
-    mutating func record(_ answer: BackendAnswer) -> Step {
-        guard ended == nil, index < questions.count else { return step }
+    /// Records the current backend's answer; `step` says what comes next. (It returned that step
+    /// too, which every caller dropped: a copy of the outcome through Optional's generic value
+    /// witnesses, about 450 instructions of a sasldb check.)
+    mutating func record(_ answer: BackendAnswer) {
+        guard ended == nil, index < questions.count else { return }
         let backend = questions[index].backend
         trail.append(TrailEntry(backend: backend, verdict: answer.verdict, requestedDelay: answer.requestedDelay))
         switch answer.verdict {
@@ -47,6 +49,5 @@ struct ChainWalk: Sendable {
         case .unavailable:
             index += 1
         }
-        return step
     }
 }
