@@ -87,6 +87,43 @@ struct PasswdFileBackendTests {
         await backend.shutdown()
     }
 
+    /// Without inotify (its per-user limits reached) every check goes to the pool, which trusts
+    /// the parsed copy only while the file's stamp is unchanged and old enough. An edit in place
+    /// and an editor's rename are each seen by the very next check, after a copy that was quiet
+    /// long enough to be trusted.
+    @Test func withoutInotifyEveryChangeIsSeenOnTheNextCheck() async throws {
+        let directory = try Saslpasswd2.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/passwd"
+        try "alice@example.com:\(try Self.mkpasswd("Alice-pass 1"))\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = PasswdFileSettings(path: file, rereadAfter: .milliseconds(10))
+        let backend = PasswdFileBackend(name: "hashed", settings: settings, logger: Logger(label: "test"), watched: false)
+        let identity = CanonicalIdentity(user: "alice", realm: "example.com", loginAsSent: "alice")
+        let lookup = settings.lookup(for: CheckSubject(identity: identity, service: "imap")).lookup
+
+        try SASLDBBackendTests.waitUntilQuiet(file)
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 1") == .accepted)
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 1") == .accepted)
+        #expect(backend.answerNow(lookup, password: Secret("Alice-pass 1")) == nil, "without inotify, nothing is answered off the pool")
+
+        // An edit in place: the same inode, rewritten.
+        let second = "alice@example.com:\(try Self.mkpasswd("Alice-pass 2"))\n"
+        let handle = try #require(FileHandle(forWritingAtPath: file))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(second.utf8))
+        try handle.close()
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 1") == .rejected(reason: "wrong password"))
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 2") == .accepted)
+
+        // Quiet again (read whole and trusted once more), then an editor's write and rename.
+        try SASLDBBackendTests.waitUntilQuiet(file)
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 2") == .accepted)
+        try "alice@example.com:\(try Self.mkpasswd("Alice-pass 3"))\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 2") == .rejected(reason: "wrong password"))
+        #expect(await Self.evaluate(backend, lookup, "Alice-pass 3") == .accepted)
+        await backend.shutdown()
+    }
+
     @Test func rememberVerifiedOffHashesEveryCheck() async throws {
         let directory = try Saslpasswd2.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -31,10 +31,19 @@ public final class PasswdFileBackend: AuthBackend {
     /// domain is answered unavailable, never from an unwatched copy.
     static let maximumSources = 64
 
-    public init(name: String, settings: PasswdFileSettings, logger: Logger) {
+    /// Whether its files are watched with inotify: false only in tests of the path without it.
+    private let watched: Bool
+
+    public convenience init(name: String, settings: PasswdFileSettings, logger: Logger) {
+        self.init(name: name, settings: settings, logger: logger, watched: true)
+    }
+
+    /// - Parameter watched: false for tests of the path without inotify (see `WatchedFile`).
+    package init(name: String, settings: PasswdFileSettings, logger: Logger, watched: Bool) {
         self.name = name
         self.settings = settings
         self.logger = logger
+        self.watched = watched
         self.verifier = PasswordVerifier(library: SystemPasswordHashes(), allowWeak: settings.allowWeakSchemes)
         self.pool = NIOThreadPool(numberOfThreads: settings.threads)
         pool.start()
@@ -153,7 +162,7 @@ public final class PasswdFileBackend: AuthBackend {
             guard sources.count < Self.maximumSources else {
                 return .failure(PasswdFileError(description: "more than \(Self.maximumSources) per-domain files in use; \(path) not read"))
             }
-            let made = PasswdFileSource(path: path, backend: name, rereadAfter: settings.rereadAfter, pool: pool, logger: logger)
+            let made = PasswdFileSource(path: path, backend: name, rereadAfter: settings.rereadAfter, pool: pool, watched: watched, logger: logger)
             if !made.isWatched {
                 logger.notice("inotify unavailable for a passwd-file; every check will stat it on the pool", metadata: ["path": "\(path)"])
             }

@@ -21,11 +21,11 @@ final class PasswdFileSource: Sendable {
     private let logger: Logger
     private let file: WatchedFile<PasswdFileSnapshot, PasswdFileError>
 
-    init(path: String, backend: String, rereadAfter: TimeAmount, pool: NIOThreadPool, logger: Logger) {
+    init(path: String, backend: String, rereadAfter: TimeAmount, pool: NIOThreadPool, watched: Bool = true, logger: Logger) {
         self.path = path
         self.backend = backend
         self.logger = logger
-        self.file = WatchedFile(path: path, rereadAfter: rereadAfter, pool: pool) { version in
+        self.file = WatchedFile(path: path, rereadAfter: rereadAfter, pool: pool, watched: watched) { version in
             switch Self.readFile(path) {
             case .failure(let error):
                 return .failure(error)
