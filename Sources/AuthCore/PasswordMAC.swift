@@ -14,8 +14,8 @@ package struct PasswordMAC: Sendable {
     private let inner: SHA256
     private let outer: SHA256
 
-    /// SHA-256's block: the size of an HMAC pad and of the filler.
-    private static let block = 64
+    /// SHA-256's block: the size of an HMAC pad.
+    private static let block = SHA256.blockByteCount
 
     package init(key: SymmetricKey) {
         // A key longer than a block is hashed first; a shorter one is padded with zeros.
@@ -41,21 +41,14 @@ package struct PasswordMAC: Sendable {
         return hash
     }
 
-    /// The digest of `password` followed by a block of zeros.
-    ///
-    /// SHA-256 keeps the last partial 64-byte block of its input in its context, and swift-crypto
-    /// 4.5.2 frees that context without wiping it: its `zeroize()` clears
-    /// `MemoryLayout.size(ofValue: Pointee.self)` bytes, the size of a metatype, which is 0. The
-    /// filler pushes the password's tail through the compression function, so the context (and
-    /// its copies on the stack) ends up holding zeros. A digest only has to match other digests
-    /// of the same key, so the filler changes nothing else.
+    /// The digest of `password` followed by a block of zeros (`updateWithZeroBlock`), hashed
+    /// before the inner hash is finalized, so that the context and its copies on the stack hold
+    /// zeros, not the password's tail. A digest only has to match other digests of the same key,
+    /// so the zeros change nothing else.
     package func digest(of password: Secret) -> PasswordDigest {
         var hash = inner
         password.withUnsafeBytes { hash.update(bufferPointer: $0) }
-        withUnsafeTemporaryAllocation(byteCount: Self.block, alignment: 1) { filler in
-            filler.initializeMemory(as: UInt8.self, repeating: 0)
-            hash.update(bufferPointer: UnsafeRawBufferPointer(filler))
-        }
+        hash.updateWithZeroBlock()
         var mac = outer
         hash.finalize().withUnsafeBytes { mac.update(bufferPointer: $0) }
         return mac.finalize().withUnsafeBytes { PasswordDigest(bytes: $0) }

@@ -24,15 +24,11 @@ public enum DigestPasswords {
         hasher.update(bufferPointer: first)
         hasher.update(bufferPointer: second)
         let digest = Array(hasher.finalize())
-        // The hasher's context still holds the last partial block of password ‖ salt, and
-        // swift-crypto frees it without wiping (see `PasswordMAC`). A block of zeros hashed after
-        // the digest is taken overwrites every byte of that block buffer. swift-crypto asks not to
-        // update after `finalize`; on Linux `finalize` works on a copy of the context and leaves
-        // it usable, and FreedMemoryTests would see the password again if that changed.
-        withUnsafeTemporaryAllocation(byteCount: H.blockByteCount, alignment: 1) { zeros in
-            zeros.initializeMemory(as: UInt8.self, repeating: 0)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(zeros))
-        }
+        // The hasher's context still holds the last partial block of password ‖ salt; the zeros
+        // go after the digest is taken, as they would change it. swift-crypto asks not to update
+        // after `finalize`; on Linux `finalize` works on a copy of the context and leaves it
+        // usable, and FreedMemoryTests would see the password again if that changed.
+        hasher.updateWithZeroBlock()
         return digest
     }
 

@@ -21,7 +21,7 @@ final class PasswdFileSource: Sendable {
     private let logger: Logger
     private let file: WatchedFile<PasswdFileSnapshot, PasswdFileError>
 
-    init(path: String, backend: String, rereadAfter: TimeAmount, pool: NIOThreadPool, watched: Bool = true, logger: Logger) {
+    init(path: String, backend: String, rereadAfter: TimeAmount, pool: NIOThreadPool, watched: Bool, logger: Logger) {
         self.path = path
         self.backend = backend
         self.logger = logger
