@@ -127,8 +127,18 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// before the new timestamps), and a writer whose CPU is taken away keeps it open longer.
     /// So a result `settle` picks — one a half-written file could have produced, such as "no
     /// such user" — is trusted only after `waitForWritesInFlight`, with the count and stamp
-    /// still unchanged. A right password found is never such a result: a torn file cannot make
-    /// one up, so a writer never keeps a valid user waiting.
+    /// still unchanged.
+    ///
+    /// A right password found (what `settle` does not pick) is not made to wait for a young
+    /// stamp to age, which would hold the first check after every change for up to `settleAge`.
+    /// Still, a read that overlapped a write (a page copied half old, half new) could in
+    /// principle make one up from the two. So it is trusted only after the lock probe has let
+    /// any write in flight finish copying, and, while the stamp is young, only if a second read
+    /// made after the probe finds a right password too. If a write tore the first read, the
+    /// second sees it whole; a later write of the same writer starts only once that one has
+    /// returned, its event queued, which the count check sees. So at least one of the two reads
+    /// saw no torn page, and both found a right password. `settle` runs once per read (for
+    /// passwd-file it verifies a hash).
     func consistently<T>(settle: (Result<T, Failure>) -> Bool = { _ in true }, _ read: (FileVersion) -> Result<T, Failure>) -> Result<T, Failure> {
         let deadline = FileVersion.now() + Self.writerWait
         var pause: UInt32 = 50
@@ -145,8 +155,17 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
             }
             let started = FileVersion.now()
             guard let before = FileStamp.of(path: path) else { return .failure(.unreachable(path: path, code: errno)) }
-            let result = read(FileVersion(stamp: before, readStarted: started, watchCount: seen?.count ?? 0))
-            if settle(result) { waitForWritesInFlight(before) }
+            let version = FileVersion(stamp: before, readStarted: started, watchCount: seen?.count ?? 0)
+            var result = read(version)
+            var unsettled = settle(result)
+            if !unsettled {
+                waitForCopiesInFlight()
+                if isYoung(before) {
+                    result = read(version)
+                    unsettled = settle(result)
+                }
+            }
+            if unsettled { waitForWritesInFlight(before) }
             let unchanged = watch.map { $0.observe().count == seen?.count } ?? true
             if unchanged, FileStamp.of(path: path) == before { return result }
             guard !pastDeadline else { return .failure(.busy(path: path)) }
@@ -169,14 +188,23 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// `settleAge` old (never longer than that: a clock stepped back cannot make it wait).
     /// Kernel facts, not a library's: no library offers this wait, hence the system calls here.
     private func waitForWritesInFlight(_ before: FileStamp) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd >= 0 {
-            _ = lseek(fd, 0, Self.seekData)
-            close(fd)
-        }
+        waitForCopiesInFlight()
         let age = FileVersion.now() - before.latest
         guard age < Self.settleAge else { return }
         usleep(UInt32((Self.settleAge - max(age, 0)) / 1_000))
+    }
+
+    /// The lock probe alone: returns once a write that holds the inode's lock has copied its data.
+    private func waitForCopiesInFlight() {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return }
+        _ = lseek(fd, 0, Self.seekData)
+        close(fd)
+    }
+
+    /// Whether a write could still be in the clock tick of `stamp` (see `waitForWritesInFlight`).
+    private func isYoung(_ stamp: FileStamp) -> Bool {
+        FileVersion.now() - stamp.latest < Self.settleAge
     }
 
     /// With inotify, an unchanged count is exact; without it, the stamp must match and be old

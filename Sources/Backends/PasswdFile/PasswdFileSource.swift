@@ -53,8 +53,8 @@ final class PasswdFileSource: Sendable {
 
     /// What the file holds for `user` now: from the copy if it is current, else from one pass
     /// over the file as it is. A point read is trusted at once only if the entry it found
-    /// `provesItself` (verifies the password given: a half-written file cannot make that up);
-    /// anything else waits until the file has settled (see `WatchedFile.consistently`).
+    /// `provesItself` (verifies the password given) and is found again if the file's stamp is
+    /// young; anything else waits until the file has settled (see `WatchedFile.consistently`).
     /// Blocking: pool only.
     func find(_ user: ByteString, provesItself: (PasswdFileEntry) -> Bool) -> Result<PasswdFileFound, PasswdFileError> {
         if let snapshot = file.currentCopy() { return .success(snapshot.contents.find(user)) }

@@ -110,11 +110,18 @@ public final class SASLDBBackend: AuthBackend {
         if let snapshot = file.currentCopy() {
             return batch.map { request in snapshot.table.withPassword(for: request.lookup) { Self.verdict(stored: $0, password: request.password) } }
         }
-        let found = file.consistently(settle: { found in
+        let keys = batch.map(\.lookup)
+        var reads = 0
+        let found = file.consistently(settle: { (found: Result<[Secret?], SASLDBError>) in
             // Only stored passwords equal to the ones given need no settling (see `consistently`).
             guard case .success(let stored) = found else { return true }
             return zip(stored, batch).contains { stored, request in !(stored?.constantTimeEquals(request.password) ?? false) }
-        }) { version in points.passwords(for: batch.map(\.lookup), at: version) }
+        }) { version in
+            reads += 1
+            // A second read checks the first (see `consistently`): through the shared handle it
+            // would be answered from libdb's cache, from the very pages the first read saw.
+            return points.passwords(for: keys, at: version, fresh: reads > 1)
+        }
         switch found {
         case .success(let stored):
             return zip(stored, batch).map { stored, request in

@@ -16,11 +16,11 @@ final class SASLDBPointReader: Sendable {
     }
 
     /// The passwords under `keys`, in order, in the file as it is at `version` (see
-    /// `WatchedFile.consistently`, which makes sure it is), all through one handle. Blocking:
-    /// pool only.
-    func passwords(for keys: [SASLDBKey], at version: FileVersion) -> Result<[Secret?], SASLDBError> {
+    /// `WatchedFile.consistently`, which makes sure it is), all through one handle: a new one
+    /// if `fresh`, which then replaces the shared one. Blocking: pool only.
+    func passwords(for keys: [SASLDBKey], at version: FileVersion, fresh: Bool) -> Result<[Secret?], SASLDBError> {
         do throws(SASLDBError) {
-            let reusable = reuse ? handle.withLockedValue { $0?.version.watchCount == version.watchCount && $0?.version.stamp == version.stamp ? $0 : nil } : nil
+            let reusable = reuse && !fresh ? handle.withLockedValue { $0?.version.watchCount == version.watchCount && $0?.version.stamp == version.stamp ? $0 : nil } : nil
             let db: BerkeleyDBHandle
             if let reusable {
                 db = reusable
