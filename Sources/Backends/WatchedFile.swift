@@ -137,8 +137,9 @@ final class WatchedFile<Copy: FileCopy, Failure: FileReadFailure>: Sendable {
     /// made after the probe finds a right password too. If a write tore the first read, the
     /// second sees it whole; a later write of the same writer starts only once that one has
     /// returned, its event queued, which the count check sees. So at least one of the two reads
-    /// saw no torn page, and both found a right password. `settle` runs once per read (for
-    /// passwd-file it verifies a hash).
+    /// saw no torn page, and both found a right password. (Without inotify only the stamp can
+    /// show that later write, and one in the same clock tick leaves it as it was.) `settle` runs
+    /// once per read (for passwd-file it verifies a hash).
     func consistently<T>(settle: (Result<T, Failure>) -> Bool = { _ in true }, _ read: (FileVersion) -> Result<T, Failure>) -> Result<T, Failure> {
         let deadline = FileVersion.now() + Self.writerWait
         var pause: UInt32 = 50
