@@ -48,8 +48,7 @@ struct WatchedFileTests {
     @Test func aRightPasswordFromAYoungFileIsReadAgainBeforeItIsTrusted() throws {
         let (directory, file) = try Self.file(modifiedIn: 3600)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        let watched = WatchedFile<Copy, Failure>(path: file, rereadAfter: .seconds(1), pool: pool) { .success(Copy(version: $0)) }
+        let watched = Self.watched(file)
         let reads = Reads(first: .rightPassword, later: .wrongPassword)
 
         let answer = watched.consistently(settle: Self.needsSettling) { _ in reads.next() }
@@ -62,8 +61,7 @@ struct WatchedFileTests {
     @Test func aRightPasswordFoundTwiceIsTrusted() throws {
         let (directory, file) = try Self.file(modifiedIn: 3600)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        let watched = WatchedFile<Copy, Failure>(path: file, rereadAfter: .seconds(1), pool: pool) { .success(Copy(version: $0)) }
+        let watched = Self.watched(file)
         let reads = Reads(first: .rightPassword, later: .rightPassword)
 
         #expect(watched.consistently(settle: Self.needsSettling) { _ in reads.next() } == .success(.rightPassword))
@@ -76,12 +74,16 @@ struct WatchedFileTests {
         // Setting the time moved the inode's change time to now; once that is older than
         // `settleAge` (waiting longer only makes it older), no write can be in its clock tick.
         usleep(UInt32(2 * WatchedFile<Copy, Failure>.settleAge / 1_000))
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        let watched = WatchedFile<Copy, Failure>(path: file, rereadAfter: .seconds(1), pool: pool) { .success(Copy(version: $0)) }
+        let watched = Self.watched(file)
         let reads = Reads(first: .rightPassword, later: .wrongPassword)
 
         #expect(watched.consistently(settle: Self.needsSettling) { _ in reads.next() } == .success(.rightPassword))
         #expect(reads.count == 1)
+    }
+
+    /// `consistently` alone is under test: the pool (never started) and the whole read are not used.
+    static func watched(_ file: String) -> WatchedFile<Copy, Failure> {
+        WatchedFile(path: file, rereadAfter: .seconds(1), pool: NIOThreadPool(numberOfThreads: 1)) { .success(Copy(version: $0)) }
     }
 
     /// A file whose modification time is `seconds` from now. An hour ahead keeps its stamp
