@@ -29,15 +29,19 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Expressib
     public var isEmpty: Bool { bytes.isEmpty }
     public var count: Int { bytes.count }
 
-    /// `user@realm` for this user, or the user alone when `realm` is empty: built in one
-    /// allocation (`+` made two intermediate arrays).
+    /// `user@realm` for this user, or the user alone when `realm` is empty.
     public func qualified(by realm: ByteString) -> ByteString {
-        guard !realm.isEmpty else { return self }
+        realm.isEmpty ? self : joined(by: UInt8(ascii: "@"), with: realm)
+    }
+
+    /// These bytes, `separator`, then `other`'s, built in one allocation (`+` made two
+    /// intermediate arrays on every check).
+    public func joined(by separator: UInt8, with other: ByteString) -> ByteString {
         var joined: [UInt8] = []
-        joined.reserveCapacity(count + 1 + realm.count)
+        joined.reserveCapacity(count + 1 + other.count)
         joined.append(contentsOf: bytes)
-        joined.append(UInt8(ascii: "@"))
-        joined.append(contentsOf: realm.bytes)
+        joined.append(separator)
+        joined.append(contentsOf: other.bytes)
         return ByteString(joined)
     }
 

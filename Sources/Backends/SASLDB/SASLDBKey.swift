@@ -8,13 +8,8 @@ public struct SASLDBKey: Hashable, Sendable {
     public let bytes: ByteString
 
     public init(user: ByteString, realm: ByteString) {
-        // One allocation: `+` built two intermediate arrays on every check.
-        var joined: [UInt8] = []
-        joined.reserveCapacity(user.count + 1 + realm.count)
-        joined.append(contentsOf: user.bytes)
-        joined.append(0)
-        joined.append(contentsOf: realm.bytes)
-        bytes = ByteString(joined)
+        // The NUL even for an empty realm: saslpasswd2 files `user NUL NUL userPassword` then.
+        bytes = user.joined(by: 0, with: realm)
     }
 
     init(raw: ByteString) {
